@@ -1,0 +1,56 @@
+using System.CommandLine;
+using Kse.Core;
+
+namespace Kse.Cli;
+
+/// <summary>How every verb runs: build the context, call the service, map <see cref="KseException"/> to its exit code and one stderr line.</summary>
+public static class CommandExtensions
+{
+    public static Command WithAction(this Command command, Func<CliContext, CancellationToken, Task<int>> action)
+    {
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            await using var context = CliContext.From(parse);
+            try
+            {
+                return await action(context, cancellationToken);
+            }
+            catch (KseException ex)
+            {
+                await context.Err.WriteLineAsync($"error {ex.Code}: {ex.Message}");
+                return ex.ExitCode;
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                await context.Err.WriteLineAsync("error run.cancelled: cancelled");
+                return 130;
+            }
+        });
+        return command;
+    }
+
+    public static Command WithAction(this Command command, Func<CliContext, int> action) =>
+        command.WithAction((ctx, _) => Task.FromResult(action(ctx)));
+
+    /// <summary>A command whose description ends with an example, as every <c>--help</c> should.</summary>
+    public static Command Verb(string name, string description, string example) =>
+        new(name, $"{description}\n\nExample:\n  {example}");
+
+    /// <summary>A group of verbs; invoked alone it prints its help and exits 2.</summary>
+    public static Command Group(string name, string description, string example, params Command[] children)
+    {
+        var group = Verb(name, description, example);
+        foreach (var child in children)
+        {
+            group.Subcommands.Add(child);
+        }
+
+        group.SetAction(parse =>
+        {
+            var writers = CliContext.Writers.Value ?? (Console.Out, Console.Error);
+            writers.Err.WriteLine($"error usage.subcommand_required: 'kse {name}' needs one of: {string.Join(", ", children.Select(c => c.Name))} (see 'kse {name} --help')");
+            return 2;
+        });
+        return group;
+    }
+}

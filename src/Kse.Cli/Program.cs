@@ -1,0 +1,3 @@
+using Kse.Cli;
+
+return await KseCli.RunAsync(args, Console.Out, Console.Error);

@@ -1,0 +1,33 @@
+using Kse.Core;
+using Serilog;
+using Serilog.Events;
+
+namespace Kse.Server;
+
+/// <summary>Serilog to stderr (stdout belongs to the stdio protocol) and to <c>.sce/state/logs/</c>.</summary>
+public static class KseLogging
+{
+    public static Serilog.ILogger Create(KseWorkspace workspace, LogEventLevel minimum = LogEventLevel.Information)
+    {
+        var config = new LoggerConfiguration()
+            .MinimumLevel.Is(minimum)
+            .MinimumLevel.Override("Microsoft", LogEventLevel.Warning)
+            .MinimumLevel.Override("Microsoft.Hosting.Lifetime", LogEventLevel.Information)
+            .Enrich.FromLogContext()
+            .WriteTo.Console(standardErrorFromLevel: LogEventLevel.Verbose, outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj}{NewLine}{Exception}");
+        try
+        {
+            Directory.CreateDirectory(workspace.LogsDir);
+            config = config.WriteTo.File(Path.Combine(workspace.LogsDir, "kse-.log"), rollingInterval: RollingInterval.Day, retainedFileCountLimit: 14, shared: true);
+        }
+        catch (IOException)
+        {
+            // A read-only workspace still serves; logs then go to stderr only.
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+
+        return config.CreateLogger();
+    }
+}

@@ -1,0 +1,35 @@
+using Kse.Server.Policy;
+using Microsoft.Extensions.DependencyInjection;
+using ModelContextProtocol.Protocol;
+
+namespace Kse.Server;
+
+/// <summary>Adds Kse's tools, resources, prompts and the one policy interception point to an MCP server.</summary>
+public static class KseMcpServer
+{
+    public const string Name = "kse";
+
+    public static Implementation ServerInfo { get; } = new() { Name = Name, Version = typeof(KseMcpServer).Assembly.GetName().Version?.ToString(3) ?? "0.1.0" };
+
+    /// <summary>Registers every primitive of this assembly and the policy filter. Transports are added by the caller.</summary>
+    public static IMcpServerBuilder AddKsePrimitives(this IMcpServerBuilder builder)
+    {
+        var assembly = typeof(KseMcpServer).Assembly;
+        builder
+            .WithToolsFromAssembly(assembly, Kse.Core.KseJson.Options)
+            .WithResourcesFromAssembly(assembly)
+            .WithRequestFilters(filters => filters.AddCallToolFilter(PolicyCallToolFilter.Create));
+        KsePromptRegistration.Add(builder);
+        KseResourceRegistration.Add(builder);
+        return builder;
+    }
+
+    /// <summary>The server services without any transport: for in-memory tests and the hosts below.</summary>
+    public static IMcpServerBuilder AddKseMcpServer(this IServiceCollection services) =>
+        services.AddMcpServer(o =>
+            {
+                o.ServerInfo = ServerInfo;
+                o.ServerInstructions = "Kse operates real software systems under human-set limits. Read the operations specs (resources kse://specs/...) before acting; every tool call passes the policy kernel and is audited; queued calls return an approvalId that only a human operator can approve.";
+            })
+            .AddKsePrimitives();
+}
