@@ -344,7 +344,8 @@ internal static partial class ApiRules
                 }
             }
 
-            foreach (var r in removed)
+            var goneBlocks = removedBlocks.Where(b => !addedBlocks.Contains(b.Name)).Select(b => b.Name).ToHashSet(StringComparer.Ordinal);
+            foreach (var r in removed.Where(r => !goneBlocks.Contains(r.Block)))
             {
                 var subject = $"{r.Block}.{r.Name}";
                 var same = added.FirstOrDefault(a => a.Block == r.Block && a.Name == r.Name);

@@ -17,26 +17,42 @@ internal static partial class ArchitectureAndConfigRules
     /// <summary>Line-level config rules (flags, connection strings, ports); without any, one file-level finding of <paramref name="fileRule"/>.</summary>
     public static void Config(DiffFile f, FindingSink s, string fileRule, string what)
     {
-        foreach (var l in HunkScan.Changed(f))
+        foreach (var hunk in f.Hunks)
         {
-            var verb = l.Kind == DiffLineKind.Added ? "set" : "removed";
-            if (FeatureFlag().IsMatch(l.Text))
+            for (var i = 0; i < hunk.Lines.Count; i++)
             {
-                s.Add("config.feature-flag", f, l.Line, $"feature flag {verb}: behaviour switches without a deploy", subject: Key(l.Text), dedupeByRule: true);
-            }
-            else if (ConnectionString().IsMatch(l.Text))
-            {
-                s.Add("config.connection-string", f, l.Line, $"connection string or endpoint {verb}: the service talks to a different backend", subject: Key(l.Text), dedupeByRule: true);
-            }
-            else if (Port().IsMatch(l.Text))
-            {
-                s.Add("config.port", f, l.Line, $"port or URL binding {verb}: clients, probes and firewalls must follow", subject: Key(l.Text), dedupeByRule: true);
+                var l = hunk.Lines[i];
+                if (l.Kind != DiffLineKind.Context)
+                {
+                    ConfigLine(f, s, l, HunkScan.Enclosing(hunk, i, ParentKey())?.Value);
+                }
             }
         }
 
         if (s.CountFor(f.Path) == 0)
         {
             s.Add(fileRule, f, f.FirstChangedLine, f.Status == DiffFileStatus.Deleted ? $"{what} deleted" : f.Status == DiffFileStatus.Added ? $"{what} added" : $"{what} changed");
+        }
+    }
+
+    [GeneratedRegex("""^\s*(?:"?[\w.\-:]+"?\s*[:=]\s*\{?\s*$|\[[^\]]+\]\s*$)""")]
+    private static partial Regex ParentKey();
+
+    /// <summary>One changed config line, judged with its parent key (<c>"FeatureManagement": {</c>, <c>[database]</c>) so nested values count.</summary>
+    private static void ConfigLine(DiffFile f, FindingSink s, DiffLine l, string? parent)
+    {
+        var verb = l.Kind == DiffLineKind.Added ? "set" : "removed";
+        if (FeatureFlag().IsMatch(l.Text) || (parent is not null && FeatureFlag().IsMatch(parent)))
+        {
+            s.Add("config.feature-flag", f, l.Line, $"feature flag {verb}: behaviour switches without a deploy", subject: Key(l.Text), dedupeByRule: true);
+        }
+        else if (ConnectionString().IsMatch(l.Text) || (parent is not null && ConnectionString().IsMatch(parent)))
+        {
+            s.Add("config.connection-string", f, l.Line, $"connection string or endpoint {verb}: the service talks to a different backend", subject: Key(l.Text), dedupeByRule: true);
+        }
+        else if (Port().IsMatch(l.Text) || (parent is not null && Port().IsMatch(parent.Trim() + " " + l.Text.Trim())))
+        {
+            s.Add("config.port", f, l.Line, $"port or URL binding {verb}: clients, probes and firewalls must follow", subject: Key(l.Text), dedupeByRule: true);
         }
     }
 
@@ -69,7 +85,9 @@ internal static partial class ArchitectureAndConfigRules
             return;
         }
 
-        if (Any(t => t.Contains("databaseChangeLog", StringComparison.Ordinal) || t.Contains("changeSet", StringComparison.Ordinal)))
+        var lowerPath = f.Path.Replace('\\', '/').ToLowerInvariant();
+        if (Any(t => t.Contains("databaseChangeLog", StringComparison.Ordinal) || t.Contains("changeSet", StringComparison.Ordinal))
+            || name.Contains("changelog", StringComparison.Ordinal) || FileKinds.IsUnder(lowerPath, "changelog") || FileKinds.IsUnder(lowerPath, "changelogs"))
         {
             DataRules.Liquibase(f, s);
             return;
@@ -95,7 +113,6 @@ internal static partial class ArchitectureAndConfigRules
         }
 
         var kinds = texts.Select(t => K8sKind().Match(t)).Where(m => m.Success).Select(m => m.Groups["k"].Value).ToHashSet(StringComparer.Ordinal);
-        var lowerPath = f.Path.Replace('\\', '/').ToLowerInvariant();
         var k8sPath = FileKinds.IsUnder(lowerPath, "k8s") || FileKinds.IsUnder(lowerPath, "kubernetes") || FileKinds.IsUnder(lowerPath, "manifests") || FileKinds.IsUnder(lowerPath, "templates") && FileKinds.IsUnder(lowerPath, "charts");
         if (kinds.Count > 0 && (Any(t => K8sApiVersion().IsMatch(t)) || k8sPath))
         {
@@ -111,11 +128,34 @@ internal static partial class ArchitectureAndConfigRules
 
         if (k8sPath)
         {
-            s.Add("arch.k8s-workload-changed", f, f.FirstChangedLine, "Kubernetes manifest changed (kind not visible in the diff)");
+            // The kind line is outside the hunk: fall back to the conventional file name (billing-service.yaml, app-configmap.yaml).
+            var guessed = KindFromName(name);
+            if (guessed is not null)
+            {
+                Kubernetes(f, s, [guessed]);
+            }
+            else
+            {
+                s.Add("arch.k8s-workload-changed", f, f.FirstChangedLine, "Kubernetes manifest changed (kind not visible in the diff)");
+            }
+
             return;
         }
 
         Config(f, s, "config.yaml", $"configuration file {Path.GetFileName(f.Path)}");
+    }
+
+    private static string? KindFromName(string lowerName)
+    {
+        foreach (var (token, kind) in new[] { ("configmap", "ConfigMap"), ("secret", "Secret"), ("ingress", "Ingress"), ("networkpolicy", "NetworkPolicy"), ("service", "Service"), ("svc", "Service"), ("statefulset", "StatefulSet"), ("daemonset", "DaemonSet"), ("cronjob", "CronJob"), ("deployment", "Deployment"), ("deploy", "Deployment"), ("hpa", "HorizontalPodAutoscaler") })
+        {
+            if (lowerName.Contains(token, StringComparison.Ordinal))
+            {
+                return kind;
+            }
+        }
+
+        return null;
     }
 
     private static void Kubernetes(DiffFile f, FindingSink s, HashSet<string> kinds)

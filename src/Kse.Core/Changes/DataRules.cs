@@ -96,26 +96,29 @@ internal static partial class DataRules
                     continue;
                 }
 
-                if (sb.Length == 0)
-                {
-                    start = l.Line;
-                }
-
-                touched |= l.Kind == DiffLineKind.Added;
                 var parts = text.Split(';');
                 for (var p = 0; p < parts.Length; p++)
                 {
-                    sb.Append(' ').Append(parts[p]);
+                    if (parts[p].Trim().Length > 0)
+                    {
+                        if (sb.Length == 0)
+                        {
+                            start = l.Line;
+                            touched = false;
+                        }
+
+                        sb.Append(' ').Append(parts[p]);
+                        touched |= l.Kind == DiffLineKind.Added;
+                    }
+
                     if (p < parts.Length - 1)
                     {
-                        if (touched && sb.ToString().Trim().Length > 0)
+                        if (touched && sb.Length > 0)
                         {
                             yield return (Normalize(sb.ToString()), start);
                         }
 
                         sb.Clear();
-                        touched = l.Kind == DiffLineKind.Added;
-                        start = l.Line;
                     }
                 }
             }
