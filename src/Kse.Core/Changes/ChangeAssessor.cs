@@ -33,7 +33,7 @@ public sealed partial record OperationsContext
         string? window = null;
         foreach (var (doc, sections) in new[] { ("operations.md", operations), ("migration-plan.md", plan) })
         {
-            foreach (var section in sections ?? [])
+            foreach (var section in (sections ?? []).OrderByDescending(s => s.Level))
             {
                 if (window is null && WindowPattern().Match(section.Body) is { Success: true } m)
                 {
@@ -45,7 +45,7 @@ public sealed partial record OperationsContext
         return new OperationsContext { Project = project, RollbackSteps = steps, BackupProcedure = backup, MaintenanceWindow = window };
     }
 
-    [GeneratedRegex(@"(?i)(?:maintenance\s+window|downtime|outage)\D{0,40}?(?<n>\d+(?:\.\d+)?)\s*(?<u>minutes?|mins?|hours?|hrs?|h\b)")]
+    [GeneratedRegex(@"(?i)(?:maintenance\s+window|downtime|outage)[^.\n]{0,80}?\b(?<n>\d+(?:\.\d+)?)\s*(?<u>minutes?|mins?|hours?|hrs?|h\b)")]
     private static partial Regex WindowPattern();
 }
 
