@@ -16,6 +16,8 @@ internal static class SpecsCapability
             sp.GetRequiredService<KseWorkspace>(),
             sp.GetRequiredService<TemplateLibrary>(),
             sp.GetServices<ISpecDocumentCheck>()));
+        var promptsDir = configuration["Kse:PromptsDir"];
+        services.AddSingleton(sp => new PromptLibrary(sp.GetRequiredService<SpecService>(), string.IsNullOrWhiteSpace(promptsDir) ? null : Path.GetFullPath(promptsDir)));
         return services;
     }
 }
