@@ -58,6 +58,9 @@ public sealed record EmergencyElevation
 
     public string? RevokeReason { get; init; }
 
+    /// <summary>When the expiry was written to the audit trail (once).</summary>
+    public DateTimeOffset? ExpiryRecordedAt { get; init; }
+
     /// <summary>The approval id when the elevation answered an AI's <c>emergency_request</c>.</summary>
     public string? RequestId { get; init; }
 
@@ -131,6 +134,21 @@ public sealed class PolicyKernel
         EnvironmentKind.Production => TakeoverLevel.L2,
         _ => throw KseException.BadInput("policy.environment_unknown", $"unknown environment value {(int)environment}"),
     };
+
+    /// <summary>Parses an environment name without throwing.</summary>
+    public static bool IsKnownEnvironmentName(string? text, out EnvironmentKind environment)
+    {
+        try
+        {
+            environment = PolicyNames.ParseEnvironment(text);
+            return true;
+        }
+        catch (KseException)
+        {
+            environment = default;
+            return false;
+        }
+    }
 
     public static bool IsKnown(TakeoverLevel level) => level is >= TakeoverLevel.L1 and <= TakeoverLevel.L5;
 
