@@ -22,6 +22,7 @@ public sealed class LiteDbAuditTrail : IAuditTrail, IDisposable
     private readonly Lock _startLock = new();
     private Thread? _writer;
     private bool _indexesEnsured;
+    private int _disposed;
 
     public LiteDbAuditTrail(KseDatabase database, TimeProvider clock)
     {
@@ -154,6 +155,12 @@ public sealed class LiteDbAuditTrail : IAuditTrail, IDisposable
 
     public void Dispose()
     {
+        // Registered as itself and as IAuditTrail: the container disposes the one instance twice.
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         _queue.CompleteAdding();
         _writer?.Join();
         _queue.Dispose();
