@@ -359,9 +359,9 @@ public static partial class OperationBlockParser
         Regex? compiled = null;
         if (pattern is not null)
         {
-            if (type != ParameterType.String)
+            if (type is not ParameterType.String and not ParameterType.Int)
             {
-                Fail(Node("pattern")!, "ops.operation_parameter_invalid", $"parameter '{name}': 'pattern' applies to string parameters only");
+                Fail(Node("pattern")!, "ops.operation_parameter_invalid", $"parameter '{name}': 'pattern' applies to string and int parameters only");
             }
             else
             {

@@ -40,7 +40,7 @@ public static class ParameterValues
                     return $"{n} is above the maximum {max}";
                 }
 
-                return null;
+                return parameter.Pattern is null ? null : MatchPattern(parameter, value);
             case ParameterType.Bool:
                 return OperationBlockParser.TryParseBool(value, out _) ? null : $"'{value}' is not true or false";
             case ParameterType.Enum:
@@ -48,16 +48,26 @@ public static class ParameterValues
                     ? null
                     : $"'{value}' is not one of {string.Join(", ", parameter.Values ?? [])}";
             default:
-                var regex = parameter.CompiledPattern
-                    ?? new Regex("^(?:" + parameter.Pattern + ")$", RegexOptions.CultureInvariant, OperationBlockParser.PatternMatchTimeout);
-                try
-                {
-                    return regex.IsMatch(value) ? null : $"'{value}' does not match the pattern {parameter.Pattern}";
-                }
-                catch (RegexMatchTimeoutException)
-                {
-                    return $"could not be checked against the pattern {parameter.Pattern} in time";
-                }
+                return MatchPattern(parameter, value);
+        }
+    }
+
+    private static string? MatchPattern(OperationParameter parameter, string value)
+    {
+        if (parameter.Pattern is null)
+        {
+            return "has no pattern to be checked against";
+        }
+
+        var regex = parameter.CompiledPattern
+            ?? new Regex("^(?:" + parameter.Pattern + ")$", RegexOptions.CultureInvariant, OperationBlockParser.PatternMatchTimeout);
+        try
+        {
+            return regex.IsMatch(value) ? null : $"'{value}' does not match the pattern {parameter.Pattern}";
+        }
+        catch (RegexMatchTimeoutException)
+        {
+            return $"could not be checked against the pattern {parameter.Pattern} in time";
         }
     }
 
