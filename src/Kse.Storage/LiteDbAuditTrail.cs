@@ -155,7 +155,8 @@ public sealed class LiteDbAuditTrail : IAuditTrail, IDisposable
 
     public void Dispose()
     {
-        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        // Registered as itself and as IAuditTrail: the container disposes the one instance twice.
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
         {
             return;
         }
