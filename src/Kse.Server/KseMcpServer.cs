@@ -19,7 +19,8 @@ public static class KseMcpServer
         builder
             .WithToolsFromAssembly(assembly, Kse.Core.KseJson.Options)
             .WithResourcesFromAssembly(assembly)
-            .WithRequestFilters(filters => filters.AddCallToolFilter(PolicyCallToolFilter.Create));
+            .WithRequestFilters(filters => filters.AddCallToolFilter(PolicyCallToolFilter.Create))
+            .WithRequestFilters(filters => filters.AddCallToolFilter(KseErrorFilter.Create));
         KsePromptRegistration.Add(builder);
         KseResourceRegistration.Add(builder);
         return builder;
