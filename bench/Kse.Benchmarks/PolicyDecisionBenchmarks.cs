@@ -9,6 +9,7 @@ namespace Kse.Benchmarks;
 /// dotnet run -c Release --project bench/Kse.Benchmarks -- --filter '*PolicyDecision*'
 /// </summary>
 [MemoryDiagnoser]
+[MedianColumn]
 public class PolicyDecisionBenchmarks
 {
     private static readonly DateTimeOffset Now = new(2026, 11, 26, 9, 0, 0, TimeSpan.Zero);
