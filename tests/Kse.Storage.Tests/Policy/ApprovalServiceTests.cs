@@ -58,6 +58,23 @@ public sealed class ApprovalServiceTests
     }
 
     [Fact]
+    public async Task ConcurrentExecutionClaims_OnlyOneWins()
+    {
+        using var f = new PolicyFixture();
+        var a = await f.Approvals.CreateAsync(Draft());
+        await f.Approvals.ApproveAsync(a.Id, "bob", null);
+        using var start = new ManualResetEventSlim();
+        var claims = Enumerable.Range(0, 8).Select(_ => Task.Run(() =>
+        {
+            start.Wait();
+            return f.Approvals.TryBeginExecution(a.Id, a.Binding);
+        })).ToList();
+        start.Set();
+        var results = await Task.WhenAll(claims);
+        Assert.Single(results, r => r is not null);
+    }
+
+    [Fact]
     public async Task Execution_WithAChangedArgumentSet_IsImpossible()
     {
         using var f = new PolicyFixture();
