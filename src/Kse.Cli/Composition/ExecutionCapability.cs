@@ -17,6 +17,7 @@ internal static class ExecutionCapability
         services.AddSingleton(sp => new InstanceService(sp.GetRequiredService<KseWorkspace>()));
         services.AddSingleton(sp => new ProcessRunner(sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new OperationRunner(sp.GetRequiredService<ExecutionPlanner>(), sp.GetRequiredService<ProcessRunner>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<OperationExecutionService>();
         return services;
     }
 
