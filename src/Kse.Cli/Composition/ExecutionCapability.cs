@@ -1,4 +1,5 @@
 using Kse.Core;
+using Kse.Core.Approvals;
 using Kse.Core.Execution;
 using Kse.Core.Specs;
 using Microsoft.Extensions.Configuration;
@@ -18,6 +19,7 @@ internal static class ExecutionCapability
         services.AddSingleton(sp => new ProcessRunner(sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new OperationRunner(sp.GetRequiredService<ExecutionPlanner>(), sp.GetRequiredService<ProcessRunner>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<OperationExecutionService>();
+        services.AddSingleton<IApprovedActionExecutor>(sp => new OpsRunApprovedExecutor(() => sp.GetRequiredService<OperationExecutionService>()));
         return services;
     }
 

@@ -1,4 +1,6 @@
+using System.Text.Json;
 using System.Text.Json.Serialization;
+using Kse.Core.Approvals;
 using Kse.Core.Audit;
 using Kse.Core.Policy;
 
@@ -109,10 +111,13 @@ public sealed class OperationExecutionService(
     KseWorkspace workspace,
     OperationRunner runner,
     PolicyService policy,
-    IAuditTrail audit,
-    TimeProvider clock)
+    ApprovalService approvals,
+    IAuditTrail audit)
 {
     public const string AuditOperationType = "ops.run";
+
+    /// <summary>The MCP tool name, also the <c>tool</c> of queued run approvals.</summary>
+    public const string ToolName = "ops_run";
 
     public ExecutionPlanner Planner => runner.Planner;
 
@@ -227,6 +232,17 @@ public sealed class OperationExecutionService(
 
         // Written before anything runs: if this append fails, nothing runs.
         await audit.AppendAsync(Draft(plan, actor, decision, status, correlation), cancellationToken);
+        if (status == "queued")
+        {
+            var approval = await QueueAsync(plan, request.Reason, actor, decision, correlation, cancellationToken);
+            return Shape(plan, decision, status, correlation) with
+            {
+                ApprovalId = approval.Id,
+                ApprovalExpiresAt = approval.ExpiresAt,
+                Message = $"queued for approval: it runs once another operator approves {approval.Id}",
+            };
+        }
+
         if (status != "decided")
         {
             return Shape(plan, decision, status, correlation) with { Message = $"not run: the policy kernel decided {decision.Decision.Name()}" };
@@ -234,6 +250,74 @@ public sealed class OperationExecutionService(
 
         var result = await ExecuteAsync(plan, actor, correlation, null, cancellationToken);
         return Shape(plan, decision, result.Status, correlation) with { Result = result };
+    }
+
+    /// <summary>Queues the plan as an <c>ops_run</c> approval whose arguments include the exact argument vector that will run.</summary>
+    public Task<ApprovalRequest> QueueAsync(ExecutionPlan plan, string? reason, Actor requester, PolicyExplanation decision, string? correlationId, CancellationToken cancellationToken) =>
+        approvals.CreateAsync(
+            new ApprovalDraft
+            {
+                Tool = ToolName,
+                ArgumentsJson = ArgumentsFor(plan, includeArgv: true),
+                Project = plan.Project,
+                Environment = plan.Environment.Name(),
+                Instance = plan.Instance,
+                Requester = requester.ToString(),
+                Reason = string.IsNullOrWhiteSpace(reason) ? $"run {plan.Operation} on {plan.Instance}" : reason.Trim(),
+                Risk = plan.Risk,
+                CorrelationId = correlationId,
+                EffectiveLevel = decision.EffectiveLevel,
+            },
+            cancellationToken);
+
+    /// <summary>The <c>ops_run</c> arguments of a plan (as an MCP client would send them), optionally with the argument vector it resolves to.</summary>
+    public static string ArgumentsFor(ExecutionPlan plan, bool includeArgv)
+    {
+        var args = new SortedDictionary<string, object?>(StringComparer.Ordinal)
+        {
+            ["project"] = plan.Project,
+            ["operation"] = plan.Operation,
+            ["environment"] = plan.Environment.Name(),
+            ["instance"] = plan.Instance,
+            ["parameters"] = new SortedDictionary<string, string>(plan.Parameters.ToDictionary(), StringComparer.Ordinal),
+        };
+        if (includeArgv)
+        {
+            args["argv"] = plan.Argv;
+        }
+
+        return JsonSerializer.Serialize(args);
+    }
+
+    /// <summary>Reads <c>ops_run</c> arguments (as approved) back into a request; <paramref name="argv"/> is the approved vector when recorded.</summary>
+    public static OperationRunRequest RequestFromArguments(string json, out IReadOnlyList<string>? argv)
+    {
+        using var doc = JsonDocument.Parse(json);
+        var root = doc.RootElement;
+        string? Str(string name) => root.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+        var parameters = new Dictionary<string, string?>(StringComparer.Ordinal);
+        if (root.TryGetProperty("parameters", out var p) && p.ValueKind == JsonValueKind.Object)
+        {
+            foreach (var prop in p.EnumerateObject())
+            {
+                parameters[prop.Name] = prop.Value.ValueKind switch
+                {
+                    JsonValueKind.String => prop.Value.GetString(),
+                    JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False => prop.Value.GetRawText(),
+                    _ => throw KseException.BadInput("ops.parameter_invalid", $"parameter '{prop.Name}' must be a string, number or boolean"),
+                };
+            }
+        }
+
+        argv = root.TryGetProperty("argv", out var a) && a.ValueKind == JsonValueKind.Array ? a.EnumerateArray().Select(x => x.GetString() ?? "").ToList() : null;
+        return new OperationRunRequest
+        {
+            Project = Str("project") ?? throw KseException.BadInput("ops.arguments_invalid", "the arguments name no project"),
+            Operation = Str("operation") ?? throw KseException.BadInput("ops.arguments_invalid", "the arguments name no operation"),
+            Environment = Str("environment") ?? throw KseException.BadInput("ops.arguments_invalid", "the arguments name no environment"),
+            Instance = Str("instance"),
+            Parameters = parameters,
+        };
     }
 
     private async ValueTask<RecoveryDecision> DecideRecoveryAsync(ExecutionPlan rollback, Actor actor, string? correlationId, CancellationToken cancellationToken)
@@ -337,6 +421,4 @@ public sealed class OperationExecutionService(
         DecisionKind.ObserveOnly => "be recorded as an observation only",
         _ => "be denied",
     };
-
-    internal TimeProvider Clock => clock;
 }
