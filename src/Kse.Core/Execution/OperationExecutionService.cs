@@ -209,6 +209,19 @@ public sealed class OperationExecutionService(
     }
 
     /// <summary>
+    /// Runs a request the interception point has already decided as runnable (and audited); the outcome is audited here with its
+    /// error context and recovery attempts.
+    /// </summary>
+    public async Task<OperationRunOutcome> RunDecidedAsync(OperationRunRequest request, Actor actor, CancellationToken cancellationToken)
+    {
+        var plan = Plan(request);
+        var correlation = NewCorrelationId();
+        var result = await ExecuteAsync(plan, actor, correlation, ["decided at the interception point (audited as tool.call)"], cancellationToken);
+        var decided = new PolicyExplanation { Project = plan.Project, Operation = plan.Operation, Actor = actor.ToString(), Decision = DecisionKind.Run, Rules = [] };
+        return Shape(plan, decided, result.Status, correlation) with { Result = result };
+    }
+
+    /// <summary>
     /// The whole path for a human at the command line: decide, audit the decision, then run only when the kernel says run.
     /// Queued and observe-only decisions do not run here (an approval, by another operator, is the way).
     /// </summary>
