@@ -1,6 +1,7 @@
 using Kse.Core;
 using Kse.Core.Approvals;
 using Kse.Core.Execution;
+using Kse.Core.Policy;
 using Kse.Core.Specs;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -19,6 +20,7 @@ internal static class ExecutionCapability
         services.AddSingleton(sp => new ProcessRunner(sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new OperationRunner(sp.GetRequiredService<ExecutionPlanner>(), sp.GetRequiredService<ProcessRunner>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<OperationExecutionService>();
+        services.AddSingleton<IToolRiskResolver, OpsRunRiskResolver>();
         services.AddSingleton<IApprovedActionExecutor>(sp => new OpsRunApprovedExecutor(() => sp.GetRequiredService<OperationExecutionService>()));
         return services;
     }
