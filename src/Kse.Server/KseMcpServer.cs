@@ -15,10 +15,12 @@ public static class KseMcpServer
     public static IMcpServerBuilder AddKsePrimitives(this IMcpServerBuilder builder)
     {
         var assembly = typeof(KseMcpServer).Assembly;
+        builder.Services.AddSingleton<ToolCallGate>();
         builder
             .WithToolsFromAssembly(assembly, Kse.Core.KseJson.Options)
             .WithResourcesFromAssembly(assembly)
-            .WithRequestFilters(filters => filters.AddCallToolFilter(PolicyCallToolFilter.Create));
+            .WithRequestFilters(filters => filters.AddCallToolFilter(PolicyCallToolFilter.Create))
+            .WithRequestFilters(filters => filters.AddCallToolFilter(KseErrorFilter.Create));
         KsePromptRegistration.Add(builder);
         KseResourceRegistration.Add(builder);
         return builder;

@@ -28,6 +28,9 @@ public sealed class KseDatabase : IDisposable
     /// <summary>The open database; the file and its folder are created on first use.</summary>
     public LiteDatabase Database => _db.Value;
 
+    /// <summary>Whether the file has been opened by this instance (readers use it to avoid creating an empty file).</summary>
+    public bool IsOpen => _db.IsValueCreated;
+
     private LiteDatabase Open()
     {
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);

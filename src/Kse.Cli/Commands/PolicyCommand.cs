@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Kse.Core.Policy;
 
 namespace Kse.Cli.Commands;
 
@@ -6,5 +7,41 @@ namespace Kse.Cli.Commands;
 internal static class PolicyCommand
 {
     public static Command Create() =>
-        CommandExtensions.Group("policy", "Ask the policy kernel what it would decide, without running anything.", "kse policy explain --project billing --env production --operation restart --risk normal");
+        CommandExtensions.Group("policy", "Ask the policy kernel what it would decide, without running anything.", "kse policy explain --project billing --env production --operation restart --risk normal", Explain());
+
+    private static Command Explain()
+    {
+        var project = new Option<string?>("--project") { Description = "The project", Required = true };
+        var env = new Option<string?>("--env") { Description = "The environment", Required = true };
+        var operation = new Option<string?>("--operation") { Description = "The operation or tool name", Required = true };
+        var risk = new Option<string?>("--risk") { Description = "read, normal or critical", Required = true };
+        var instance = new Option<string?>("--instance") { Description = "The instance (recorded in the explanation)" };
+        var user = new Option<string?>("--user") { Description = "Who asks (default: the OS user)" };
+        var command = CommandExtensions.Verb("explain", "Print the decision (run, run_and_flag, queue_for_approval, observe_only, deny), the levels and the rules that decided. Runs nothing.", "kse policy explain --project billing --env production --operation restart-service --risk normal --json");
+        command.Options.Add(project);
+        command.Options.Add(env);
+        command.Options.Add(operation);
+        command.Options.Add(risk);
+        command.Options.Add(instance);
+        command.Options.Add(user);
+        return command.WithAction(ctx =>
+        {
+            ctx.Workspace.EnsureInitialized();
+            var policy = ctx.Get<PolicyService>();
+            var e = policy.Explain(ctx.Value(project)!, ctx.Value(env), ctx.Value(operation) ?? "", ctx.Value(risk), ctx.Value(instance), policy.ActorFor(ctx.Value(user)));
+            if (ctx.Json)
+            {
+                ctx.WriteJson(e);
+                return 0;
+            }
+
+            ctx.WriteLine($"{e.Decision.Name()}: {e.Operation} ({e.Risk}) on {e.Project}/{e.Environment}{(e.Instance is null ? "" : "/" + e.Instance)} at {e.EffectiveLevel} (level {e.Level} {e.LevelSource}, cap {e.Cap})");
+            foreach (var r in e.Rules)
+            {
+                ctx.WriteLine($"  {r.Id,-28} {r.Text}");
+            }
+
+            return 0;
+        });
+    }
 }

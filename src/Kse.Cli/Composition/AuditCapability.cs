@@ -1,14 +1,21 @@
+using Kse.Core.Audit;
+using Kse.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Kse.Cli;
 
-/// <summary>Services of the Audit capability.</summary>
+/// <summary>Services of the Audit capability: the append-only trail over the workspace's LiteDB file, its reader and the verify/query service.</summary>
 internal static class AuditCapability
 {
     public static IServiceCollection AddAuditCapability(this IServiceCollection services, IConfiguration configuration)
     {
-        _ = configuration;
+        var anomalies = configuration.GetSection("Audit:Anomalies").Get<AuditAnomalyOptions>() ?? new AuditAnomalyOptions();
+        services.AddSingleton(anomalies);
+        services.AddSingleton<LiteDbAuditTrail>();
+        services.AddSingleton<IAuditTrail>(sp => sp.GetRequiredService<LiteDbAuditTrail>());
+        services.AddSingleton<IAuditReader, LiteDbAuditReader>();
+        services.AddSingleton(sp => new AuditService(sp.GetRequiredService<IAuditReader>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<AuditAnomalyOptions>()));
         return services;
     }
 }

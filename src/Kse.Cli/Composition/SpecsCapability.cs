@@ -1,3 +1,5 @@
+using Kse.Core;
+using Kse.Core.Specs;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -8,7 +10,14 @@ internal static class SpecsCapability
 {
     public static IServiceCollection AddSpecsCapability(this IServiceCollection services, IConfiguration configuration)
     {
-        _ = configuration;
+        var templatesDir = configuration["Kse:Specs:TemplatesDir"];
+        services.AddSingleton(new TemplateLibrary(string.IsNullOrWhiteSpace(templatesDir) ? null : Path.GetFullPath(templatesDir)));
+        services.AddSingleton(sp => new SpecService(
+            sp.GetRequiredService<KseWorkspace>(),
+            sp.GetRequiredService<TemplateLibrary>(),
+            sp.GetServices<ISpecDocumentCheck>()));
+        var promptsDir = configuration["Kse:PromptsDir"];
+        services.AddSingleton(sp => new PromptLibrary(sp.GetRequiredService<SpecService>(), string.IsNullOrWhiteSpace(promptsDir) ? null : Path.GetFullPath(promptsDir)));
         return services;
     }
 }

@@ -1,0 +1,133 @@
+using System.Text;
+
+namespace Kse.Core.Audit;
+
+/// <summary>Result of <c>kse audit export</c>.</summary>
+public sealed record AuditExportResult(string Path, string Format, long Entries);
+
+/// <summary>Result of <c>kse audit query</c>: entries oldest first.</summary>
+public sealed record AuditQueryResult(int Count, IReadOnlyList<AuditEntry> Entries);
+
+/// <summary>Verify, checkpoint, export, query, summarize and flag anomalies over the stored trail.</summary>
+public sealed class AuditService
+{
+    private readonly IAuditReader _reader;
+    private readonly TimeProvider _clock;
+    private readonly AuditAnomalyOptions _anomalyOptions;
+
+    public AuditService(IAuditReader reader, TimeProvider clock, AuditAnomalyOptions? anomalyOptions = null)
+    {
+        _reader = reader;
+        _clock = clock;
+        _anomalyOptions = anomalyOptions ?? new AuditAnomalyOptions();
+    }
+
+    /// <summary>Re-walks the stored chain; with a checkpoint file, truncation is detected and a signature checked.</summary>
+    public AuditVerifyResult Verify(string? checkpointPath = null, string? trustedKeyPath = null, CancellationToken cancellationToken = default)
+    {
+        var checkpoint = checkpointPath is null ? null : AuditCheckpoint.Load(checkpointPath);
+        var key = ReadKey(trustedKeyPath);
+        return AuditVerifier.Verify(_reader.ReadChain(cancellationToken), checkpoint, trustedPublicKeyPem: key, cancellationToken: cancellationToken) with { Source = "store" };
+    }
+
+    /// <summary>Verifies a JSON Lines export offline, without the database.</summary>
+    public static AuditVerifyResult VerifyFile(string exportPath, string? checkpointPath = null, string? trustedKeyPath = null, bool partial = false, CancellationToken cancellationToken = default)
+    {
+        var checkpoint = checkpointPath is null ? null : AuditCheckpoint.Load(checkpointPath);
+        var key = ReadKey(trustedKeyPath);
+        return AuditVerifier.Verify(AuditExport.ReadJsonLines(exportPath), checkpoint, partial, trustedPublicKeyPem: key, cancellationToken: cancellationToken) with { Source = exportPath };
+    }
+
+    /// <summary>A checkpoint of the current head, after verifying the chain up to it (a broken chain gets no checkpoint).</summary>
+    public AuditCheckpoint CreateCheckpoint(string? signingKeyPath = null, CancellationToken cancellationToken = default)
+    {
+        var verified = AuditVerifier.Verify(_reader.ReadChain(cancellationToken), cancellationToken: cancellationToken);
+        if (!verified.Intact)
+        {
+            throw new KseException("audit.chain_broken", $"no checkpoint written: {verified.Fault!.Message} (sequence {verified.Fault.Sequence}, {verified.Fault.Kind})", KseErrorKind.CheckFailed);
+        }
+
+        var cp = new AuditCheckpoint
+        {
+            Sequence = verified.HeadSequence ?? 0,
+            HeadHash = verified.HeadHash ?? AuditCanonical.GenesisHash,
+            CreatedAt = AuditCanonical.Normalize(_clock.GetUtcNow()),
+        };
+        if (signingKeyPath is null)
+        {
+            return cp;
+        }
+
+        if (!File.Exists(signingKeyPath))
+        {
+            throw KseException.NotFound("audit.key_not_found", $"key file '{signingKeyPath}' does not exist");
+        }
+
+        return AuditCheckpointSigner.Sign(cp, File.ReadAllText(signingKeyPath));
+    }
+
+    public AuditExportResult Export(string format, string outPath, AuditQuery filter, CancellationToken cancellationToken = default)
+    {
+        var fmt = format.ToLowerInvariant();
+        if (fmt is not ("jsonl" or "csv"))
+        {
+            throw KseException.BadInput("audit.format_unknown", $"unknown export format '{format}': use jsonl or csv");
+        }
+
+        var full = Path.GetFullPath(outPath);
+        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        var temp = full + ".tmp";
+        long n;
+        using (var writer = new StreamWriter(temp, false, new UTF8Encoding(false), 1 << 16))
+        {
+            var entries = filter.IsEmpty ? _reader.ReadChain(cancellationToken) : _reader.Scan(filter, cancellationToken);
+            n = fmt == "jsonl" ? AuditExport.WriteJsonLines(entries, writer, cancellationToken) : AuditExport.WriteCsv(entries, writer, cancellationToken);
+        }
+
+        File.Move(temp, full, overwrite: true);
+        return new AuditExportResult(full, fmt, n);
+    }
+
+    public AuditQueryResult Query(AuditQuery query)
+    {
+        if (query.From is { } f && query.To is { } t && t <= f)
+        {
+            throw KseException.BadInput("audit.range_invalid", $"--to ({t:u}) must be after --from ({f:u})");
+        }
+
+        var entries = _reader.Query(query);
+        return new AuditQueryResult(entries.Count, entries);
+    }
+
+    public AuditSummary Summary(DateOnly date, CancellationToken cancellationToken = default)
+    {
+        var from = new DateTimeOffset(date.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
+        return AuditReports.Summarize(date, _reader.Scan(new AuditQuery { From = from, To = from.AddDays(1) }, cancellationToken));
+    }
+
+    /// <summary>Flags since <paramref name="since"/> (default: the last 24 hours), each against the project's own history before it.</summary>
+    public AuditAnomalyReport Anomalies(DateTimeOffset? since = null, CancellationToken cancellationToken = default)
+    {
+        var now = _clock.GetUtcNow();
+        var from = since ?? now.AddHours(-24);
+        if (from > now)
+        {
+            throw KseException.BadInput("audit.since_invalid", $"--since ({from:u}) is in the future");
+        }
+
+        var baselineFrom = from.AddDays(-_anomalyOptions.BaselineDays);
+        var baseline = _reader.Scan(new AuditQuery { From = baselineFrom, To = from }, cancellationToken);
+        var window = _reader.Scan(new AuditQuery { From = from }, cancellationToken);
+        return AuditReports.FindAnomalies(baseline, window, from, now, baselineFrom, _anomalyOptions);
+    }
+
+    private static string? ReadKey(string? path)
+    {
+        if (path is null)
+        {
+            return null;
+        }
+
+        return File.Exists(path) ? File.ReadAllText(path) : throw KseException.NotFound("audit.key_not_found", $"key file '{path}' does not exist");
+    }
+}

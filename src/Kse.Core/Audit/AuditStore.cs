@@ -1,0 +1,121 @@
+namespace Kse.Core.Audit;
+
+/// <summary>The newest entry of the chain.</summary>
+public sealed record AuditHead(long Sequence, string Hash, DateTimeOffset Timestamp);
+
+/// <summary>Filters of <c>kse audit query</c> and <c>export</c>; every filter is optional, the time range is [From, To).</summary>
+public sealed record AuditQuery
+{
+    public DateTimeOffset? From { get; init; }
+
+    public DateTimeOffset? To { get; init; }
+
+    /// <summary>Matches the entry's project or one of its related projects.</summary>
+    public string? Project { get; init; }
+
+    public string? OperationType { get; init; }
+
+    public string? Outcome { get; init; }
+
+    /// <summary>The actor's name (an OS user, an operator or an MCP client name).</summary>
+    public string? User { get; init; }
+
+    public string? Environment { get; init; }
+
+    public int? Limit { get; init; }
+
+    public bool HasContentFilter =>
+        Project is not null || OperationType is not null || Outcome is not null || User is not null || Environment is not null;
+
+    public bool IsEmpty => From is null && To is null && !HasContentFilter;
+
+    /// <summary>The same test the store applies, for entries read from an export.</summary>
+    public bool Matches(AuditEntry e) =>
+        (From is null || e.Timestamp >= From) &&
+        (To is null || e.Timestamp < To) &&
+        (Project is null || string.Equals(e.Project, Project, StringComparison.Ordinal) || (e.RelatedProjects?.Contains(Project, StringComparer.Ordinal) ?? false)) &&
+        (OperationType is null || string.Equals(e.OperationType, OperationType, StringComparison.Ordinal)) &&
+        (Outcome is null || string.Equals(e.Outcome, Outcome, StringComparison.OrdinalIgnoreCase)) &&
+        (User is null || string.Equals(e.ActorName, User, StringComparison.OrdinalIgnoreCase)) &&
+        (Environment is null || string.Equals(e.Environment, Environment, StringComparison.Ordinal));
+}
+
+/// <summary>The read side of the trail's store.</summary>
+public interface IAuditReader
+{
+    /// <summary>The newest entry, or null when the trail is empty.</summary>
+    AuditHead? Head();
+
+    /// <summary>Every stored entry in storage order (the order verify walks), streamed.</summary>
+    IEnumerable<AuditEntry> ReadChain(CancellationToken cancellationToken = default);
+
+    /// <summary>Entries matching <paramref name="query"/>, oldest first, streamed; <see cref="AuditQuery.Limit"/> keeps the newest ones.</summary>
+    IReadOnlyList<AuditEntry> Query(AuditQuery query);
+
+    /// <summary>Entries matching <paramref name="query"/>, oldest first, streamed without a limit.</summary>
+    IEnumerable<AuditEntry> Scan(AuditQuery query, CancellationToken cancellationToken = default);
+}
+
+/// <summary>Turns a draft into a sealed entry: secrets redacted, then sequence, timestamp and hashes.</summary>
+public static class AuditSealer
+{
+    /// <summary>The redacted, not yet sealed entry (sequence 0, empty hashes); cheap to do on the caller's thread.</summary>
+    public static AuditEntry Prepare(AuditDraft draft)
+    {
+        ArgumentNullException.ThrowIfNull(draft);
+        if (draft.Actor is null || string.IsNullOrWhiteSpace(draft.Actor.Kind) || string.IsNullOrWhiteSpace(draft.Actor.Name))
+        {
+            throw KseException.BadInput("audit.actor_missing", "an audit entry needs an actor kind and name");
+        }
+
+        if (string.IsNullOrWhiteSpace(draft.OperationType))
+        {
+            throw KseException.BadInput("audit.type_missing", "an audit entry needs an operation type");
+        }
+
+        return new AuditEntry
+        {
+            Sequence = 0,
+            Timestamp = default,
+            ActorKind = draft.Actor.Kind,
+            ActorName = draft.Actor.Name,
+            OperationType = draft.OperationType,
+            Project = draft.Project,
+            Version = draft.Version,
+            Environment = draft.Environment,
+            TakeoverLevel = draft.TakeoverLevel,
+            Target = SecretRedactor.RedactValue(draft.Target),
+            Parameters = SecretRedactor.RedactParameters(draft.Parameters),
+            Decision = draft.Decision,
+            Rules = SecretRedactor.RedactList(draft.Rules),
+            Outcome = draft.Outcome,
+            ErrorContext = SecretRedactor.RedactValue(draft.ErrorContext),
+            RecoveryAttempts = SecretRedactor.RedactList(draft.RecoveryAttempts),
+            CorrelationId = draft.CorrelationId,
+            RelatedProjects = draft.RelatedProjects is { Count: > 0 } r ? r.ToList() : null,
+            PreviousHash = string.Empty,
+            Hash = string.Empty,
+        };
+    }
+
+    /// <summary>
+    /// Places a prepared entry after <paramref name="head"/>. The timestamp never goes back behind the
+    /// head's, so sequence order and time order agree even across processes.
+    /// </summary>
+    public static AuditEntry Seal(AuditEntry prepared, AuditHead? head, DateTimeOffset now)
+    {
+        var ts = AuditCanonical.Normalize(now);
+        if (head is not null && ts < head.Timestamp)
+        {
+            ts = head.Timestamp;
+        }
+
+        var sealedEntry = prepared with
+        {
+            Sequence = (head?.Sequence ?? 0) + 1,
+            Timestamp = ts,
+            PreviousHash = head?.Hash ?? AuditCanonical.GenesisHash,
+        };
+        return sealedEntry with { Hash = AuditCanonical.ComputeHash(sealedEntry) };
+    }
+}

@@ -1,0 +1,116 @@
+using System.Text.RegularExpressions;
+
+namespace Kse.Core.Audit;
+
+/// <summary>
+/// Removes secrets before anything is stored: values under secret-looking keys (password, secret,
+/// token, api key, connection string, private key, credential, ...) and secret parts inside other
+/// values (<c>Password=...;</c> in a connection string, <c>user:pass@</c> in a URL, PEM private keys,
+/// bearer tokens).
+/// </summary>
+public static partial class SecretRedactor
+{
+    public const string Mask = "[REDACTED]";
+
+    private static readonly string[] SecretKeyParts =
+    [
+        "password", "passwd", "passphrase", "secret", "token", "apikey", "connectionstring", "connstr",
+        "privatekey", "credential", "accesskey", "accountkey", "sharedaccesskey", "authorization", "cookie", "sastoken",
+    ];
+
+    /// <summary>Whether a parameter name says its value is secret (case, dashes, dots, underscores and spaces ignored).</summary>
+    public static bool IsSecretKey(string key)
+    {
+        Span<char> buffer = key.Length <= 128 ? stackalloc char[key.Length] : new char[key.Length];
+        var n = 0;
+        foreach (var c in key)
+        {
+            if (char.IsLetterOrDigit(c))
+            {
+                buffer[n++] = char.ToLowerInvariant(c);
+            }
+        }
+
+        var normalized = buffer[..n];
+        if (normalized.SequenceEqual("pwd") || normalized.EndsWith("pwd"))
+        {
+            return true;
+        }
+
+        foreach (var part in SecretKeyParts)
+        {
+            if (normalized.Contains(part, StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>The value with secret parts masked; null stays null.</summary>
+    public static string? RedactValue(string? value)
+    {
+        if (string.IsNullOrEmpty(value))
+        {
+            return value;
+        }
+
+        var result = value;
+        if (result.Contains("PRIVATE KEY", StringComparison.OrdinalIgnoreCase))
+        {
+            result = PemPrivateKey().Replace(result, Mask);
+        }
+
+        if (result.Contains('=') || result.Contains(':'))
+        {
+            result = KeyValueSecret().Replace(result, m => m.Groups["prefix"].Value + Mask);
+            result = JsonSecret().Replace(result, m => m.Groups["prefix"].Value + "\"" + Mask + "\"");
+            result = UrlUserInfo().Replace(result, m => m.Groups["prefix"].Value + Mask + "@");
+        }
+
+        if (result.Contains("bearer", StringComparison.OrdinalIgnoreCase) || result.Contains("basic", StringComparison.OrdinalIgnoreCase))
+        {
+            result = AuthorizationValue().Replace(result, m => m.Groups["prefix"].Value + Mask);
+        }
+
+        return result;
+    }
+
+    /// <summary>Parameters with values under secret keys replaced and secret parts of the others masked.</summary>
+    public static IReadOnlyDictionary<string, string?>? RedactParameters(IReadOnlyDictionary<string, string?>? parameters)
+    {
+        if (parameters is null || parameters.Count == 0)
+        {
+            return null;
+        }
+
+        var result = new Dictionary<string, string?>(parameters.Count, StringComparer.Ordinal);
+        foreach (var (key, value) in parameters)
+        {
+            result[key] = value is null ? null : IsSecretKey(key) ? Mask : RedactValue(value);
+        }
+
+        return result;
+    }
+
+    public static IReadOnlyList<string>? RedactList(IReadOnlyList<string>? values) =>
+        values is null || values.Count == 0 ? null : values.Select(v => RedactValue(v) ?? string.Empty).ToList();
+
+    // key=value pairs as in connection strings, command lines and query strings: keep the key, mask up to ; & , or whitespace.
+    [GeneratedRegex(@"(?<prefix>(?<![A-Za-z0-9])(?:pass(?:word|wd|phrase)?|pwd|secret|client[_\- ]?secret|token|access[_\- ]?token|refresh[_\- ]?token|api[_\- ]?key|access[_\- ]?key|account[_\- ]?key|shared[_\- ]?access[_\- ]?key|sig|private[_\- ]?key)\s*[=:]\s*)(?:""[^""]*""|'[^']*'|[^;&,\s""']+)", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex KeyValueSecret();
+
+    // "password": "..." inside JSON text.
+    [GeneratedRegex(@"(?<prefix>""[^""]*(?:pass(?:word|wd)?|pwd|secret|token|api[_\-]?key|connection[_\-]?string|private[_\-]?key|credential)[^""]*""\s*:\s*)""(?:[^""\\]|\\.)*""", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex JsonSecret();
+
+    [GeneratedRegex(@"(?<prefix>[a-z][a-z0-9+.\-]*://[^/\s:@]+:)[^@\s/]+@", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex UrlUserInfo();
+
+    [GeneratedRegex(@"-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)", RegexOptions.CultureInvariant)]
+    private static partial Regex PemPrivateKey();
+
+    [GeneratedRegex(@"(?<prefix>\b(?:bearer|basic)\s+)[A-Za-z0-9._~+/=\-]{8,}", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex AuthorizationValue();
+}

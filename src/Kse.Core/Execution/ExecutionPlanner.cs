@@ -1,0 +1,134 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Kse.Core.Policy;
+using Kse.Core.Specs;
+
+namespace Kse.Core.Execution;
+
+/// <summary>Turns (project, operation, environment, instance, values) into an <see cref="ExecutionPlan"/>: values checked, placeholders substituted, the host chosen.</summary>
+public sealed partial class ExecutionPlanner(KseWorkspace workspace, ExecutionOptions options)
+{
+    [GeneratedRegex(@"^(?:ssh://)?(?:(?<user>[A-Za-z0-9_][A-Za-z0-9_.-]{0,63})@)?(?<host>[A-Za-z0-9][A-Za-z0-9.-]{0,252}|\[[0-9A-Fa-f:.]+\])(?::(?<port>\d{1,5}))?$", RegexOptions.CultureInvariant)]
+    private static partial Regex SshDestination();
+
+    public ExecutionOptions Options => options;
+
+    public OperationCatalog Catalog(string project) => OperationCatalog.Load(workspace, ProjectName.Validate(project));
+
+    /// <summary>
+    /// The plan for running <paramref name="operation"/>. The instance must exist and belong to <paramref name="environment"/>;
+    /// with no instance given, the environment's only instance is used.
+    /// </summary>
+    public ExecutionPlan Plan(string project, string operation, EnvironmentKind environment, string? instance, IReadOnlyDictionary<string, string?>? parameters)
+    {
+        var catalog = Catalog(project);
+        var op = catalog.Get(operation);
+        var manifest = ProjectManifest.Load(workspace, project);
+        var target = ChooseInstance(manifest, environment, instance);
+        return Plan(catalog.Project, op, target, parameters);
+    }
+
+    public ExecutionPlan Plan(string project, OperationDefinition op, ProjectInstance target, IReadOnlyDictionary<string, string?>? parameters)
+    {
+        var values = ParameterValues.Resolve(op, parameters);
+        var command = op.Command.Select(a => ArgumentTemplate.TryParse(a, out _)!.Render(values)).ToList();
+        return new ExecutionPlan
+        {
+            Project = project,
+            Operation = op.Name,
+            Risk = op.Risk,
+            Environment = target.Environment,
+            Instance = target.Id,
+            Host = target.IsLocal ? "local" : target.Host,
+            Version = target.Version,
+            Parameters = values,
+            Command = command,
+            Argv = target.IsLocal ? command : SshArgv(target.Host, command),
+            Timeout = op.Timeout,
+            Idempotent = op.Idempotent,
+            Verify = op.Verify,
+            Rollback = op.Rollback,
+        };
+    }
+
+    public static ProjectInstance ChooseInstance(ProjectManifest manifest, EnvironmentKind environment, string? instance)
+    {
+        if (instance is not null)
+        {
+            var found = manifest.Instances.FirstOrDefault(i => i.Id == instance)
+                ?? throw KseException.NotFound("instances.not_found", $"project '{manifest.Name}' has no instance '{instance}'" + (manifest.Instances.Count > 0 ? $" (instances: {string.Join(", ", manifest.Instances.Select(i => i.Id))})" : " (add one with 'kse instances add')"));
+            if (found.Environment != environment)
+            {
+                throw KseException.BadInput("instances.environment_mismatch", $"instance '{instance}' of '{manifest.Name}' is in {found.Environment.Name()}, not {environment.Name()}");
+            }
+
+            return found;
+        }
+
+        var inEnv = manifest.Instances.Where(i => i.Environment == environment).ToList();
+        return inEnv.Count switch
+        {
+            1 => inEnv[0],
+            0 => throw KseException.NotFound("instances.not_found", $"project '{manifest.Name}' has no instance in {environment.Name()} (add one with 'kse instances add')"),
+            _ => throw KseException.BadInput("instances.ambiguous", $"project '{manifest.Name}' has {inEnv.Count} instances in {environment.Name()} ({string.Join(", ", inEnv.Select(i => i.Id))}): name one with --instance"),
+        };
+    }
+
+    /// <summary>Checks an instance host: <c>local</c> or <c>[ssh://][user@]host[:port]</c>; never something ssh could read as an option.</summary>
+    public static string ValidateHost(string host)
+    {
+        if (string.Equals(host, "local", StringComparison.OrdinalIgnoreCase))
+        {
+            return "local";
+        }
+
+        var m = SshDestination().Match(host);
+        if (!m.Success || (m.Groups["port"].Success && !IsPort(m.Groups["port"].Value)))
+        {
+            throw KseException.BadInput("instances.host_invalid", $"host '{host}' must be 'local' or an SSH destination like deploy@db-1.internal or ssh://deploy@10.0.0.5:2222");
+        }
+
+        return host;
+    }
+
+    private static bool IsPort(string text) => int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var p) && p is > 0 and < 65536;
+
+    /// <summary>ssh in batch mode with strict host key checking; the remote command travels as one quoted argument after <c>--</c> and the destination.</summary>
+    public IReadOnlyList<string> SshArgv(string host, IReadOnlyList<string> command)
+    {
+        var m = SshDestination().Match(ValidateHost(host));
+        var ssh = options.Ssh;
+        var argv = new List<string> { ssh.Program };
+        if (!string.IsNullOrWhiteSpace(ssh.ConfigFile))
+        {
+            argv.AddRange(["-F", ssh.ConfigFile]);
+        }
+
+        argv.AddRange(["-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes", "-o", "PasswordAuthentication=no", "-o", "KbdInteractiveAuthentication=no"]);
+        argv.AddRange(["-o", $"ConnectTimeout={Math.Max(1, ssh.ConnectTimeoutSeconds)}"]);
+        if (!string.IsNullOrWhiteSpace(ssh.KnownHostsFile))
+        {
+            argv.AddRange(["-o", $"UserKnownHostsFile={ssh.KnownHostsFile}"]);
+        }
+
+        if (!string.IsNullOrWhiteSpace(ssh.IdentityFile))
+        {
+            argv.AddRange(["-i", ssh.IdentityFile, "-o", "IdentitiesOnly=yes"]);
+        }
+
+        if (m.Groups["port"].Success)
+        {
+            argv.AddRange(["-p", m.Groups["port"].Value]);
+        }
+
+        if (m.Groups["user"].Success)
+        {
+            argv.AddRange(["-l", m.Groups["user"].Value]);
+        }
+
+        argv.Add("--");
+        argv.Add(m.Groups["host"].Value.Trim('[', ']'));
+        argv.Add(ShellWords.Join(command));
+        return argv;
+    }
+}

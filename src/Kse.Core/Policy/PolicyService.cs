@@ -1,0 +1,276 @@
+using Kse.Core.Audit;
+using Kse.Core.Specs;
+
+namespace Kse.Core.Policy;
+
+/// <summary>The effective takeover state of one project in one environment, as <c>kse takeover show</c> prints it.</summary>
+public sealed record TakeoverView
+{
+    public required EnvironmentKind Environment { get; init; }
+
+    public required TakeoverLevel Level { get; init; }
+
+    public required TakeoverLevel EffectiveLevel { get; init; }
+
+    public required TakeoverLevel Cap { get; init; }
+
+    /// <summary><c>set</c> or <c>default</c>.</summary>
+    public required string Source { get; init; }
+
+    public string? SetBy { get; init; }
+
+    public DateTimeOffset? SetAt { get; init; }
+
+    public string? Reason { get; init; }
+
+    public EmergencyElevation? Elevation { get; init; }
+}
+
+public sealed record TakeoverReport(string Project, string SystemType, IReadOnlyList<TakeoverView> Environments);
+
+public sealed record TakeoverChange
+{
+    public required string Project { get; init; }
+
+    public required EnvironmentKind Environment { get; init; }
+
+    public required TakeoverLevel From { get; init; }
+
+    public required TakeoverLevel To { get; init; }
+
+    public required TakeoverLevel Cap { get; init; }
+
+    public required string Reason { get; init; }
+
+    public required string User { get; init; }
+
+    public required DateTimeOffset At { get; init; }
+
+    public long? AuditSequence { get; init; }
+}
+
+/// <summary>A decision with what it was about: what <c>kse policy explain</c> prints and what the interception point audits.</summary>
+public sealed record PolicyExplanation
+{
+    public required string Project { get; init; }
+
+    public string? Environment { get; init; }
+
+    public string? Instance { get; init; }
+
+    public required string Operation { get; init; }
+
+    public string? Risk { get; init; }
+
+    public required string Actor { get; init; }
+
+    public required DecisionKind Decision { get; init; }
+
+    public TakeoverLevel? EffectiveLevel { get; init; }
+
+    public TakeoverLevel? Level { get; init; }
+
+    public string? LevelSource { get; init; }
+
+    public TakeoverLevel? Cap { get; init; }
+
+    public string? ElevationId { get; init; }
+
+    public required IReadOnlyList<PolicyRule> Rules { get; init; }
+
+    public DateTimeOffset DecidedAt { get; init; }
+
+    /// <summary>Rules as <c>id: text</c> lines, the form the audit trail stores.</summary>
+    public IReadOnlyList<string> RuleLines() => Rules.Select(r => r.ToString()).ToList();
+}
+
+/// <summary>Takeover levels, explanations and decisions over the workspace's stored state.</summary>
+public sealed class PolicyService
+{
+    private readonly KseWorkspace _workspace;
+    private readonly ITakeoverStore _store;
+    private readonly IAuditTrail _audit;
+    private readonly OperatorDirectory _operators;
+    private readonly TimeProvider _clock;
+
+    public PolicyService(KseWorkspace workspace, ITakeoverStore store, IAuditTrail audit, PolicyKernel kernel, OperatorDirectory operators, TimeProvider clock)
+    {
+        _workspace = workspace;
+        _store = store;
+        _audit = audit;
+        Kernel = kernel;
+        _operators = operators;
+        _clock = clock;
+    }
+
+    public PolicyKernel Kernel { get; }
+
+    /// <summary>The audit actor for a CLI user: an operator when configured as one, else an OS user.</summary>
+    public Actor ActorFor(string? user)
+    {
+        var name = string.IsNullOrWhiteSpace(user) ? Environment.UserName : user.Trim();
+        return _operators.Find(name) is not null ? Actor.OperatorNamed(name) : Actor.OsUser(name);
+    }
+
+    public TakeoverReport Show(string project, string? environment = null)
+    {
+        var manifest = LoadManifest(project);
+        var envs = environment is null ? manifest.Environments : [PolicyNames.ParseEnvironment(environment)];
+        var now = _clock.GetUtcNow();
+        var elevations = _store.ListElevations(manifest.Name);
+        var views = envs.Select(env =>
+        {
+            var set = _store.GetLevel(manifest.Name, env);
+            var state = new PolicyState { SystemType = manifest.SystemType, Level = set?.Level, Elevations = elevations };
+            var d = Kernel.Decide(new PolicyRequest { Project = manifest.Name, Environment = env, Operation = "takeover.show", Risk = RiskClass.Read }, state, now);
+            return new TakeoverView
+            {
+                Environment = env,
+                Level = d.Level!.Value,
+                EffectiveLevel = d.EffectiveLevel!.Value,
+                Cap = d.Cap!.Value,
+                Source = d.LevelSource!,
+                SetBy = set?.SetBy,
+                SetAt = set?.SetAt,
+                Reason = set?.Reason,
+                Elevation = d.ElevationId is { } id ? elevations.First(e => e.Id == id) : null,
+            };
+        }).ToList();
+        return new TakeoverReport(manifest.Name, ProjectManifest.SystemTypeName(manifest.SystemType), views);
+    }
+
+    /// <summary>Sets a level with a reason; refuses one above the environment's cap (<c>policy.level_above_cap</c>). Audited before it is stored.</summary>
+    public async Task<TakeoverChange> SetLevelAsync(string project, string? environment, string? level, string? reason, Actor actor, CancellationToken cancellationToken = default)
+    {
+        var manifest = LoadManifest(project);
+        var env = PolicyNames.ParseEnvironment(environment);
+        var to = PolicyNames.ParseLevel(level);
+        if (string.IsNullOrWhiteSpace(reason))
+        {
+            throw KseException.BadInput("policy.reason_required", "a level change needs --reason \"...\" (it is kept in the audit trail)");
+        }
+
+        var cap = PolicyKernel.CapOf(env);
+        if (to > cap)
+        {
+            throw KseException.Refused("policy.level_above_cap", $"{to} is above the {env.Name()} cap {cap}; use at most {cap} (an emergency elevation cannot pass the cap either)");
+        }
+
+        var current = _store.GetLevel(manifest.Name, env);
+        var from = current?.Level ?? Clamp(Kernel.Options.DefaultFor(manifest.SystemType), cap);
+        var now = _clock.GetUtcNow();
+        var entry = await _audit.AppendAsync(
+            new AuditDraft
+            {
+                Actor = actor,
+                OperationType = "takeover.change",
+                Project = manifest.Name,
+                Environment = env.Name(),
+                TakeoverLevel = to.ToString(),
+                Target = $"{manifest.Name}/{env.Name()}",
+                Parameters = new Dictionary<string, string?>
+                {
+                    ["from"] = from.ToString(),
+                    ["to"] = to.ToString(),
+                    ["cap"] = cap.ToString(),
+                    ["reason"] = reason.Trim(),
+                    ["previousSource"] = current is null ? "default" : "set",
+                },
+                Decision = "applied",
+                Rules = [$"policy.level_within_cap: {to} <= {env.Name()} cap {cap}"],
+                Outcome = "succeeded",
+            },
+            cancellationToken);
+        _store.SetLevel(new TakeoverSetting { Project = manifest.Name, Environment = env, Level = to, Reason = reason.Trim(), SetBy = actor.Name, SetAt = now });
+        return new TakeoverChange
+        {
+            Project = manifest.Name,
+            Environment = env,
+            From = from,
+            To = to,
+            Cap = cap,
+            Reason = reason.Trim(),
+            User = actor.Name,
+            At = now,
+            AuditSequence = entry.Sequence,
+        };
+    }
+
+    /// <summary>For <c>kse policy explain</c>: unknown names are errors (exit 2, or 3 for an unknown project), nothing runs.</summary>
+    public PolicyExplanation Explain(string project, string? environment, string operation, string? risk, string? instance, Actor actor)
+    {
+        var manifest = LoadManifest(project);
+        var env = PolicyNames.ParseEnvironment(environment);
+        var riskClass = PolicyNames.ParseRisk(risk);
+        if (string.IsNullOrWhiteSpace(operation))
+        {
+            throw KseException.BadInput("policy.operation_missing", "name the operation with --operation");
+        }
+
+        return Decide(manifest, env.Name(), operation, riskClass.Name(), instance, actor);
+    }
+
+    /// <summary>The decision for a call whose names come from outside (MCP arguments): anything unknown is a deny, never an exception.</summary>
+    public PolicyExplanation Evaluate(string? project, string? environment, string operation, RiskClass risk, string? instance, Actor actor)
+    {
+        ProjectManifest manifest;
+        try
+        {
+            manifest = LoadManifest(project);
+        }
+        catch (KseException ex)
+        {
+            return new PolicyExplanation
+            {
+                Project = project ?? "",
+                Environment = environment,
+                Instance = instance,
+                Operation = operation,
+                Risk = risk.Name(),
+                Actor = actor.ToString(),
+                Decision = DecisionKind.Deny,
+                Rules = [new PolicyRule(ex.Code == "spec.project_not_found" ? "input.project_unknown" : "input.project_invalid", ex.Message)],
+                DecidedAt = _clock.GetUtcNow(),
+            };
+        }
+
+        return Decide(manifest, environment, operation, risk.Name(), instance, actor);
+    }
+
+    private PolicyExplanation Decide(ProjectManifest manifest, string? environment, string operation, string? risk, string? instance, Actor actor)
+    {
+        var now = _clock.GetUtcNow();
+        PolicyState state;
+        if (PolicyKernel.IsKnownEnvironmentName(environment, out var env))
+        {
+            state = new PolicyState { SystemType = manifest.SystemType, Level = _store.GetLevel(manifest.Name, env)?.Level, Elevations = _store.ListElevations(manifest.Name) };
+        }
+        else
+        {
+            state = new PolicyState { SystemType = manifest.SystemType };
+        }
+
+        var d = Kernel.Decide(manifest.Name, environment, operation, risk, instance, actor.ToString(), state, now);
+        return new PolicyExplanation
+        {
+            Project = manifest.Name,
+            Environment = environment,
+            Instance = instance,
+            Operation = operation,
+            Risk = risk,
+            Actor = actor.ToString(),
+            Decision = d.Decision,
+            EffectiveLevel = d.EffectiveLevel,
+            Level = d.Level,
+            LevelSource = d.LevelSource,
+            Cap = d.Cap,
+            ElevationId = d.ElevationId,
+            Rules = d.Rules,
+            DecidedAt = now,
+        };
+    }
+
+    private ProjectManifest LoadManifest(string? project) => ProjectManifest.Load(_workspace, ProjectName.Validate(project));
+
+    private static TakeoverLevel Clamp(TakeoverLevel level, TakeoverLevel cap) => level > cap ? cap : level;
+}

@@ -1,0 +1,47 @@
+namespace Kse.Core.Specs;
+
+/// <summary>The validation result of one document. Shape of <c>kse ops validate --json</c> and the <c>ops_validate</c> tool.</summary>
+public sealed record DocumentReport
+{
+    public required string Name { get; init; }
+
+    public required bool Present { get; init; }
+
+    public IReadOnlyList<string> MissingSections { get; init; } = [];
+
+    public IReadOnlyList<string> UnfilledSections { get; init; } = [];
+
+    public IReadOnlyList<string> Errors { get; init; } = [];
+
+    /// <summary>Required sections supplied by <c>.sce/shared/operations/</c> rather than the project.</summary>
+    public IReadOnlyList<string> SharedSections { get; init; } = [];
+
+    public bool Complete => Present && MissingSections.Count == 0 && UnfilledSections.Count == 0 && Errors.Count == 0;
+}
+
+/// <summary>The validation result of a project's operations spec.</summary>
+public sealed record ValidationReport(string Project, bool Valid, IReadOnlyList<DocumentReport> Documents);
+
+/// <summary>A project in the workspace, as <c>kse ops list</c> shows it.</summary>
+public sealed record ProjectSummary(string Name, string SystemType, bool HasOperations, bool Valid, int CompleteDocuments, int Problems);
+
+/// <summary>Every project of the workspace.</summary>
+public sealed record ProjectList(string Root, IReadOnlyList<ProjectSummary> Projects);
+
+/// <summary>A kse development spec (<c>requirements.md</c>, <c>design.md</c>, <c>tasks.md</c>) and whether it has been handed to operations.</summary>
+public sealed record DevSpecStatus(string Name, int TasksDone, int TasksTotal, bool HasOperationsSpec, bool NeedsOperationsSpec, string? Action);
+
+/// <summary><c>kse ops status</c>: development specs, and those finished without an operations spec.</summary>
+public sealed record OpsStatus(IReadOnlyList<DevSpecStatus> Specs, IReadOnlyList<string> NeedOperationsSpec);
+
+/// <summary>A document as stored, or merged with the shared library.</summary>
+public sealed record SpecDocumentView(string Project, string Name, bool Resolved, string Text, IReadOnlyList<string> SharedSections);
+
+/// <summary>What <c>kse ops init</c> wrote and left alone.</summary>
+public sealed record InitResult(string Project, string Directory, IReadOnlyList<string> Created, IReadOnlyList<string> Overwritten, IReadOnlyList<string> Skipped);
+
+/// <summary>A further check of an operations Markdown document (for example its runnable <c>kse-operation</c> blocks). Errors name the line.</summary>
+public interface ISpecDocumentCheck
+{
+    IEnumerable<string> Check(string documentName, string text);
+}

@@ -1,0 +1,281 @@
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace Kse.Core.Specs;
+
+/// <summary>Creates, validates, lists and resolves operations specs of a workspace.</summary>
+public sealed partial class SpecService(KseWorkspace workspace, TemplateLibrary templates, IEnumerable<ISpecDocumentCheck> checks)
+{
+    /// <summary>Documents above this size are reported, not parsed.</summary>
+    public const int MaxDocumentBytes = 1024 * 1024;
+
+    private readonly IReadOnlyList<ISpecDocumentCheck> _checks = checks.ToList();
+
+    public KseWorkspace Workspace => workspace;
+
+    [GeneratedRegex(@"^\s*[-*+]\s+\[( |x|X)\]", RegexOptions.Multiline | RegexOptions.CultureInvariant)]
+    private static partial Regex TaskCheckbox();
+
+    /// <summary>Creates the nine documents and <c>project.yaml</c>. Never overwrites without <paramref name="force"/>; the name is checked before the disk is touched.</summary>
+    public InitResult InitProject(string project, SystemType systemType = SystemType.Kse, bool force = false)
+    {
+        ProjectName.Validate(project);
+        var dir = workspace.OperationsDir(project);
+        Directory.CreateDirectory(workspace.SpecsDir);
+        Directory.CreateDirectory(workspace.SharedOperationsDir);
+        Directory.CreateDirectory(workspace.StateDir);
+        Directory.CreateDirectory(dir);
+        var created = new List<string>();
+        var overwritten = new List<string>();
+        var skipped = new List<string>();
+
+        void Write(string path, string label, string content)
+        {
+            var exists = File.Exists(path);
+            if (exists && !force)
+            {
+                skipped.Add(label);
+                return;
+            }
+
+            var tmp = path + ".tmp";
+            File.WriteAllText(tmp, content);
+            File.Move(tmp, path, overwrite: true);
+            (exists ? overwritten : created).Add(label);
+        }
+
+        foreach (var doc in SpecDocuments.All)
+        {
+            Write(Path.Combine(dir, doc.Name), doc.Name, templates.Render(doc.Name, project));
+        }
+
+        Write(workspace.ProjectFile(project), "project.yaml", new ProjectManifest { Name = project, SystemType = systemType }.ToYaml());
+        return new InitResult(project, Path.GetRelativePath(workspace.Root, dir), created, overwritten, skipped);
+    }
+
+    /// <summary>Validates every document of <paramref name="project"/>; <c>spec.project_not_found</c> when it has no folder.</summary>
+    public ValidationReport Validate(string project)
+    {
+        RequireProject(project);
+        var reports = SpecDocuments.All.Select(d => ValidateDocument(project, d)).ToList();
+        return new ValidationReport(project, reports.All(r => r.Complete), reports);
+    }
+
+    private DocumentReport ValidateDocument(string project, SpecDocumentKind kind)
+    {
+        var path = Path.Combine(workspace.OperationsDir(project), kind.Name);
+        if (!File.Exists(path))
+        {
+            return new DocumentReport { Name = kind.Name, Present = false, MissingSections = kind.RequiredSections, Errors = [$"{kind.Name} is missing: 'kse ops init {project}' recreates it from the template"] };
+        }
+
+        var size = new FileInfo(path).Length;
+        if (size > MaxDocumentBytes)
+        {
+            return new DocumentReport { Name = kind.Name, Present = true, Errors = [$"{kind.Name} is {size} bytes; the limit is {MaxDocumentBytes} bytes"] };
+        }
+
+        var text = File.ReadAllText(path);
+        if (kind.IsYaml)
+        {
+            var tools = ToolsManifest.Parse(text, kind.Name);
+            return new DocumentReport
+            {
+                Name = kind.Name,
+                Present = true,
+                Errors = tools.Errors,
+                UnfilledSections = tools.HasPlaceholder ? ["tools"] : [],
+            };
+        }
+
+        var own = MarkdownSpec.Parse(text);
+        var shared = LoadShared(kind);
+        var missing = new List<string>();
+        var unfilled = new List<string>();
+        var fromShared = new List<string>();
+        foreach (var heading in kind.RequiredSections)
+        {
+            var section = own.Find(heading);
+            var sharedSection = shared?.Find(heading);
+            if (section is { IsFilled: true })
+            {
+                continue;
+            }
+
+            if (sharedSection is { IsFilled: true })
+            {
+                fromShared.Add(heading);
+            }
+            else if (section is null)
+            {
+                missing.Add(heading);
+            }
+            else
+            {
+                unfilled.Add(heading);
+            }
+        }
+
+        var errors = _checks.SelectMany(c => c.Check(kind.Name, text)).ToList();
+        return new DocumentReport { Name = kind.Name, Present = true, MissingSections = missing, UnfilledSections = unfilled, Errors = errors, SharedSections = fromShared };
+    }
+
+    /// <summary>Every project with a folder under <c>.sce/specs</c> that has an operations spec or a project.yaml.</summary>
+    public ProjectList ListProjects()
+    {
+        var result = new List<ProjectSummary>();
+        foreach (var name in workspace.ListProjects())
+        {
+            var hasOps = Directory.Exists(workspace.OperationsDir(name));
+            if (!hasOps && !File.Exists(workspace.ProjectFile(name)))
+            {
+                continue;
+            }
+
+            string systemType;
+            try
+            {
+                systemType = ProjectManifest.SystemTypeName(ProjectManifest.Load(workspace, name).SystemType);
+            }
+            catch (KseException)
+            {
+                systemType = "invalid";
+            }
+
+            if (!hasOps)
+            {
+                result.Add(new ProjectSummary(name, systemType, false, false, 0, SpecDocuments.All.Count));
+                continue;
+            }
+
+            var report = Validate(name);
+            result.Add(new ProjectSummary(
+                name,
+                systemType,
+                true,
+                report.Valid,
+                report.Documents.Count(d => d.Complete),
+                report.Documents.Sum(d => (d.Present ? 0 : 1) + d.MissingSections.Count + d.UnfilledSections.Count + d.Errors.Count)));
+        }
+
+        return new ProjectList(workspace.Root, result);
+    }
+
+    /// <summary>The document as stored, or with <paramref name="resolved"/> merged with the shared library (a project's own filled section wins).</summary>
+    public SpecDocumentView Show(string project, string document, bool resolved)
+    {
+        RequireProject(project);
+        var kind = SpecDocuments.Find(document);
+        var path = Path.Combine(workspace.OperationsDir(project), kind.Name);
+        var exists = File.Exists(path);
+        var shared = kind.IsYaml ? null : LoadShared(kind);
+        if (!exists && !(resolved && shared is not null))
+        {
+            throw KseException.NotFound("spec.document_not_found", $"{Path.GetRelativePath(workspace.Root, path)} does not exist");
+        }
+
+        if (exists && new FileInfo(path).Length > MaxDocumentBytes)
+        {
+            throw KseException.BadInput("spec.document_too_large", $"{kind.Name} is larger than {MaxDocumentBytes} bytes");
+        }
+
+        var text = exists ? File.ReadAllText(path) : string.Empty;
+        if (!resolved || kind.IsYaml || shared is null)
+        {
+            return new SpecDocumentView(project, kind.Name, resolved, text, []);
+        }
+
+        return Merge(project, kind, exists ? MarkdownSpec.Parse(text) : null, shared);
+    }
+
+    private SpecDocumentView Merge(string project, SpecDocumentKind kind, MarkdownSpec? own, MarkdownSpec shared)
+    {
+        var sb = new StringBuilder();
+        var fromShared = new List<string>();
+        var source = $".sce/shared/operations/{kind.Name}";
+        sb.Append(own?.Preamble ?? shared.Preamble);
+        var seen = new HashSet<string>();
+        foreach (var section in own?.Sections ?? [])
+        {
+            var key = SpecDocuments.NormalizeHeading(section.Heading);
+            seen.Add(key);
+            var sharedSection = shared.Find(section.Heading);
+            if (!section.IsFilled && sharedSection is { IsFilled: true })
+            {
+                AppendSection(sb, sharedSection, source);
+                fromShared.Add(section.Heading);
+            }
+            else
+            {
+                AppendSection(sb, section, null);
+            }
+        }
+
+        foreach (var section in shared.Sections.Where(s => !seen.Contains(SpecDocuments.NormalizeHeading(s.Heading))))
+        {
+            AppendSection(sb, section, source);
+            fromShared.Add(section.Heading);
+        }
+
+        return new SpecDocumentView(project, kind.Name, true, sb.ToString(), fromShared);
+    }
+
+    private static void AppendSection(StringBuilder sb, SpecSection section, string? source)
+    {
+        sb.Append("## ").Append(section.Heading).Append('\n');
+        if (source is not null)
+        {
+            sb.Append("<!-- kse: from ").Append(source).Append(" -->\n");
+        }
+
+        sb.Append(section.Body);
+        if (!section.Body.EndsWith('\n'))
+        {
+            sb.Append('\n');
+        }
+    }
+
+    /// <summary>kse development specs and which of them are finished but have no operations spec yet (the hand-off).</summary>
+    public OpsStatus Status()
+    {
+        var specs = new List<DevSpecStatus>();
+        foreach (var name in workspace.ListProjects())
+        {
+            var dir = workspace.ProjectDir(name);
+            var tasks = Path.Combine(dir, "tasks.md");
+            if (!File.Exists(tasks))
+            {
+                continue;
+            }
+
+            var boxes = TaskCheckbox().Matches(File.ReadAllText(tasks));
+            var done = boxes.Count(m => m.Groups[1].Value is "x" or "X");
+            var hasOps = Directory.Exists(Path.Combine(dir, "operations"));
+            var needs = boxes.Count > 0 && done == boxes.Count && !hasOps;
+            specs.Add(new DevSpecStatus(name, done, boxes.Count, hasOps, needs, needs ? $"kse ops init {name} --system-type kse" : null));
+        }
+
+        return new OpsStatus(specs, specs.Where(s => s.NeedsOperationsSpec).Select(s => s.Name).ToList());
+    }
+
+    private MarkdownSpec? LoadShared(SpecDocumentKind kind)
+    {
+        var path = Path.Combine(workspace.SharedOperationsDir, kind.Name);
+        if (kind.IsYaml || !File.Exists(path) || new FileInfo(path).Length > MaxDocumentBytes)
+        {
+            return null;
+        }
+
+        return MarkdownSpec.Parse(File.ReadAllText(path));
+    }
+
+    private void RequireProject(string project)
+    {
+        ProjectName.Validate(project);
+        var dir = workspace.ProjectDir(project);
+        if (!Directory.Exists(dir))
+        {
+            throw KseException.NotFound("spec.project_not_found", $"project '{project}' has no folder .sce/specs/{project}: run 'kse ops init {project}'");
+        }
+    }
+}

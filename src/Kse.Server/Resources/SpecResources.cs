@@ -1,0 +1,34 @@
+using System.ComponentModel;
+using Kse.Core;
+using Kse.Core.Specs;
+using ModelContextProtocol;
+using ModelContextProtocol.Server;
+
+namespace Kse.Server.Resources;
+
+/// <summary>Operations specs as MCP resources: the resolved documents and the project list.</summary>
+[McpServerResourceType]
+public sealed class SpecResources
+{
+    [McpServerResource(UriTemplate = "kse://specs/{project}/operations/{doc}", Name = "operations-document", MimeType = "text/markdown")]
+    [Description("One operations document of a project (deployment.md, monitoring.md, ..., tools.yaml), resolved against the shared library in .sce/shared/operations/.")]
+    public static string Document(SpecService specs, string project, string doc) => Guard(() => specs.Show(project, doc, resolved: true).Text);
+
+    [McpServerResource(UriTemplate = "kse://projects", Name = "projects", MimeType = "application/json")]
+    [Description("The workspace's projects with their system type and operations spec validity.")]
+    public static string Projects(SpecService specs) => Guard(() => KseJson.Serialize(specs.ListProjects(), indented: true));
+
+    /// <summary>A resource read that fails says why, with the stable code, as a protocol error.</summary>
+    internal static T Guard<T>(Func<T> read)
+    {
+        try
+        {
+            return read();
+        }
+        catch (KseException ex)
+        {
+            var code = ex.Kind == KseErrorKind.NotFound ? McpErrorCode.ResourceNotFound : McpErrorCode.InvalidParams;
+            throw new McpProtocolException($"error {ex.Code}: {ex.Message}", code);
+        }
+    }
+}

@@ -1,0 +1,114 @@
+using Kse.Core.Audit;
+using LiteDB;
+
+namespace Kse.Storage;
+
+/// <summary>Reads the audit trail from the workspace's LiteDB file.</summary>
+public sealed class LiteDbAuditReader : IAuditReader
+{
+    private const int DefaultLimit = 100;
+    private readonly KseDatabase _database;
+
+    public LiteDbAuditReader(KseDatabase database)
+    {
+        _database = database;
+    }
+
+    private ILiteCollection<BsonDocument>? Collection =>
+        File.Exists(_database.Path) || _database.IsOpen ? _database.Database.GetCollection(LiteDbAuditTrail.CollectionName) : null;
+
+    public AuditHead? Head()
+    {
+        var col = Collection;
+        return col is null ? null : AuditDocuments.ReadHead(col);
+    }
+
+    public IEnumerable<AuditEntry> ReadChain(CancellationToken cancellationToken = default)
+    {
+        var col = Collection;
+        if (col is null)
+        {
+            yield break;
+        }
+
+        foreach (var doc in col.Query().OrderBy("_id").ToEnumerable())
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            yield return AuditDocuments.FromDocument(doc);
+        }
+    }
+
+    public IReadOnlyList<AuditEntry> Query(AuditQuery query)
+    {
+        var col = Collection;
+        if (col is null)
+        {
+            return [];
+        }
+
+        var limit = query.Limit is > 0 ? query.Limit.Value : DefaultLimit;
+        var newestFirst = Build(col, query, descending: true).Limit(limit).ToEnumerable().Select(AuditDocuments.FromDocument).ToList();
+        newestFirst.Reverse();
+        return newestFirst;
+    }
+
+    public IEnumerable<AuditEntry> Scan(AuditQuery query, CancellationToken cancellationToken = default)
+    {
+        var col = Collection;
+        if (col is null)
+        {
+            yield break;
+        }
+
+        var q = Build(col, query, descending: false);
+        var source = query.Limit is > 0 ? q.Limit(query.Limit.Value).ToEnumerable() : q.ToEnumerable();
+        foreach (var doc in source)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            yield return AuditDocuments.FromDocument(doc);
+        }
+    }
+
+    private static ILiteQueryable<BsonDocument> Build(ILiteCollection<BsonDocument> col, AuditQuery query, bool descending)
+    {
+        var q = col.Query();
+        // Timestamps never go back along the chain (see AuditSealer.Seal), so the ts index gives sequence order.
+        if (query.From is { } from)
+        {
+            q = q.Where(LiteDB.Query.GTE("ts", from.UtcDateTime));
+        }
+
+        if (query.To is { } to)
+        {
+            q = q.Where(LiteDB.Query.LT("ts", to.UtcDateTime));
+        }
+
+        if (query.Project is { } project)
+        {
+            q = q.Where(BsonExpression.Create("($.project = @0 OR $.related[*] ANY = @0)", new BsonValue(project)));
+        }
+
+        if (query.OperationType is { } type)
+        {
+            q = q.Where(LiteDB.Query.EQ("op", type));
+        }
+
+        if (query.Outcome is { } outcome)
+        {
+            q = q.Where(BsonExpression.Create("LOWER($.outcome) = @0", new BsonValue(outcome.ToLowerInvariant())));
+        }
+
+        if (query.User is { } user)
+        {
+            q = q.Where(BsonExpression.Create("LOWER($.an) = @0", new BsonValue(user.ToLowerInvariant())));
+        }
+
+        if (query.Environment is { } env)
+        {
+            q = q.Where(LiteDB.Query.EQ("env", env));
+        }
+
+        var order = query.From is not null || query.To is not null ? "ts" : "_id";
+        return descending ? q.OrderByDescending(order) : q.OrderBy(order);
+    }
+}

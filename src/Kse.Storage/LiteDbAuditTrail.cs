@@ -1,0 +1,175 @@
+using System.Collections.Concurrent;
+using Kse.Core;
+using Kse.Core.Audit;
+using LiteDB;
+
+namespace Kse.Storage;
+
+/// <summary>
+/// The audit trail in the workspace's LiteDB file. Appends of one process go through a single writer
+/// thread that seals a batch of waiting entries inside one transaction and acknowledges each caller only
+/// after the commit (group commit). The head is read inside the transaction, under LiteDB's cross-process
+/// lock, so several <c>kse</c> processes on the same file extend one chain.
+/// </summary>
+public sealed class LiteDbAuditTrail : IAuditTrail, IDisposable
+{
+    internal const string CollectionName = "audit";
+    private const int MaxBatch = 1024;
+
+    private readonly KseDatabase _database;
+    private readonly TimeProvider _clock;
+    private readonly BlockingCollection<Pending> _queue = new(new ConcurrentQueue<Pending>());
+    private readonly Lock _startLock = new();
+    private Thread? _writer;
+    private bool _indexesEnsured;
+    private int _disposed;
+
+    public LiteDbAuditTrail(KseDatabase database, TimeProvider clock)
+    {
+        _database = database;
+        _clock = clock;
+    }
+
+    public ValueTask<AuditEntry> AppendAsync(AuditDraft draft, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var prepared = AuditSealer.Prepare(draft);
+        var pending = new Pending(prepared);
+        EnsureWriter();
+        try
+        {
+            _queue.Add(pending, CancellationToken.None);
+        }
+        catch (InvalidOperationException)
+        {
+            throw new KseException("audit.closed", "the audit trail is closed; the action must not run", KseErrorKind.Failure);
+        }
+
+        // Once queued, the entry is written whatever the caller's token says: the caller learns the outcome.
+        return new ValueTask<AuditEntry>(pending.Completion.Task);
+    }
+
+    private void EnsureWriter()
+    {
+        if (_writer is not null)
+        {
+            return;
+        }
+
+        lock (_startLock)
+        {
+            if (_writer is null)
+            {
+                // A dedicated thread: LiteDB's shared-mode transaction holds a named mutex that must be released by the thread that took it.
+                var t = new Thread(WriterLoop) { IsBackground = true, Name = "kse-audit-writer" };
+                t.Start();
+                _writer = t;
+            }
+        }
+    }
+
+    private void WriterLoop()
+    {
+        var batch = new List<Pending>(MaxBatch);
+        foreach (var first in _queue.GetConsumingEnumerable())
+        {
+            batch.Clear();
+            batch.Add(first);
+            while (batch.Count < MaxBatch && _queue.TryTake(out var more))
+            {
+                batch.Add(more);
+            }
+
+            try
+            {
+                var sealedEntries = Commit(batch);
+                for (var i = 0; i < batch.Count; i++)
+                {
+                    batch[i].Completion.TrySetResult(sealedEntries[i]);
+                }
+            }
+            catch (Exception ex)
+            {
+                var error = ex as KseException ?? new KseException("audit.append_failed", $"the audit trail could not be written, so the action must not run: {ex.Message}", KseErrorKind.Failure, ex);
+                foreach (var p in batch)
+                {
+                    p.Completion.TrySetException(error);
+                }
+            }
+        }
+    }
+
+    private AuditEntry[] Commit(List<Pending> batch)
+    {
+        var db = _database.Database;
+        var col = db.GetCollection(CollectionName);
+        if (!_indexesEnsured)
+        {
+            col.EnsureIndex("ts", "$.ts");
+            _indexesEnsured = true;
+        }
+
+        if (!db.BeginTrans())
+        {
+            throw new KseException("audit.append_failed", "the audit trail could not start a transaction", KseErrorKind.Failure);
+        }
+
+        var committed = false;
+        try
+        {
+            var head = AuditDocuments.ReadHead(col);
+            var now = _clock.GetUtcNow();
+            var result = new AuditEntry[batch.Count];
+            var docs = new BsonDocument[batch.Count];
+            for (var i = 0; i < batch.Count; i++)
+            {
+                var e = AuditSealer.Seal(batch[i].Prepared, head, now);
+                result[i] = e;
+                docs[i] = AuditDocuments.ToDocument(e);
+                head = new AuditHead(e.Sequence, e.Hash, e.Timestamp);
+            }
+
+            col.InsertBulk(docs, batch.Count);
+            committed = db.Commit();
+            if (!committed)
+            {
+                throw new KseException("audit.append_failed", "the audit trail transaction did not commit", KseErrorKind.Failure);
+            }
+
+            return result;
+        }
+        finally
+        {
+            if (!committed)
+            {
+                try
+                {
+                    db.Rollback();
+                }
+                catch (LiteException)
+                {
+                }
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        // Registered as itself and as IAuditTrail: the container disposes the one instance twice.
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
+        _queue.CompleteAdding();
+        _writer?.Join();
+        _queue.Dispose();
+    }
+
+    private sealed class Pending(AuditEntry prepared)
+    {
+        public AuditEntry Prepared { get; } = prepared;
+
+        public TaskCompletionSource<AuditEntry> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+}

@@ -1,0 +1,122 @@
+using Kse.Core.Policy;
+using LiteDB;
+
+namespace Kse.Storage.Policy;
+
+/// <summary>Takeover levels (<c>takeover_levels</c>, one document per project/environment) and emergency elevations (<c>elevations</c>) in LiteDB.</summary>
+public sealed class LiteTakeoverStore : ITakeoverStore
+{
+    private const string Levels = "takeover_levels";
+    private const string Elevations = "elevations";
+    private readonly KseDatabase _db;
+
+    public LiteTakeoverStore(KseDatabase db)
+    {
+        _db = db;
+    }
+
+    private ILiteCollection<BsonDocument> LevelCollection => _db.Database.GetCollection(Levels);
+
+    private ILiteCollection<BsonDocument> ElevationCollection => _db.Database.GetCollection(Elevations);
+
+    public TakeoverSetting? GetLevel(string project, EnvironmentKind environment)
+    {
+        var doc = LevelCollection.FindById(Key(project, environment));
+        return doc is null ? null : ToSetting(doc);
+    }
+
+    public IReadOnlyList<TakeoverSetting> ListLevels(string project) =>
+        LevelCollection.Find(Query.EQ("project", project)).Select(ToSetting).OrderBy(s => s.Environment).ToList();
+
+    public void SetLevel(TakeoverSetting setting)
+    {
+        LevelCollection.Upsert(new BsonDocument
+        {
+            ["_id"] = Key(setting.Project, setting.Environment),
+            ["project"] = setting.Project,
+            ["environment"] = setting.Environment.Name(),
+            ["level"] = setting.Level.ToString(),
+            ["reason"] = setting.Reason,
+            ["setBy"] = setting.SetBy,
+            ["setAt"] = setting.SetAt.UtcTicks,
+        });
+    }
+
+    public IReadOnlyList<EmergencyElevation> ListElevations(string? project = null)
+    {
+        var docs = project is null ? ElevationCollection.FindAll() : ElevationCollection.Find(Query.EQ("project", project));
+        return docs.Select(ToElevation).OrderByDescending(e => e.GrantedAt).ThenBy(e => e.Id, StringComparer.Ordinal).ToList();
+    }
+
+    public EmergencyElevation? GetElevation(string id)
+    {
+        var doc = ElevationCollection.FindById(id);
+        return doc is null ? null : ToElevation(doc);
+    }
+
+    public void AddElevation(EmergencyElevation e)
+    {
+        ElevationCollection.Insert(new BsonDocument
+        {
+            ["_id"] = e.Id,
+            ["project"] = e.Project,
+            ["environment"] = e.Environment.Name(),
+            ["level"] = e.Level.ToString(),
+            ["reason"] = e.Reason,
+            ["grantedBy"] = e.GrantedBy,
+            ["grantedAt"] = e.GrantedAt.UtcTicks,
+            ["expiresAt"] = e.ExpiresAt.UtcTicks,
+            ["requestId"] = e.RequestId is null ? BsonValue.Null : e.RequestId,
+        });
+    }
+
+    public bool RevokeElevation(string id, string revokedBy, string reason, DateTimeOffset at)
+    {
+        // One conditional update: of two concurrent revokes only one matches.
+        var n = ElevationCollection.UpdateMany(
+            BsonExpression.Create("{ revokedAt: @0, revokedBy: @1, revokeReason: @2 }", at.UtcTicks, revokedBy, reason),
+            BsonExpression.Create("_id = @0 AND revokedAt = null", id));
+        return n == 1;
+    }
+
+    public bool MarkExpiryRecorded(string id, DateTimeOffset at)
+    {
+        var n = ElevationCollection.UpdateMany(
+            BsonExpression.Create("{ expiryRecordedAt: @0 }", at.UtcTicks),
+            BsonExpression.Create("_id = @0 AND expiryRecordedAt = null", id));
+        return n == 1;
+    }
+
+    private static string Key(string project, EnvironmentKind env) => $"{project}/{env.Name()}";
+
+    private static TakeoverSetting ToSetting(BsonDocument d) => new()
+    {
+        Project = d["project"].AsString,
+        Environment = PolicyNames.ParseEnvironment(d["environment"].AsString),
+        Level = PolicyNames.ParseLevel(d["level"].AsString),
+        Reason = d["reason"].AsString,
+        SetBy = d["setBy"].AsString,
+        SetAt = Time(d["setAt"])!.Value,
+    };
+
+    private static EmergencyElevation ToElevation(BsonDocument d) => new()
+    {
+        Id = d["_id"].AsString,
+        Project = d["project"].AsString,
+        Environment = PolicyNames.ParseEnvironment(d["environment"].AsString),
+        Level = PolicyNames.ParseLevel(d["level"].AsString),
+        Reason = d["reason"].AsString,
+        GrantedBy = d["grantedBy"].AsString,
+        GrantedAt = Time(d["grantedAt"])!.Value,
+        ExpiresAt = Time(d["expiresAt"])!.Value,
+        RevokedAt = Time(d["revokedAt"]),
+        RevokedBy = Str(d["revokedBy"]),
+        RevokeReason = Str(d["revokeReason"]),
+        ExpiryRecordedAt = Time(d["expiryRecordedAt"]),
+        RequestId = Str(d["requestId"]),
+    };
+
+    internal static DateTimeOffset? Time(BsonValue v) => v.IsNull ? null : new DateTimeOffset(v.AsInt64, TimeSpan.Zero);
+
+    internal static string? Str(BsonValue v) => v.IsNull ? null : v.AsString;
+}

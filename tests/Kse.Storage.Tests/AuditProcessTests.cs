@@ -1,0 +1,121 @@
+using System.Diagnostics;
+using System.Text;
+using Kse.Core.Audit;
+using Kse.TestKit;
+
+namespace Kse.Storage.Tests;
+
+/// <summary>Several real processes on one kse.db, and a process killed mid-append.</summary>
+public sealed class AuditProcessTests : IDisposable
+{
+    private readonly TempWorkspace _ws = new();
+
+    public void Dispose() => _ws.Dispose();
+
+    private static string AppenderDll()
+    {
+        // tests/Kse.Storage.Tests/bin/<Configuration>/<tfm>/ -> tests/Kse.AuditAppender/bin/<Configuration>/<tfm>/
+        var here = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+        var tfm = here.Name;
+        var configuration = here.Parent!.Name;
+        var testsDir = here.Parent!.Parent!.Parent!.Parent!.FullName;
+        var dll = Path.Combine(testsDir, "Kse.AuditAppender", "bin", configuration, tfm, "Kse.AuditAppender.dll");
+        Assert.True(File.Exists(dll), $"helper not built: {dll}");
+        return dll;
+    }
+
+    private Process Start(string count, int concurrency, string tag)
+    {
+        var psi = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var a in new[] { AppenderDll(), _ws.Root, count, concurrency.ToString(System.Globalization.CultureInfo.InvariantCulture), tag })
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        return Process.Start(psi)!;
+    }
+
+    private List<AuditEntry> Chain()
+    {
+        using var db = new KseDatabase(_ws.Workspace);
+        return new LiteDbAuditReader(db).ReadChain().ToList();
+    }
+
+    [Fact]
+    public async Task Append_FromSeveralProcesses_KeepsOneGaplessChain()
+    {
+        var processes = Enumerable.Range(0, 4).Select(i => Start("60", 4, $"p{i}")).ToList();
+        var outputs = await Task.WhenAll(processes.Select(async p =>
+        {
+            var stdout = p.StandardOutput.ReadToEndAsync();
+            var stderr = p.StandardError.ReadToEndAsync();
+            await p.WaitForExitAsync();
+            Assert.True(p.ExitCode == 0, await stderr);
+            return (await stdout).Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(long.Parse).ToList();
+        }));
+
+        var chain = Chain();
+        var result = AuditVerifier.Verify(chain);
+        Assert.True(result.Intact, result.Fault?.Message);
+        Assert.Equal(240, chain.Count);
+        var acknowledged = outputs.SelectMany(o => o).Order().ToList();
+        Assert.Equal(Enumerable.Range(1, 240).Select(i => (long)i), acknowledged);
+        Assert.Equal(4, chain.Select(e => e.ActorName).Distinct().Count());
+    }
+
+    [Fact]
+    public async Task Append_KilledWithSigkill_LeavesAVerifiableChainWithEveryAcknowledgedEntry()
+    {
+        var p = Start("forever", 4, "victim");
+        var acknowledged = new List<long>();
+        var enough = new TaskCompletionSource();
+        var reading = Task.Run(async () =>
+        {
+            while (await p.StandardOutput.ReadLineAsync() is { } line)
+            {
+                lock (acknowledged)
+                {
+                    acknowledged.Add(long.Parse(line));
+                    if (acknowledged.Count >= 300)
+                    {
+                        enough.TrySetResult();
+                    }
+                }
+            }
+
+            enough.TrySetResult();
+        });
+        await enough.Task;
+        p.Kill(); // SIGKILL on Unix: no finalizers, no flush, the named mutex may be held
+        await p.WaitForExitAsync();
+        await reading;
+
+        var chain = Chain();
+        var result = AuditVerifier.Verify(chain);
+        Assert.True(result.Intact, result.Fault?.Message);
+        var stored = chain.Select(e => e.Sequence).ToHashSet();
+        List<long> acked;
+        lock (acknowledged)
+        {
+            acked = [.. acknowledged];
+        }
+
+        Assert.True(acked.Count >= 300);
+        Assert.All(acked, s => Assert.Contains(s, stored));
+
+        // The file is usable afterwards: another process appends and the chain still verifies.
+        var after = Start("5", 1, "after");
+        var output = await after.StandardOutput.ReadToEndAsync();
+        await after.WaitForExitAsync();
+        Assert.True(after.ExitCode == 0, await after.StandardError.ReadToEndAsync());
+        var again = Chain();
+        Assert.True(AuditVerifier.Verify(again).Intact);
+        Assert.Equal(chain.Count + 5, again.Count);
+        Assert.Equal(again[^1].Sequence, long.Parse(output.Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1]));
+    }
+}

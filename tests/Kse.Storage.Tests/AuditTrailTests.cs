@@ -1,0 +1,78 @@
+using Kse.Core.Audit;
+using Kse.Storage;
+using Kse.TestKit;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Kse.Storage.Tests;
+
+public sealed class AuditTrailTests : IDisposable
+{
+    private readonly TempWorkspace _ws = new();
+
+    public void Dispose() => _ws.Dispose();
+
+    internal static AuditDraft Draft(int i, string project = "shop", string? outcome = "succeeded") => new()
+    {
+        Actor = Actor.OsUser("alice"),
+        OperationType = "tool.call",
+        Project = project,
+        Environment = "production",
+        Target = "restart-service",
+        Parameters = new Dictionary<string, string?> { ["n"] = i.ToString(System.Globalization.CultureInfo.InvariantCulture) },
+        Outcome = outcome,
+    };
+
+    [Fact]
+    public async Task Append_AssignsGaplessSequenceAndLinksHashes()
+    {
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 11, 26, 8, 0, 0, TimeSpan.Zero));
+        using var db = new KseDatabase(_ws.Workspace);
+        using var trail = new LiteDbAuditTrail(db, clock);
+        var first = await trail.AppendAsync(Draft(1));
+        clock.Advance(TimeSpan.FromSeconds(1));
+        var second = await trail.AppendAsync(Draft(2));
+
+        Assert.Equal(1, first.Sequence);
+        Assert.Equal(AuditCanonical.GenesisHash, first.PreviousHash);
+        Assert.Equal(2, second.Sequence);
+        Assert.Equal(first.Hash, second.PreviousHash);
+        Assert.Equal(clock.GetUtcNow(), second.Timestamp);
+        Assert.True(AuditCanonical.HashMatches(second));
+
+        var stored = new LiteDbAuditReader(db).ReadChain().ToList();
+        Assert.Equal([first, second], stored, new EntryComparer());
+    }
+
+    [Fact]
+    public async Task Append_FromManyThreads_KeepsOneGaplessChain()
+    {
+        using var db = new KseDatabase(_ws.Workspace);
+        using var trail = new LiteDbAuditTrail(db, TimeProvider.System);
+        var tasks = Enumerable.Range(0, 16).Select(t => Task.Run(async () =>
+        {
+            for (var i = 0; i < 50; i++)
+            {
+                await trail.AppendAsync(Draft((t * 1000) + i));
+            }
+        }));
+        await Task.WhenAll(tasks);
+
+        var chain = new LiteDbAuditReader(db).ReadChain().ToList();
+        Assert.Equal(800, chain.Count);
+        var previous = AuditCanonical.GenesisHash;
+        for (var i = 0; i < chain.Count; i++)
+        {
+            Assert.Equal(i + 1, chain[i].Sequence);
+            Assert.Equal(previous, chain[i].PreviousHash);
+            Assert.True(AuditCanonical.HashMatches(chain[i]));
+            previous = chain[i].Hash;
+        }
+    }
+
+    private sealed class EntryComparer : IEqualityComparer<AuditEntry>
+    {
+        public bool Equals(AuditEntry? x, AuditEntry? y) => x is not null && y is not null && AuditCanonical.CanonicalJson(x) == AuditCanonical.CanonicalJson(y) && x.Hash == y.Hash;
+
+        public int GetHashCode(AuditEntry obj) => obj.Hash.GetHashCode(StringComparison.Ordinal);
+    }
+}
