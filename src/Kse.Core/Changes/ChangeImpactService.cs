@@ -17,10 +17,12 @@ public sealed class ChangeImpactService
     private readonly TimeProvider _clock;
     private readonly IAuditTrail? _audit;
     private readonly string _git;
+    private readonly OperationsDocuments _documents;
 
-    public ChangeImpactService(KseWorkspace workspace, ChangeClassifier classifier, TimeProvider clock, IAuditTrail? audit = null, string git = "git")
+    public ChangeImpactService(KseWorkspace workspace, ChangeClassifier classifier, TimeProvider clock, IAuditTrail? audit = null, string git = "git", Specs.SpecService? specs = null)
     {
         _workspace = workspace;
+        _documents = new OperationsDocuments(workspace, specs);
         _classifier = classifier;
         _clock = clock;
         _audit = audit;
@@ -67,7 +69,7 @@ public sealed class ChangeImpactService
         var classification = _classifier.Classify(diffText, projectOf);
         var findings = classification.Findings;
         var projects = project is not null ? [project] : findings.Select(f => f.Project).OfType<string>().Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
-        var ops = OperationsContext.Load(_workspace, projects.Count == 1 ? projects[0] : null);
+        var ops = OperationsContext.Load(_documents, projects.Count == 1 ? projects[0] : null);
         var strategy = ChangeAssessor.Strategy(findings, ops);
         var risk = ChangeAssessor.Risk(findings, ops, strategy);
         DependencyAnalysis? analysis = null;
@@ -124,9 +126,10 @@ public sealed class ChangeImpactService
             };
         }
 
-        var sections = SpecSections.Parse(File.ReadAllText(path));
-        var missing = MigrationPlanSections.Where(s => SpecSections.Find(sections, s) is null).ToList();
-        var unfilled = MigrationPlanSections.Where(s => SpecSections.Find(sections, s) is { IsFilled: false }).ToList();
+        // The project's own plan, not the shared library: the plan is for this change.
+        var plan = Specs.MarkdownSpec.Parse(File.ReadAllText(path));
+        var missing = MigrationPlanSections.Where(s => plan.Find(s) is null).ToList();
+        var unfilled = MigrationPlanSections.Where(s => plan.Find(s) is { IsFilled: false }).ToList();
         var passed = missing.Count == 0 && unfilled.Count == 0;
         var parts = new List<string>();
         if (missing.Count > 0)
@@ -262,7 +265,7 @@ public sealed class ChangeImpactService
         }
 
         var analysis = report.DependencyAnalysis ?? CompatibilityChecker.Analyze(graph, report.Findings, projects, _workspace);
-        var plan = RolloutPlanner.Plan(graph, report, analysis, _workspace);
+        var plan = RolloutPlanner.Plan(graph, report, analysis, _documents);
         if (actor is not null)
         {
             var all = plan.Waves.SelectMany(w => w.Steps.Select(s => s.Project)).Distinct(StringComparer.Ordinal).ToList();
