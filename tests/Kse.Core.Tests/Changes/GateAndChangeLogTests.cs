@@ -95,7 +95,9 @@ public sealed class GateAndChangeLogTests
         Assert.True(log.IndexOf("(predicted)", StringComparison.Ordinal) < log.IndexOf("(actual)", StringComparison.Ordinal));
         Assert.Contains("## Risk Assessment", text[..text.IndexOf("## Change Log", StringComparison.Ordinal)]);
 
-        Assert.Equal(["change.record", "change.actual"], trail.Drafts.Select(d => d.OperationType));
+        Assert.Equal(["change.record", "change.record", "change.actual", "change.actual"], trail.Drafts.Select(d => d.OperationType));
+        Assert.Equal(["decided", "succeeded", "decided", "succeeded"], trail.Drafts.Select(d => d.Outcome));
+        Assert.Equal(trail.Drafts[0].CorrelationId, trail.Drafts[1].CorrelationId);
         Assert.Equal(["ledger", "reports"], trail.Drafts[0].RelatedProjects);
         Assert.Equal("billing", trail.Drafts[0].Project);
     }
