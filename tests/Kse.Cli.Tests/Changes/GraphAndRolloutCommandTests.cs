@@ -46,7 +46,7 @@ public sealed class GraphAndRolloutCommandTests : IDisposable
     public async Task GraphCheck_ExitsZeroWhenValid_AndOneWithLineNumberedProblems()
     {
         Assert.Equal(0, (await Kse("graph", "check")).ExitCode);
-        _ws.Write(".sce/dependencies.yaml", ChangeFixtures.Dependencies.Replace("version: ^1.2", "version: ^2.0", StringComparison.Ordinal) + "  - name: ghost-consumer\n    consumes:\n      - project: ghost\n        api: x\n");
+        _ws.Write(".sce/dependencies.yaml", ChangeFixtures.Dependencies.Replace("version: ^1.2", "version: ^2.0", StringComparison.Ordinal) + "\n  - name: ghost-consumer\n    consumes:\n      - project: ghost\n        api: x\n");
         var r = await Kse("graph", "check");
         Assert.Equal(1, r.ExitCode);
         Assert.Contains("version-unsatisfied: .sce/dependencies.yaml:32: 'reports' needs ledger-api ^2.0, but 'ledger' provides 1.4.0", r.Out);
