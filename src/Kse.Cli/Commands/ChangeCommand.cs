@@ -84,6 +84,11 @@ internal static class ChangeCommand
             ctx.WriteLine($"  - {m}");
         }
 
+        foreach (var note in report.Notes ?? [])
+        {
+            ctx.WriteLine($"note: {note}");
+        }
+
         if (report.DependencyAnalysis is { } a)
         {
             ctx.WriteLine($"Dependents of {string.Join(", ", a.ChangedProjects)}: {(a.Dependents.Count == 0 ? "none" : string.Join(", ", a.Dependents.Select(d => d.Direct ? d.Project : $"{d.Project} (via {string.Join(" -> ", d.Path)})")))}");

@@ -65,6 +65,12 @@ public sealed class ChangeImpactService
         }
 
         var graph = LoadGraph();
+        var notes = new List<string>();
+        if (graph is null && DependencyFile.TryLoad(_workspace) is { Problems.Count: > 0 } broken)
+        {
+            notes.Add($".sce/dependencies.yaml has {broken.Problems.Count} problem(s), so projects and dependents are not analysed: run 'kse graph check'");
+        }
+
         Func<string, string?>? projectOf = project is not null ? _ => project : graph is not null ? graph.ProjectOf : null;
         var classification = _classifier.Classify(diffText, projectOf);
         var findings = classification.Findings;
@@ -95,6 +101,7 @@ public sealed class ChangeImpactService
             Projects = projects.Count > 0 ? projects : null,
             FilesChanged = classification.FilesChanged,
             DependencyAnalysis = analysis,
+            Notes = notes.Count > 0 ? notes : null,
         };
     }
 
@@ -251,7 +258,7 @@ public sealed class ChangeImpactService
     /// <summary>Classifies the diff and plans rollout waves across the changed projects and their incompatible consumers.</summary>
     public async Task<RolloutPlan> PlanRolloutAsync(string diffText, string? project, Actor? actor = null, CancellationToken cancellationToken = default)
     {
-        var graph = LoadGraph() ?? throw KseException.NotFound("graph.not_declared", "no .sce/dependencies.yaml: a rollout plan needs the project graph (see the README, 'dependencies.yaml')");
+        var graph = DependencyGraph.LoadValid(_workspace);
         if (project is not null)
         {
             graph.Get(ProjectName.Validate(project));
@@ -278,10 +285,11 @@ public sealed class ChangeImpactService
         return plan;
     }
 
+    /// <summary>The graph when the workspace declares a valid one; classification works without it (problems: <c>kse graph check</c>).</summary>
     public DependencyGraph? LoadGraph()
     {
         var file = DependencyFile.TryLoad(_workspace);
-        return file is null ? null : new DependencyGraph(file);
+        return file is null || file.Problems.Count > 0 ? null : new DependencyGraph(file);
     }
 
     private (string Path, string Relative) ChangeImpactDocument(string project)

@@ -111,4 +111,18 @@ public sealed class RolloutAndCompatibilityTests
         Assert.Equal(["reports", "billing"], stale.Projects);
         Assert.Equal(["web"], report.Skipped);
     }
+
+    [Fact]
+    public async Task BrokenDeclaration_ClassifyStillWorksWithANote_ButRolloutRefuses()
+    {
+        using var ws = ChangeFixtures.Workspace();
+        ws.Write(".sce/dependencies.yaml", "version: 1\nprojects:\n  - name: billing\n    provides: nope\n");
+        var report = Service(ws).Assess(ChangeFixtures.RemoveInvoicePathDiff);
+        Assert.Equal(ChangeLevel.L3, report.Level);
+        Assert.Null(report.DependencyAnalysis);
+        Assert.Contains("kse graph check", Assert.Single(report.Notes!));
+        var ex = await Assert.ThrowsAsync<KseException>(() => Service(ws).PlanRolloutAsync(ChangeFixtures.RemoveInvoicePathDiff, "billing"));
+        Assert.Equal("graph.invalid", ex.Code);
+        Assert.Contains("dependencies.yaml:4:15", ex.Message);
+    }
 }
