@@ -108,6 +108,12 @@ internal static class FileKinds
             return FileKind.ProjectFile;
         }
 
+        // Fixtures and expectations under a test folder are test code, whatever their format.
+        if (IsTestFolder(lowerPath))
+        {
+            return FileKind.Test;
+        }
+
         if (lower.StartsWith("appsettings", StringComparison.Ordinal) && ext == ".json")
         {
             return FileKind.AppSettings;
@@ -173,6 +179,10 @@ internal static class FileKinds
 
     public static bool IsUnder(string lowerPath, string folder) =>
         lowerPath.StartsWith(folder + "/", StringComparison.Ordinal) || lowerPath.Contains("/" + folder + "/", StringComparison.Ordinal);
+
+    private static bool IsTestFolder(string lowerPath) =>
+        IsUnder(lowerPath, "test") || IsUnder(lowerPath, "tests") || IsUnder(lowerPath, "__tests__") || IsUnder(lowerPath, "testdata")
+        || lowerPath.Contains(".tests/", StringComparison.Ordinal) || lowerPath.Contains(".test/", StringComparison.Ordinal);
 
     private static bool IsTestPath(string lowerPath, string lowerName) =>
         IsUnder(lowerPath, "test") || IsUnder(lowerPath, "tests") || IsUnder(lowerPath, "__tests__") || IsUnder(lowerPath, "spec")
