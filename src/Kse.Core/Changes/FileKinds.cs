@@ -41,7 +41,7 @@ internal static class FileKinds
         ".erl", ".clj", ".r", ".pl", ".groovy", ".xaml", ".resx", ".tsv", ".csv", ".liquid", ".hbs", ".mustache", ".j2", ".tmpl",
     };
 
-    private static readonly HashSet<string> DocExtensions = new(StringComparer.OrdinalIgnoreCase) { ".md", ".markdown", ".txt", ".rst", ".adoc" };
+    private static readonly HashSet<string> DocExtensions = new(StringComparer.OrdinalIgnoreCase) { ".md", ".markdown", ".txt", ".rst", ".adoc", ".http", ".rest" };
 
     private static readonly HashSet<string> AssetExtensions = new(StringComparer.OrdinalIgnoreCase)
     {
@@ -55,7 +55,7 @@ internal static class FileKinds
         "pipfile", "pipfile.lock", "makefile", "justfile", ".editorconfig", ".gitignore", ".gitattributes", ".dockerignore",
         "tsconfig.json", "jsconfig.json", ".eslintrc.json", ".prettierrc", "license", "codeowners", ".npmrc", ".nvmrc",
         "build.cake", "build.sh", "build.ps1", "gradle.properties", "settings.gradle", "settings.gradle.kts", "mvnw", "gradlew",
-        "requirements.txt", "requirements-dev.txt", "dotnet-tools.json",
+        "requirements.txt", "requirements-dev.txt", "dotnet-tools.json", "launchsettings.json", "libman.json", "bundleconfig.json",
     };
 
     private static readonly HashSet<string> ProjectFileNames = new(StringComparer.OrdinalIgnoreCase)
@@ -98,7 +98,8 @@ internal static class FileKinds
             return FileKind.PublicApiListing;
         }
 
-        if (BuildNames.Contains(lower) || ext is ".props" or ".targets" or ".sln" or ".slnx" or ".slnf" or ".lock")
+        if (BuildNames.Contains(lower) || ext is ".props" or ".targets" or ".sln" or ".slnx" or ".slnf" or ".lock"
+            || (lower.StartsWith('.') && lower.EndsWith("ignore", StringComparison.Ordinal)))
         {
             return FileKind.Build;
         }
@@ -149,7 +150,7 @@ internal static class FileKinds
             return lower.StartsWith("values", StringComparison.Ordinal) ? FileKind.HelmValues : FileKind.StructuredConfig;
         }
 
-        if (ext is ".json" or ".xml" or ".jsonc" or ".json5")
+        if (ext is ".json" or ".xml" or ".jsonc" or ".json5" or ".plist" or ".manifest" or ".appxmanifest")
         {
             return FileKind.StructuredConfig;
         }
