@@ -73,14 +73,18 @@ public sealed class LiteDbAuditReader : IAuditReader
     {
         var q = col.Query();
         // Timestamps never go back along the chain (see AuditSealer.Seal), so the ts index gives sequence order.
-        if (query.From is { } from)
+        if (query.From is { } from && query.To is { } to)
         {
-            q = q.Where(LiteDB.Query.GTE("ts", from.UtcDateTime));
+            // One index range (LiteDB uses a single indexed term); the exclusive end is filtered within it.
+            q = q.Where(LiteDB.Query.Between("ts", from.UtcDateTime, to.UtcDateTime)).Where(LiteDB.Query.LT("ts", to.UtcDateTime));
         }
-
-        if (query.To is { } to)
+        else if (query.From is { } onlyFrom)
         {
-            q = q.Where(LiteDB.Query.LT("ts", to.UtcDateTime));
+            q = q.Where(LiteDB.Query.GTE("ts", onlyFrom.UtcDateTime));
+        }
+        else if (query.To is { } onlyTo)
+        {
+            q = q.Where(LiteDB.Query.LT("ts", onlyTo.UtcDateTime));
         }
 
         if (query.Project is { } project)
