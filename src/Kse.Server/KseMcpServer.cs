@@ -15,6 +15,7 @@ public static class KseMcpServer
     public static IMcpServerBuilder AddKsePrimitives(this IMcpServerBuilder builder)
     {
         var assembly = typeof(KseMcpServer).Assembly;
+        builder.Services.AddSingleton<ToolCallGate>();
         builder
             .WithToolsFromAssembly(assembly, Kse.Core.KseJson.Options)
             .WithResourcesFromAssembly(assembly)

@@ -1,4 +1,7 @@
 using System.CommandLine;
+using Kse.Core;
+using Kse.Core.Approvals;
+using Kse.Core.Policy;
 
 namespace Kse.Cli.Commands;
 
@@ -6,5 +9,119 @@ namespace Kse.Cli.Commands;
 internal static class ApprovalsCommand
 {
     public static Command Create() =>
-        CommandExtensions.Group("approvals", "The approval queue: what the AI asked to do and a human must decide.", "kse approvals list");
+        CommandExtensions.Group("approvals", "The approval queue: what the AI asked to do and a human must decide.", "kse approvals list", List(), Show(), Decide(approve: true), Decide(approve: false));
+
+    private static Command List()
+    {
+        var state = new Option<string?>("--state") { Description = "pending, approved, rejected, expired or executed (default: all)" };
+        var project = new Option<string?>("--project") { Description = "Only this project" };
+        var limit = new Option<int>("--limit") { Description = "At most this many, newest first", DefaultValueFactory = _ => 50 };
+        var command = CommandExtensions.Verb("list", "List queued actions, newest first (expired ones are marked and audited first).", "kse approvals list --state pending --json");
+        command.Options.Add(state);
+        command.Options.Add(project);
+        command.Options.Add(limit);
+        return command.WithAction(async (ctx, ct) =>
+        {
+            ctx.Workspace.EnsureInitialized();
+            var s = ctx.Value(state) is { Length: > 0 } text ? ParseState(text) : (ApprovalState?)null;
+            var p = ctx.Value(project) is { } proj ? ProjectName.Validate(proj) : null;
+            var list = await ctx.Get<ApprovalService>().ListAsync(s, p, ctx.Value(limit), ct);
+            if (ctx.Json)
+            {
+                ctx.WriteJson(list);
+                return 0;
+            }
+
+            if (list.Approvals.Count == 0)
+            {
+                ctx.WriteLine("no approvals");
+            }
+
+            foreach (var a in list.Approvals)
+            {
+                ctx.WriteLine($"{a.Id}  {Name(a.State),-9} {a.Tool} ({a.Risk.Name()}) {a.Project}/{a.Environment}{(a.Instance is null ? "" : "/" + a.Instance)}  by {a.Requester}  expires {a.ExpiresAt:u}");
+            }
+
+            return 0;
+        });
+    }
+
+    private static Command Show()
+    {
+        var id = new Argument<string>("id") { Description = "The approval id (apr-...)" };
+        var command = CommandExtensions.Verb("show", "Show one queued action: tool, canonical arguments, scope, requester, reason, binding and state.", "kse approvals show apr-5d1e2f3a4b6c --json");
+        command.Arguments.Add(id);
+        return command.WithAction(async (ctx, ct) =>
+        {
+            ctx.Workspace.EnsureInitialized();
+            var a = await ctx.Get<ApprovalService>().GetAsync(ctx.Value(id)!, ct);
+            if (ctx.Json)
+            {
+                ctx.WriteJson(a);
+                return 0;
+            }
+
+            ctx.WriteLine($"{a.Id}: {Name(a.State)}");
+            ctx.WriteLine($"  tool        {a.Tool} ({a.Risk.Name()})");
+            ctx.WriteLine($"  arguments   {a.ArgumentsJson}");
+            ctx.WriteLine($"  scope       {a.Project}/{a.Environment}{(a.Instance is null ? "" : "/" + a.Instance)} at {a.EffectiveLevel}");
+            ctx.WriteLine($"  requester   {a.Requester}: {a.Reason}");
+            ctx.WriteLine($"  created     {a.CreatedAt:u}, expires {a.ExpiresAt:u}");
+            ctx.WriteLine($"  binding     sha256:{a.Binding}");
+            if (a.DecidedBy is not null)
+            {
+                ctx.WriteLine($"  decided     by {a.DecidedBy} at {a.DecidedAt:u}{(a.DecisionReason is null ? "" : ": " + a.DecisionReason)}");
+            }
+
+            if (a.ExecutedAt is not null)
+            {
+                ctx.WriteLine($"  executed    at {a.ExecutedAt:u}: {a.Outcome ?? "running"}{(a.OutcomeDetail is null ? "" : " — " + a.OutcomeDetail)}");
+            }
+
+            return 0;
+        });
+    }
+
+    private static Command Decide(bool approve)
+    {
+        var verb = approve ? "approve" : "reject";
+        var id = new Argument<string>("id") { Description = "The approval id (apr-...)" };
+        var reason = new Option<string?>("--reason") { Description = "Why (kept in the audit trail)" };
+        var user = new Option<string?>("--user") { Description = "The operator (default: the OS user); needs the role approver (emergency-approver for emergency_request), and must not be the requester" };
+        var command = CommandExtensions.Verb(
+            verb,
+            approve
+                ? "Approve a pending action. It then runs once: at once when this process can run it (emergency requests), otherwise when the server executes it or the AI repeats the identical call."
+                : "Reject a pending action; it will never run.",
+            $"kse approvals {verb} apr-5d1e2f3a4b6c --reason \"{(approve ? "checked the diff" : "wrong instance")}\" --user alice");
+        command.Arguments.Add(id);
+        command.Options.Add(reason);
+        command.Options.Add(user);
+        return command.WithAction(async (ctx, ct) =>
+        {
+            ctx.Workspace.EnsureInitialized();
+            var service = ctx.Get<ApprovalService>();
+            var op = ctx.Value(user) is { Length: > 0 } u ? u.Trim() : Environment.UserName;
+            var a = approve
+                ? await service.ApproveAsync(ctx.Value(id)!, op, ctx.Value(reason), ct)
+                : await service.RejectAsync(ctx.Value(id)!, op, ctx.Value(reason), ct);
+            if (ctx.Json)
+            {
+                ctx.WriteJson(a);
+            }
+            else
+            {
+                ctx.WriteLine($"{a.Id}: {Name(a.State)} by {a.DecidedBy}{(a.Outcome is null ? "" : $"; ran: {a.Outcome}{(a.OutcomeDetail is null ? "" : " — " + a.OutcomeDetail)}")}");
+            }
+
+            return 0;
+        });
+    }
+
+    private static string Name(ApprovalState s) => s.ToString().ToLowerInvariant();
+
+    private static ApprovalState ParseState(string text) =>
+        Enum.TryParse<ApprovalState>(text.Trim(), ignoreCase: true, out var s) && Enum.IsDefined(s) && !int.TryParse(text, out _)
+            ? s
+            : throw KseException.BadInput("approval.state_unknown", $"unknown approval state '{text}': use pending, approved, rejected, expired or executed");
 }

@@ -1,5 +1,7 @@
 using Kse.Core;
+using Kse.Core.Approvals;
 using Kse.Core.Policy;
+using Kse.Storage.Approvals;
 using Kse.Storage.Policy;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -17,6 +19,12 @@ internal static class PolicyCapability
         services.AddSingleton<ITakeoverStore, LiteTakeoverStore>();
         services.AddSingleton<PolicyService>();
         services.AddSingleton<EmergencyService>();
+
+        // Approvals: the queue, its TTL and the in-process executor for emergency requests.
+        services.AddSingleton(_ => ReadApprovalOptions(configuration));
+        services.AddSingleton<IApprovalStore, LiteApprovalStore>();
+        services.AddSingleton<IApprovedActionExecutor, EmergencyRequestExecutor>();
+        services.AddSingleton<ApprovalService>();
         return services;
     }
 
@@ -44,6 +52,23 @@ internal static class PolicyCapability
         }
 
         return options;
+    }
+
+    /// <summary><c>Kse:Approvals:TtlHours</c> (default 24, at most 720).</summary>
+    internal static ApprovalOptions ReadApprovalOptions(IConfiguration configuration)
+    {
+        var text = configuration["Kse:Approvals:TtlHours"];
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return new ApprovalOptions();
+        }
+
+        if (!double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var hours) || hours <= 0 || hours > 720)
+        {
+            throw KseException.BadInput("config.invalid", $"Kse:Approvals:TtlHours must be a number of hours in (0, 720]; got '{text}'");
+        }
+
+        return new ApprovalOptions { TtlHours = hours };
     }
 
     /// <summary><c>Kse:Operators:[{ Name, Roles: [approver, emergency-approver], TokenSha256 }]</c>.</summary>

@@ -1,36 +1,26 @@
-using Kse.Core.Policy;
+using Microsoft.Extensions.DependencyInjection;
 using ModelContextProtocol.Protocol;
 using ModelContextProtocol.Server;
 
 namespace Kse.Server.Policy;
 
 /// <summary>
-/// The one interception point: every tools/call passes here before a tool body runs. Unknown tools and tools
-/// without a declared risk are denied.
+/// The one interception point: every tools/call passes here before a tool body runs. The work is done by
+/// <see cref="ToolCallGate"/>: unknown and unclassified tools are denied, the rest is decided by the policy kernel,
+/// audited before and after, run, queued for approval or only observed.
 /// </summary>
 internal static class PolicyCallToolFilter
 {
     public static McpRequestHandler<CallToolRequestParams, CallToolResult> Create(McpRequestHandler<CallToolRequestParams, CallToolResult> next) =>
         async (context, cancellationToken) =>
         {
-            if (context.MatchedPrimitive is not McpServerTool tool)
+            var gate = context.Services?.GetService<ToolCallGate>();
+            if (gate is null)
             {
-                return Denied($"unknown tool '{context.Params?.Name}'");
+                // Fail closed: without the gate no tool runs.
+                return ToolCallGate.Denied("the policy gate is not configured");
             }
 
-            var risk = tool.Metadata.OfType<OperationRiskAttribute>().FirstOrDefault();
-            if (risk is null)
-            {
-                return Denied($"tool '{tool.ProtocolTool.Name}' declares no risk class");
-            }
-
-            _ = risk.Risk is RiskClass.Read;
-            return await next(context, cancellationToken);
+            return await gate.HandleAsync(context, next, cancellationToken);
         };
-
-    internal static CallToolResult Denied(string reason) => new()
-    {
-        IsError = true,
-        Content = [new TextContentBlock { Text = $"error policy.denied: {reason}" }],
-    };
 }

@@ -1,3 +1,5 @@
+using Kse.Server.Resources;
+using ModelContextProtocol.Protocol;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Kse.Server;
@@ -7,6 +9,25 @@ internal static class KseResourceRegistration
 {
     public static void Add(IMcpServerBuilder builder)
     {
-        _ = builder;
+        builder.Services.AddSingleton<ApprovalSubscriptions>();
+        builder
+            .WithSubscribeToResourcesHandler((context, _) =>
+            {
+                if (context.Params?.Uri is { } uri && uri.StartsWith(ApprovalSubscriptions.Prefix, StringComparison.Ordinal))
+                {
+                    context.Services!.GetRequiredService<ApprovalSubscriptions>().Subscribe(context.Server, uri);
+                }
+
+                return ValueTask.FromResult(new EmptyResult());
+            })
+            .WithUnsubscribeFromResourcesHandler((context, _) =>
+            {
+                if (context.Params?.Uri is { } uri)
+                {
+                    context.Services!.GetRequiredService<ApprovalSubscriptions>().Unsubscribe(context.Server, uri);
+                }
+
+                return ValueTask.FromResult(new EmptyResult());
+            });
     }
 }

@@ -74,7 +74,7 @@ public sealed class LiteTakeoverStore : ITakeoverStore
     {
         // One conditional update: of two concurrent revokes only one matches.
         var n = ElevationCollection.UpdateMany(
-            BsonExpression.Create("EXTEND($, { revokedAt: @0, revokedBy: @1, revokeReason: @2 })", at.UtcTicks, revokedBy, reason),
+            BsonExpression.Create("{ revokedAt: @0, revokedBy: @1, revokeReason: @2 }", at.UtcTicks, revokedBy, reason),
             BsonExpression.Create("_id = @0 AND revokedAt = null", id));
         return n == 1;
     }
@@ -82,7 +82,7 @@ public sealed class LiteTakeoverStore : ITakeoverStore
     public bool MarkExpiryRecorded(string id, DateTimeOffset at)
     {
         var n = ElevationCollection.UpdateMany(
-            BsonExpression.Create("EXTEND($, { expiryRecordedAt: @0 })", at.UtcTicks),
+            BsonExpression.Create("{ expiryRecordedAt: @0 }", at.UtcTicks),
             BsonExpression.Create("_id = @0 AND expiryRecordedAt = null", id));
         return n == 1;
     }

@@ -1,0 +1,46 @@
+using BenchmarkDotNet.Attributes;
+using Kse.Core.Policy;
+using Kse.Core.Specs;
+
+namespace Kse.Benchmarks;
+
+/// <summary>
+/// One policy kernel decision (pure, in memory): the cost every tool call pays before audit and execution.
+/// dotnet run -c Release --project bench/Kse.Benchmarks -- --filter '*PolicyDecision*'
+/// </summary>
+[MemoryDiagnoser]
+[MedianColumn]
+public class PolicyDecisionBenchmarks
+{
+    private static readonly DateTimeOffset Now = new(2026, 11, 26, 9, 0, 0, TimeSpan.Zero);
+    private readonly PolicyKernel _kernel = new();
+    private PolicyRequest _request = null!;
+    private PolicyState _plain = null!;
+    private PolicyState _elevated = null!;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _request = new PolicyRequest { Project = "billing", Environment = EnvironmentKind.PreProduction, Operation = "restart-service", Risk = RiskClass.Critical, Actor = "ai:bench" };
+        _plain = new PolicyState { SystemType = SystemType.Kse, Level = TakeoverLevel.L4 };
+        _elevated = _plain with
+        {
+            Level = TakeoverLevel.L1,
+            Elevations =
+            [
+                new EmergencyElevation { Id = "el-1", Project = "billing", Environment = EnvironmentKind.PreProduction, Level = TakeoverLevel.L3, Reason = "inc", GrantedBy = "alice", GrantedAt = Now.AddMinutes(-10), ExpiresAt = Now.AddMinutes(50) },
+                new EmergencyElevation { Id = "el-0", Project = "billing", Environment = EnvironmentKind.PreProduction, Level = TakeoverLevel.L3, Reason = "old", GrantedBy = "alice", GrantedAt = Now.AddHours(-3), ExpiresAt = Now.AddHours(-2) },
+                new EmergencyElevation { Id = "el-2", Project = "shop", Environment = EnvironmentKind.Test, Level = TakeoverLevel.L4, Reason = "other", GrantedBy = "alice", GrantedAt = Now.AddMinutes(-1), ExpiresAt = Now.AddMinutes(59) },
+            ],
+        };
+    }
+
+    [Benchmark(Baseline = true)]
+    public PolicyDecision Decide_ClampedLevel() => _kernel.Decide(_request, _plain, Now);
+
+    [Benchmark]
+    public PolicyDecision Decide_WithElevations() => _kernel.Decide(_request, _elevated, Now);
+
+    [Benchmark]
+    public PolicyDecision Decide_FromNames() => _kernel.Decide("billing", "pre-production", "restart-service", "critical", null, "ai:bench", _plain, Now);
+}

@@ -1,0 +1,271 @@
+using System.Security.Cryptography;
+using Kse.Core.Audit;
+using Kse.Core.Policy;
+
+namespace Kse.Core.Approvals;
+
+public sealed record ApprovalList(IReadOnlyList<ApprovalRequest> Approvals);
+
+/// <summary>
+/// The approval queue. A human operator (role <c>approver</c>; <c>emergency-approver</c> for <c>emergency_request</c>) approves or
+/// rejects; never the requester, never an MCP tool. An approval is single use, expires after the TTL (the expiry is audited)
+/// and is bound to the SHA-256 of everything it approves: execution re-checks the binding.
+/// </summary>
+public sealed class ApprovalService
+{
+    public const string EmergencyRequestTool = "emergency_request";
+
+    private readonly IApprovalStore _store;
+    private readonly IAuditTrail _audit;
+    private readonly OperatorDirectory _operators;
+    private readonly IEnumerable<IApprovedActionExecutor> _executors;
+    private readonly TimeProvider _clock;
+
+    public ApprovalService(IApprovalStore store, IAuditTrail audit, OperatorDirectory operators, IEnumerable<IApprovedActionExecutor> executors, ApprovalOptions options, TimeProvider clock)
+    {
+        _store = store;
+        _audit = audit;
+        _operators = operators;
+        _executors = executors;
+        Options = options;
+        _clock = clock;
+    }
+
+    public ApprovalOptions Options { get; }
+
+    /// <summary>Raised in this process after every state change (the MCP server turns it into resource-updated notifications).</summary>
+    public event Action<ApprovalRequest>? Changed;
+
+    /// <summary>Queues an action. Audited as <c>approval.request</c> before it is stored.</summary>
+    public async Task<ApprovalRequest> CreateAsync(ApprovalDraft draft, CancellationToken cancellationToken = default)
+    {
+        ProjectName.Validate(draft.Project);
+        if (string.IsNullOrWhiteSpace(draft.Tool))
+        {
+            throw KseException.BadInput("approval.tool_missing", "an approval needs the tool it would run");
+        }
+
+        var args = ApprovalBinding.CanonicalArguments(draft.ArgumentsJson);
+        var now = _clock.GetUtcNow();
+        var approval = new ApprovalRequest
+        {
+            Id = "apr-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6)),
+            Tool = draft.Tool,
+            ArgumentsJson = args,
+            Project = draft.Project,
+            Environment = draft.Environment,
+            Instance = draft.Instance,
+            Requester = draft.Requester,
+            Reason = draft.Reason,
+            Risk = draft.Risk,
+            Binding = ApprovalBinding.Compute(draft.Tool, args, draft.Project, draft.Environment, draft.Instance, draft.Requester, draft.Reason, draft.Risk),
+            State = ApprovalState.Pending,
+            CreatedAt = now,
+            ExpiresAt = now + Options.Ttl,
+            EffectiveLevel = draft.EffectiveLevel,
+            CorrelationId = draft.CorrelationId,
+        };
+        await AuditAsync(approval, ParseActor(draft.Requester), "approval.request", "queued", "pending", null, cancellationToken);
+        _store.Insert(approval);
+        Changed?.Invoke(approval);
+        return approval;
+    }
+
+    public async Task<ApprovalRequest> GetAsync(string id, CancellationToken cancellationToken = default)
+    {
+        await ExpireDueAsync(cancellationToken);
+        return _store.Get(id) ?? throw KseException.NotFound("approval.not_found", $"no approval '{id}' (see 'kse approvals list')");
+    }
+
+    public async Task<ApprovalList> ListAsync(ApprovalState? state = null, string? project = null, int limit = 200, CancellationToken cancellationToken = default)
+    {
+        await ExpireDueAsync(cancellationToken);
+        return new ApprovalList(_store.List(state, project, limit));
+    }
+
+    /// <summary>Approves a pending action; then runs it at once if an in-process executor handles its tool.</summary>
+    public async Task<ApprovalRequest> ApproveAsync(string id, string operatorName, string? reason, CancellationToken cancellationToken = default)
+    {
+        var a = await RequireDecidableAsync(id, operatorName, cancellationToken);
+        var now = _clock.GetUtcNow();
+        await AuditAsync(a, Actor.OperatorNamed(operatorName), "approval.approve", "approved", "approved", reason, cancellationToken);
+        if (!_store.TryTransition(id, ApprovalState.Pending, ApprovalState.Approved, now, operatorName, reason, a.Binding, now))
+        {
+            throw KseException.Refused("approval.not_pending", $"approval {id} changed meanwhile; it is {_store.Get(id)?.State.ToString().ToLowerInvariant()}");
+        }
+
+        var approved = _store.Get(id)!;
+        Changed?.Invoke(approved);
+        var executor = _executors.FirstOrDefault(e => e.Handles(approved.Tool));
+        if (executor is not null)
+        {
+            return await ExecuteApprovedAsync(id, approved.Binding, executor, cancellationToken);
+        }
+
+        return approved;
+    }
+
+    public async Task<ApprovalRequest> RejectAsync(string id, string operatorName, string? reason, CancellationToken cancellationToken = default)
+    {
+        var a = await RequireDecidableAsync(id, operatorName, cancellationToken);
+        var now = _clock.GetUtcNow();
+        await AuditAsync(a, Actor.OperatorNamed(operatorName), "approval.reject", "rejected", "rejected", reason, cancellationToken);
+        if (!_store.TryTransition(id, ApprovalState.Pending, ApprovalState.Rejected, now, operatorName, reason))
+        {
+            throw KseException.Refused("approval.not_pending", $"approval {id} changed meanwhile");
+        }
+
+        var rejected = _store.Get(id)!;
+        Changed?.Invoke(rejected);
+        return rejected;
+    }
+
+    /// <summary>
+    /// Claims an approved action for execution, exactly once: succeeds only while it is approved, unexpired and its
+    /// binding equals <paramref name="binding"/> (recomputed from the call about to run). Returns null otherwise.
+    /// </summary>
+    public ApprovalRequest? TryBeginExecution(string id, string binding)
+    {
+        var now = _clock.GetUtcNow();
+        var a = _store.Get(id);
+        if (a is null || a.State != ApprovalState.Approved || !CryptographicOperations.FixedTimeEquals(Convert.FromHexString(a.Binding), HexOrEmpty(binding)))
+        {
+            return null;
+        }
+
+        // The stored fields must still hash to the stored binding: an edited record cannot be executed either.
+        if (ApprovalBinding.Compute(a) != a.Binding)
+        {
+            return null;
+        }
+
+        if (!_store.TryTransition(id, ApprovalState.Approved, ApprovalState.Executed, now, binding: binding, notExpiredAt: now))
+        {
+            return null;
+        }
+
+        var executed = _store.Get(id)!;
+        Changed?.Invoke(executed);
+        return executed;
+    }
+
+    /// <summary>The approved approval matching a call (same binding), if any: a re-issued call after approval runs once through it.</summary>
+    public ApprovalRequest? FindApproved(string binding) => _store.FindApproved(binding, _clock.GetUtcNow());
+
+    public void CompleteExecution(string id, bool succeeded, string? detail)
+    {
+        _store.RecordOutcome(id, succeeded ? "succeeded" : "failed", detail);
+        if (_store.Get(id) is { } a)
+        {
+            Changed?.Invoke(a);
+        }
+    }
+
+    /// <summary>Runs an approved action through <paramref name="executor"/> exactly once, audited before and after.</summary>
+    public async Task<ApprovalRequest> ExecuteApprovedAsync(string id, string binding, IApprovedActionExecutor executor, CancellationToken cancellationToken = default)
+    {
+        var claimed = TryBeginExecution(id, binding)
+            ?? throw KseException.Refused("approval.not_executable", $"approval {id} is not approved, already executed, expired, or its binding does not match");
+        var actor = Actor.OperatorNamed(claimed.DecidedBy ?? "unknown");
+        await AuditAsync(claimed, actor, "approval.execute", "run", "started", null, cancellationToken);
+        ApprovedActionResult result;
+        try
+        {
+            result = await executor.ExecuteAsync(claimed, claimed.DecidedBy ?? "", cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            result = new ApprovedActionResult(false, Error: ex is KseException k ? $"{k.Code}: {k.Message}" : ex.Message);
+        }
+
+        await AuditAsync(claimed, actor, "approval.execute", "run", result.Succeeded ? "succeeded" : "failed", result.Error ?? result.Summary, cancellationToken, error: result.Error);
+        CompleteExecution(id, result.Succeeded, result.Error ?? result.Summary);
+        return _store.Get(id)!;
+    }
+
+    /// <summary>Moves every open approval past its expiry to <c>expired</c>, auditing each once.</summary>
+    public async Task<int> ExpireDueAsync(CancellationToken cancellationToken = default)
+    {
+        var now = _clock.GetUtcNow();
+        var n = 0;
+        foreach (var a in _store.ListDue(now))
+        {
+            if (!_store.TryTransition(a.Id, a.State, ApprovalState.Expired, now))
+            {
+                continue;
+            }
+
+            n++;
+            var expired = _store.Get(a.Id)!;
+            await AuditAsync(expired, Actor.Server, "approval.expire", "expired", "expired", $"not {(a.State == ApprovalState.Pending ? "decided" : "executed")} within {Options.TtlHours:0.##} h", cancellationToken);
+            Changed?.Invoke(expired);
+        }
+
+        return n;
+    }
+
+    private async Task<ApprovalRequest> RequireDecidableAsync(string id, string operatorName, CancellationToken cancellationToken)
+    {
+        await ExpireDueAsync(cancellationToken);
+        var a = _store.Get(id) ?? throw KseException.NotFound("approval.not_found", $"no approval '{id}' (see 'kse approvals list')");
+        var role = a.Tool == EmergencyRequestTool ? KseOperator.EmergencyApproverRole : KseOperator.ApproverRole;
+        _operators.Require(operatorName, role);
+        var requester = ParseActor(a.Requester);
+        if (string.Equals(requester.Name, operatorName, StringComparison.OrdinalIgnoreCase))
+        {
+            throw KseException.Refused("approval.self_approval", $"'{operatorName}' requested {id} and cannot also decide it");
+        }
+
+        if (a.State != ApprovalState.Pending)
+        {
+            throw KseException.Refused(a.State == ApprovalState.Expired ? "approval.expired" : "approval.not_pending", $"approval {id} is {a.State.ToString().ToLowerInvariant()}, not pending");
+        }
+
+        return a;
+    }
+
+    private Task AuditAsync(ApprovalRequest a, Actor actor, string type, string decision, string outcome, string? reason, CancellationToken cancellationToken, string? error = null) =>
+        _audit.AppendAsync(
+            new AuditDraft
+            {
+                Actor = actor,
+                OperationType = type,
+                Project = a.Project,
+                Environment = a.Environment,
+                TakeoverLevel = a.EffectiveLevel?.ToString(),
+                Target = a.Tool,
+                Parameters = new Dictionary<string, string?>
+                {
+                    ["approvalId"] = a.Id,
+                    ["binding"] = a.Binding,
+                    ["arguments"] = a.ArgumentsJson,
+                    ["instance"] = a.Instance,
+                    ["requester"] = a.Requester,
+                    ["risk"] = a.Risk.Name(),
+                    ["reason"] = reason ?? a.Reason,
+                },
+                Decision = decision,
+                Outcome = outcome,
+                ErrorContext = error,
+                CorrelationId = a.CorrelationId ?? a.Id,
+            },
+            cancellationToken).AsTask();
+
+    private static Actor ParseActor(string text)
+    {
+        var i = text.IndexOf(':', StringComparison.Ordinal);
+        return i > 0 ? new Actor(text[..i], text[(i + 1)..]) : new Actor(Actor.User, text);
+    }
+
+    private static byte[] HexOrEmpty(string hex)
+    {
+        try
+        {
+            return Convert.FromHexString(hex);
+        }
+        catch (FormatException)
+        {
+            return [];
+        }
+    }
+}

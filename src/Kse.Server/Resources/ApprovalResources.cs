@@ -1,0 +1,17 @@
+using System.ComponentModel;
+using Kse.Core;
+using Kse.Core.Approvals;
+using Kse.Server.Tools;
+using ModelContextProtocol.Server;
+
+namespace Kse.Server.Resources;
+
+/// <summary><c>kse://approvals/{id}</c>: one queued action's state as JSON; subscribe to be told when it changes.</summary>
+[McpServerResourceType]
+public sealed class ApprovalResources
+{
+    [McpServerResource(UriTemplate = "kse://approvals/{id}", Name = "approval", MimeType = "application/json")]
+    [Description("A queued action's state (pending, approved, rejected, expired, executed). Subscribe for resource-updated notifications.")]
+    public static async Task<string> Approval(ApprovalService approvals, string id, CancellationToken cancellationToken = default) =>
+        KseJson.Serialize(ApprovalStatus.From(await approvals.GetAsync(id, cancellationToken)), indented: true);
+}

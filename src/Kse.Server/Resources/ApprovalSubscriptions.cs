@@ -1,0 +1,84 @@
+using System.Collections.Concurrent;
+using Kse.Core.Approvals;
+using Microsoft.Extensions.Logging;
+using ModelContextProtocol;
+using ModelContextProtocol.Protocol;
+using ModelContextProtocol.Server;
+
+namespace Kse.Server.Resources;
+
+/// <summary>
+/// Who subscribed to which <c>kse://approvals/{id}</c>, per session; sends <c>notifications/resources/updated</c> when an
+/// approval changes in this process, and (for changes made by other processes, e.g. <c>kse approvals approve</c>) when a
+/// periodic check of the subscribed approvals sees a new state.
+/// </summary>
+public sealed class ApprovalSubscriptions : IDisposable
+{
+    public const string Prefix = "kse://approvals/";
+
+    private readonly ConcurrentDictionary<(McpServer Server, string Uri), string> _subscriptions = new();
+    private readonly ApprovalService _approvals;
+    private readonly IApprovalStore _store;
+    private readonly ILogger<ApprovalSubscriptions> _log;
+    private readonly ITimer _timer;
+
+    public ApprovalSubscriptions(ApprovalService approvals, IApprovalStore store, TimeProvider clock, ILogger<ApprovalSubscriptions> log)
+    {
+        _approvals = approvals;
+        _store = store;
+        _log = log;
+        _approvals.Changed += OnChanged;
+        _timer = clock.CreateTimer(_ => Poll(), null, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(2));
+    }
+
+    public int Count => _subscriptions.Count;
+
+    public void Subscribe(McpServer server, string uri)
+    {
+        var state = uri.StartsWith(Prefix, StringComparison.Ordinal) ? _store.Get(uri[Prefix.Length..])?.State.ToString() ?? "" : "";
+        _subscriptions[(server, uri)] = state;
+    }
+
+    public void Unsubscribe(McpServer server, string uri) => _subscriptions.TryRemove((server, uri), out _);
+
+    private void OnChanged(ApprovalRequest approval) => Notify(Prefix + approval.Id, approval.State.ToString());
+
+    private void Poll()
+    {
+        foreach (var ((_, uri), known) in _subscriptions)
+        {
+            if (uri.StartsWith(Prefix, StringComparison.Ordinal) && _store.Get(uri[Prefix.Length..]) is { } a && a.State.ToString() != known)
+            {
+                Notify(uri, a.State.ToString());
+            }
+        }
+    }
+
+    private void Notify(string uri, string state)
+    {
+        foreach (var key in _subscriptions.Keys.Where(k => k.Uri == uri).ToList())
+        {
+            _subscriptions[key] = state;
+            _ = SendAsync(key.Server, uri);
+        }
+    }
+
+    private async Task SendAsync(McpServer server, string uri)
+    {
+        try
+        {
+            await server.SendNotificationAsync(NotificationMethods.ResourceUpdatedNotification, new ResourceUpdatedNotificationParams { Uri = uri });
+        }
+        catch (Exception ex) when (ex is McpException or ObjectDisposedException or InvalidOperationException or IOException)
+        {
+            _log.LogDebug(ex, "Dropping the subscription to {Uri}: the session is gone", uri);
+            _subscriptions.TryRemove((server, uri), out _);
+        }
+    }
+
+    public void Dispose()
+    {
+        _approvals.Changed -= OnChanged;
+        _timer.Dispose();
+    }
+}

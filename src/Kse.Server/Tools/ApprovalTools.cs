@@ -1,0 +1,69 @@
+using System.ComponentModel;
+using Kse.Core.Approvals;
+using Kse.Core.Policy;
+using ModelContextProtocol.Server;
+
+namespace Kse.Server.Tools;
+
+/// <summary>An approval as the AI may see it. There is deliberately no tool to approve, reject or grant anything.</summary>
+public sealed record ApprovalStatus
+{
+    public required string ApprovalId { get; init; }
+
+    public required ApprovalState Status { get; init; }
+
+    public required string Tool { get; init; }
+
+    public required string Project { get; init; }
+
+    public string? Environment { get; init; }
+
+    public string? Instance { get; init; }
+
+    public required RiskClass Risk { get; init; }
+
+    public required DateTimeOffset CreatedAt { get; init; }
+
+    public required DateTimeOffset ExpiresAt { get; init; }
+
+    public string? DecidedBy { get; init; }
+
+    public DateTimeOffset? DecidedAt { get; init; }
+
+    public string? DecisionReason { get; init; }
+
+    public string? Outcome { get; init; }
+
+    public required string Binding { get; init; }
+
+    public static ApprovalStatus From(ApprovalRequest a) => new()
+    {
+        ApprovalId = a.Id,
+        Status = a.State,
+        Tool = a.Tool,
+        Project = a.Project,
+        Environment = a.Environment,
+        Instance = a.Instance,
+        Risk = a.Risk,
+        CreatedAt = a.CreatedAt,
+        ExpiresAt = a.ExpiresAt,
+        DecidedBy = a.DecidedBy,
+        DecidedAt = a.DecidedAt,
+        DecisionReason = a.DecisionReason,
+        Outcome = a.Outcome,
+        Binding = a.Binding,
+    };
+}
+
+[McpServerToolType]
+public sealed class ApprovalTools
+{
+    [McpServerTool(Name = "approval_status", UseStructuredContent = true, ReadOnly = true, Destructive = false, Idempotent = true, OpenWorld = false)]
+    [Description("The state of a queued action (pending, approved, rejected, expired, executed). Approving is for humans only; once approved, repeat the identical call to run it once.")]
+    [OperationRisk(RiskClass.Read)]
+    public static async Task<ApprovalStatus> ApprovalStatusAsync(
+        ApprovalService approvals,
+        [Description("The approvalId returned by the queued call")] string approvalId,
+        CancellationToken cancellationToken = default) =>
+        ApprovalStatus.From(await approvals.GetAsync(approvalId, cancellationToken));
+}

@@ -1,0 +1,83 @@
+using System.ComponentModel;
+using Kse.Core.Approvals;
+using Kse.Core.Audit;
+using Kse.Core.Policy;
+using ModelContextProtocol.Server;
+
+namespace Kse.Server.Tools;
+
+public sealed record EmergencyRequestResult(string Status, string RequestId, DateTimeOffset ExpiresAt, string Resource, string Message);
+
+/// <summary>Policy as the AI sees it: what would be decided, and asking (never granting) an emergency elevation.</summary>
+[McpServerToolType]
+public sealed class PolicyTools
+{
+    [McpServerTool(Name = "policy_explain", UseStructuredContent = true, ReadOnly = true, Destructive = false, Idempotent = true, OpenWorld = false)]
+    [Description("What the policy kernel would decide for an operation on a project in an environment (run, run_and_flag, queue_for_approval, observe_only, deny), with the levels and the rules. Runs nothing.")]
+    [OperationRisk(RiskClass.Read)]
+    public static PolicyExplanation PolicyExplain(
+        PolicyService policy,
+        McpServer server,
+        [Description("The project")] string project,
+        [Description("development, test, pre-production or production")] string environment,
+        [Description("The operation or tool name")] string operation,
+        [Description("read, normal or critical")] string risk,
+        [Description("The instance, if any")] string? instance = null) =>
+        policy.Explain(project, environment, operation, risk, instance, Actor.Ai(server.ClientInfo?.Name ?? "unknown-client"));
+
+    [McpServerTool(Name = "takeover_show", UseStructuredContent = true, ReadOnly = true, Destructive = false, Idempotent = true, OpenWorld = false)]
+    [Description("The takeover level, cap, effective level and any active emergency elevation of a project per environment.")]
+    [OperationRisk(RiskClass.Read)]
+    public static TakeoverReport TakeoverShow(
+        PolicyService policy,
+        [Description("The project")] string project,
+        [Description("Only this environment")] string? environment = null) =>
+        policy.Show(project, environment);
+
+    [McpServerTool(Name = "emergency_request", UseStructuredContent = true, ReadOnly = false, Destructive = false, Idempotent = false, OpenWorld = false)]
+    [Description("Ask a human emergency-approver to raise a project's takeover level in one environment for a while (default 60, at most 240 minutes). Only queues the request: an operator grants or refuses it.")]
+    // Read: it changes nothing on any system, it only queues a request for a human, so it is allowed at every level.
+    [OperationRisk(RiskClass.Read)]
+    public static async Task<EmergencyRequestResult> EmergencyRequest(
+        ApprovalService approvals,
+        McpServer server,
+        [Description("The project")] string project,
+        [Description("development, test, pre-production or production")] string environment,
+        [Description("The level asked for, L2..L5 (never above the environment's cap)")] string level,
+        [Description("Why: the incident or alert")] string reason,
+        [Description("How long, in minutes (default 60, at most 240)")] int minutes = EmergencyService.DefaultMinutes,
+        CancellationToken cancellationToken = default)
+    {
+        var env = PolicyNames.ParseEnvironment(environment);
+        var lv = PolicyNames.ParseLevel(level);
+        if (lv > PolicyKernel.CapOf(env))
+        {
+            throw Kse.Core.KseException.Refused("policy.level_above_cap", $"{lv} is above the {env.Name()} cap {PolicyKernel.CapOf(env)}");
+        }
+
+        if (minutes < 1 || minutes > EmergencyService.MaxMinutes)
+        {
+            throw Kse.Core.KseException.BadInput("emergency.minutes_invalid", $"minutes must be between 1 and {EmergencyService.MaxMinutes}");
+        }
+
+        var args = System.Text.Json.JsonSerializer.Serialize(new { project, environment = env.Name(), level = lv.ToString(), minutes, reason });
+        var request = await approvals.CreateAsync(
+            new ApprovalDraft
+            {
+                Tool = ApprovalService.EmergencyRequestTool,
+                ArgumentsJson = args,
+                Project = project,
+                Environment = env.Name(),
+                Requester = Actor.Ai(server.ClientInfo?.Name ?? "unknown-client").ToString(),
+                Reason = reason,
+                Risk = RiskClass.Critical,
+            },
+            cancellationToken);
+        return new EmergencyRequestResult(
+            "pending_approval",
+            request.Id,
+            request.ExpiresAt,
+            Policy.ToolCallGate.ApprovalUri(request.Id),
+            $"Queued for an emergency-approver operator ('kse approvals approve {request.Id}'). Nothing changes until a human grants it.");
+    }
+}
