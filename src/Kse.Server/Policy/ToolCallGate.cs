@@ -3,6 +3,7 @@ using Kse.Core;
 using Kse.Core.Approvals;
 using Kse.Core.Audit;
 using Kse.Core.Policy;
+using Kse.Server.Resources;
 using Microsoft.Extensions.Logging;
 using ModelContextProtocol.Protocol;
 using ModelContextProtocol.Server;
@@ -52,9 +53,11 @@ public sealed class ToolCallGate
     private readonly IAuditTrail _audit;
     private readonly IEnumerable<IToolRiskResolver> _resolvers;
     private readonly ILogger<ToolCallGate> _log;
+    private readonly ApprovalSubscriptions _followers;
 
-    public ToolCallGate(PolicyService policy, ApprovalService approvals, IAuditTrail audit, IEnumerable<IToolRiskResolver> resolvers, ILogger<ToolCallGate> log)
+    public ToolCallGate(PolicyService policy, ApprovalService approvals, IAuditTrail audit, IEnumerable<IToolRiskResolver> resolvers, ApprovalSubscriptions followers, ILogger<ToolCallGate> log)
     {
+        _followers = followers;
         _policy = policy;
         _approvals = approvals;
         _audit = audit;
@@ -158,6 +161,7 @@ public sealed class ToolCallGate
                         EffectiveLevel = decision.EffectiveLevel,
                     },
                     cancellationToken);
+                _followers.Follow(context.Server, queued.Id);
                 return Structured(new GatedCallResult
                 {
                     Status = "pending_approval",

@@ -40,6 +40,7 @@ public sealed class PolicyTools
     [OperationRisk(RiskClass.Read)]
     public static async Task<EmergencyRequestResult> EmergencyRequest(
         ApprovalService approvals,
+        Resources.ApprovalSubscriptions followers,
         McpServer server,
         [Description("The project")] string project,
         [Description("development, test, pre-production or production")] string environment,
@@ -73,6 +74,7 @@ public sealed class PolicyTools
                 Risk = RiskClass.Critical,
             },
             cancellationToken);
+        followers.Follow(server, request.Id);
         return new EmergencyRequestResult(
             "pending_approval",
             request.Id,

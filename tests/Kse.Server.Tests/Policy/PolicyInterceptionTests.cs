@@ -222,6 +222,42 @@ public sealed class PolicyInterceptionTests
     }
 
     [Fact]
+    public async Task OnProtocol20260728_AListenStreamForTheApprovalUri_IsToldWhenItChanges()
+    {
+        using var ws = new TempWorkspace();
+        await using var mcp = await StartAsync(ws);
+        var queued = Structured(await mcp.Client.CallToolAsync("probe_drop", Args("web", "development")));
+        var uri = queued.GetProperty("resource").GetString()!;
+        var acknowledged = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var updated = new TaskCompletionSource<string?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var onAck = mcp.Client.RegisterNotificationHandler(NotificationMethods.SubscriptionsAcknowledgedNotification, (_, _) =>
+        {
+            acknowledged.TrySetResult();
+            return ValueTask.CompletedTask;
+        });
+        await using var onUpdate = mcp.Client.RegisterNotificationHandler(NotificationMethods.ResourceUpdatedNotification, (n, _) =>
+        {
+            updated.TrySetResult(n.Params?["uri"]?.GetValue<string>());
+            return ValueTask.CompletedTask;
+        });
+        using var listening = new CancellationTokenSource();
+        var listen = mcp.Client.SendRequestAsync(
+            new JsonRpcRequest
+            {
+                Method = RequestMethods.SubscriptionsListen,
+                Params = JsonSerializer.SerializeToNode(new { notifications = new { resourceSubscriptions = new[] { uri } } }),
+            },
+            listening.Token);
+        await acknowledged.Task.WaitAsync(TimeSpan.FromSeconds(30));
+
+        await mcp.Get<ApprovalService>().ApproveAsync(queued.GetProperty("approvalId").GetString()!, "bob", null);
+
+        Assert.Equal(uri, await updated.Task.WaitAsync(TimeSpan.FromSeconds(30)));
+        await listening.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => listen);
+    }
+
+    [Fact]
     public async Task EmergencyRequest_OnlyQueues_AndNoToolCanApproveRejectOrGrant()
     {
         using var ws = new TempWorkspace();
