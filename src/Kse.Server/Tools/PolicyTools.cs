@@ -41,6 +41,7 @@ public sealed class PolicyTools
     public static async Task<EmergencyRequestResult> EmergencyRequest(
         ApprovalService approvals,
         Resources.ApprovalSubscriptions followers,
+        Kse.Core.KseWorkspace workspace,
         McpServer server,
         [Description("The project")] string project,
         [Description("development, test, pre-production or production")] string environment,
@@ -49,8 +50,13 @@ public sealed class PolicyTools
         [Description("How long, in minutes (default 60, at most 240)")] int minutes = EmergencyService.DefaultMinutes,
         CancellationToken cancellationToken = default)
     {
+        var manifest = Kse.Core.Specs.ProjectManifest.Load(workspace, Kse.Core.ProjectName.Validate(project));
         var env = PolicyNames.ParseEnvironment(environment);
         var lv = PolicyNames.ParseLevel(level);
+        if (string.IsNullOrWhiteSpace(reason))
+        {
+            throw Kse.Core.KseException.BadInput("policy.reason_required", "an emergency request needs a reason");
+        }
         if (lv > PolicyKernel.CapOf(env))
         {
             throw Kse.Core.KseException.Refused("policy.level_above_cap", $"{lv} is above the {env.Name()} cap {PolicyKernel.CapOf(env)}");
@@ -61,7 +67,7 @@ public sealed class PolicyTools
             throw Kse.Core.KseException.BadInput("emergency.minutes_invalid", $"minutes must be between 1 and {EmergencyService.MaxMinutes}");
         }
 
-        var args = System.Text.Json.JsonSerializer.Serialize(new { project, environment = env.Name(), level = lv.ToString(), minutes, reason });
+        var args = System.Text.Json.JsonSerializer.Serialize(new { project = manifest.Name, environment = env.Name(), level = lv.ToString(), minutes, reason });
         var request = await approvals.CreateAsync(
             new ApprovalDraft
             {
