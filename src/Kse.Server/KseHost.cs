@@ -59,6 +59,7 @@ public static class KseHost
         addServices(builder.Services);
         builder.Services.AddKseMcpServer().WithHttpTransport(o => o.Stateless = true);
         var app = builder.Build();
+        app.UseOperatorAccess();
         app.MapMcp("/mcp");
         app.MapKseHttp();
         return app;

@@ -85,7 +85,7 @@ public sealed class LiteDbAuditReader : IAuditReader
 
         if (query.Project is { } project)
         {
-            q = q.Where(BsonExpression.Create("($.project = @0 OR @0 IN $.related[*])", new BsonValue(project)));
+            q = q.Where(BsonExpression.Create("($.project = @0 OR $.related[*] ANY = @0)", new BsonValue(project)));
         }
 
         if (query.OperationType is { } type)

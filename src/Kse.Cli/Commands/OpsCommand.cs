@@ -15,6 +15,7 @@ internal static class OpsCommand
             "Operations specs: create, validate, list and show them.",
             "kse ops validate billing --json",
             Init(),
+            OpsRunCommand.Create(),
             Validate(),
             List(),
             Show(),

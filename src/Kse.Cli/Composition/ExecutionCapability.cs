@@ -1,6 +1,9 @@
 using Kse.Core;
+using Kse.Core.Approvals;
 using Kse.Core.Execution;
+using Kse.Core.Policy;
 using Kse.Core.Specs;
+using Kse.Server.Policy;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -17,6 +20,10 @@ internal static class ExecutionCapability
         services.AddSingleton(sp => new InstanceService(sp.GetRequiredService<KseWorkspace>()));
         services.AddSingleton(sp => new ProcessRunner(sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new OperationRunner(sp.GetRequiredService<ExecutionPlanner>(), sp.GetRequiredService<ProcessRunner>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<OperationExecutionService>();
+        services.AddSingleton<IToolRiskResolver, OpsRunRiskResolver>();
+        services.AddSingleton(new UserConfirmation(ReadElicitationOptions(configuration)));
+        services.AddSingleton<IApprovedActionExecutor>(sp => new OpsRunApprovedExecutor(() => sp.GetRequiredService<OperationExecutionService>()));
         return services;
     }
 
@@ -47,6 +54,38 @@ internal static class ExecutionCapability
                 ConnectTimeoutSeconds = ssh.GetValue("ConnectTimeoutSeconds", d.Ssh.ConnectTimeoutSeconds),
             },
         };
+    }
+
+    /// <summary><c>Kse:Policy:Elicitation:Enabled</c> (default false) and <c>:Environments</c> (default development, test; production is refused).</summary>
+    internal static ElicitationOptions ReadElicitationOptions(IConfiguration configuration)
+    {
+        var s = configuration.GetSection("Kse:Policy:Elicitation");
+        var options = new ElicitationOptions { Enabled = s.GetValue("Enabled", false) };
+        var envs = s.GetSection("Environments").GetChildren().Select(c => c.Value).Where(v => !string.IsNullOrWhiteSpace(v)).ToList();
+        if (envs.Count == 0)
+        {
+            return options;
+        }
+
+        var parsed = new List<EnvironmentKind>();
+        foreach (var e in envs)
+        {
+            try
+            {
+                parsed.Add(PolicyNames.ParseEnvironment(e));
+            }
+            catch (KseException ex)
+            {
+                throw KseException.BadInput("config.invalid", $"Kse:Policy:Elicitation:Environments: {ex.Message}");
+            }
+        }
+
+        if (parsed.Contains(EnvironmentKind.Production))
+        {
+            throw KseException.BadInput("config.invalid", "Kse:Policy:Elicitation:Environments must not include production: a user's confirmation never replaces an operator's approval there");
+        }
+
+        return options with { Environments = parsed };
     }
 
     private static string? Expand(string? path) =>

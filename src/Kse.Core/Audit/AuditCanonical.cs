@@ -21,6 +21,11 @@ public static class AuditCanonical
     [ThreadStatic]
     private static ArrayBufferWriter<byte>? t_buffer;
 
+    [ThreadStatic]
+    private static Utf8JsonWriter? t_writer;
+
+    private static readonly JsonWriterOptions WriterOptions = new() { Indented = false, SkipValidation = true };
+
     /// <summary>Timestamps are kept at millisecond precision (what the store keeps) and in UTC.</summary>
     public static DateTimeOffset Normalize(DateTimeOffset timestamp)
     {
@@ -36,7 +41,9 @@ public static class AuditCanonical
     {
         var buffer = t_buffer ??= new ArrayBufferWriter<byte>(1024);
         buffer.ResetWrittenCount();
-        Write(entry, buffer);
+        var writer = t_writer ??= new Utf8JsonWriter(buffer, WriterOptions);
+        writer.Reset(buffer);
+        Write(entry, writer);
         Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
         SHA256.HashData(buffer.WrittenSpan, hash);
         return Convert.ToHexStringLower(hash);
@@ -46,7 +53,11 @@ public static class AuditCanonical
     public static string CanonicalJson(AuditEntry entry)
     {
         var buffer = new ArrayBufferWriter<byte>();
-        Write(entry, buffer);
+        using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
+        {
+            Write(entry, writer);
+        }
+
         return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
@@ -54,9 +65,8 @@ public static class AuditCanonical
     public static bool HashMatches(AuditEntry entry) =>
         string.Equals(ComputeHash(entry), entry.Hash, StringComparison.Ordinal);
 
-    private static void Write(AuditEntry e, IBufferWriter<byte> output)
+    private static void Write(AuditEntry e, Utf8JsonWriter w)
     {
-        using var w = new Utf8JsonWriter(output, new JsonWriterOptions { Indented = false, SkipValidation = true });
         w.WriteStartObject();
         w.WriteNumber("v", 1);
         w.WriteNumber("sequence", e.Sequence);
@@ -77,9 +87,27 @@ public static class AuditCanonical
         else
         {
             w.WriteStartObject();
-            foreach (var key in e.Parameters.Keys.Order(StringComparer.Ordinal))
+            if (e.Parameters.Count == 1)
             {
-                w.WriteString(key, e.Parameters[key]);
+                foreach (var (key, value) in e.Parameters)
+                {
+                    w.WriteString(key, value);
+                }
+            }
+            else
+            {
+                var keys = new string[e.Parameters.Count];
+                var i = 0;
+                foreach (var key in e.Parameters.Keys)
+                {
+                    keys[i++] = key;
+                }
+
+                Array.Sort(keys, StringComparer.Ordinal);
+                foreach (var key in keys)
+                {
+                    w.WriteString(key, e.Parameters[key]);
+                }
             }
 
             w.WriteEndObject();

@@ -1,15 +1,159 @@
+using System.Reflection;
+using Kse.Core;
+using Kse.Core.Approvals;
+using Kse.Core.Audit;
+using Kse.Core.Execution;
+using Kse.Core.Policy;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Kse.Server.Http;
 
 /// <summary>The operator API under <c>/api/</c> and the approval page at <c>/</c>.</summary>
 public static class KseHttpEndpoints
 {
+    /// <summary>Roles that may read the queue.</summary>
+    private static readonly string[] Readers = [KseOperator.ApproverRole, KseOperator.EmergencyApproverRole, "auditor"];
+
     public static IEndpointRouteBuilder MapKseHttp(this IEndpointRouteBuilder app)
     {
         app.MapGet("/api/health", () => Results.Json(new { status = "ok" }));
+
+        var api = app.MapGroup("/api");
+        api.MapGet("/me", (HttpContext http) => Results.Json(new { name = http.Operator().Name, roles = http.Operator().Roles }, KseJson.Options));
+
+        api.MapGet("/approvals", (HttpContext http, ApprovalService approvals, TimeProvider clock, string? status, string? project, int? limit) => Guard(async () =>
+        {
+            ApprovalState? state = status is null or "" or "all" ? null : ParseState(status);
+            var list = await approvals.ListAsync(state, project is null ? null : ProjectName.Validate(project), Math.Clamp(limit ?? 100, 1, 500), http.RequestAborted);
+            var execution = http.RequestServices.GetService<OperationExecutionService>();
+            var now = clock.GetUtcNow();
+            return Results.Json(new ApprovalViewList(list.Approvals.Select(a => ApprovalView.From(a, execution, now)).ToList()), KseJson.Options);
+        })).RequireRole(Readers);
+
+        api.MapGet("/approvals/{id}", (HttpContext http, ApprovalService approvals, TimeProvider clock, string id) => Guard(async () =>
+        {
+            var a = await approvals.GetAsync(id, http.RequestAborted);
+            return Results.Json(ApprovalView.From(a, http.RequestServices.GetService<OperationExecutionService>(), clock.GetUtcNow()), KseJson.Options);
+        })).RequireRole(Readers);
+
+        api.MapPost("/approvals/{id}/approve", (HttpContext http, ApprovalService approvals, TimeProvider clock, string id) => Guard(async () =>
+        {
+            var reason = await ReasonAsync(http);
+            var a = await approvals.ApproveAsync(id, http.Operator().Name, reason, http.RequestAborted);
+            return Results.Json(ApprovalView.From(a, http.RequestServices.GetService<OperationExecutionService>(), clock.GetUtcNow()), KseJson.Options);
+        })).RequireRole(KseOperator.ApproverRole, KseOperator.EmergencyApproverRole);
+
+        api.MapPost("/approvals/{id}/reject", (HttpContext http, ApprovalService approvals, TimeProvider clock, string id) => Guard(async () =>
+        {
+            var reason = await ReasonAsync(http);
+            var a = await approvals.RejectAsync(id, http.Operator().Name, reason, http.RequestAborted);
+            return Results.Json(ApprovalView.From(a, http.RequestServices.GetService<OperationExecutionService>(), clock.GetUtcNow()), KseJson.Options);
+        })).RequireRole(KseOperator.ApproverRole, KseOperator.EmergencyApproverRole);
+
+        api.MapGet("/emergency", (HttpContext http, EmergencyService emergency, string? project, bool? all) => Guard(async () =>
+            Results.Json(await emergency.ListAsync(project is null ? null : ProjectName.Validate(project), all ?? false, http.RequestAborted), KseJson.Options)))
+            .RequireRole(Readers);
+
+        api.MapPost("/emergency", (HttpContext http, EmergencyService emergency, EmergencyGrantBody body) => Guard(async () =>
+            Results.Json(await emergency.GrantAsync(body.Project ?? "", body.Environment, body.Level, body.Minutes, body.Reason, http.Operator().Name, null, http.RequestAborted), KseJson.Options, statusCode: StatusCodes.Status201Created)))
+            .RequireRole(KseOperator.EmergencyApproverRole);
+
+        api.MapGet("/audit", (IAuditReader reader, DateTimeOffset? from, DateTimeOffset? to, string? project, string? operationType, string? outcome, string? user, string? environment, int? limit) => Guard(() =>
+        {
+            var query = new AuditQuery
+            {
+                From = from,
+                To = to,
+                OperationType = operationType,
+                Outcome = outcome,
+                User = user,
+                Environment = environment,
+                Limit = Math.Clamp(limit ?? 200, 1, 5000),
+            };
+            IReadOnlyList<AuditEntry> entries;
+            if (project is null)
+            {
+                entries = reader.Query(query);
+            }
+            else
+            {
+                // Project also matches related projects; filtered here so the store's query stays simple.
+                var withProject = query with { Project = ProjectName.Validate(project), Limit = null };
+                entries = reader.Scan(query with { Limit = null }).Where(withProject.Matches).TakeLast(query.Limit!.Value).ToList();
+            }
+
+            return Task.FromResult(Results.Json(new { entries }, KseJson.Options));
+        })).RequireRole("auditor", KseOperator.ApproverRole, KseOperator.EmergencyApproverRole);
+
+        app.MapGet("/", () => Results.Content(Page.Value, "text/html; charset=utf-8"));
         return app;
     }
+
+    private static readonly Lazy<string> Page = new(() =>
+    {
+        using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream("Kse.Server.wwwroot.index.html")
+            ?? throw new InvalidOperationException("the approval page resource is missing");
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    });
+
+    private static async Task<string> ReasonAsync(HttpContext http)
+    {
+        string? reason = null;
+        if (http.Request.HasJsonContentType())
+        {
+            var body = await http.Request.ReadFromJsonAsync<ReasonBody>(KseJson.Options, http.RequestAborted);
+            reason = body?.Reason;
+        }
+        else if (http.Request.HasFormContentType)
+        {
+            reason = (await http.Request.ReadFormAsync(http.RequestAborted))["reason"];
+        }
+
+        if (string.IsNullOrWhiteSpace(reason))
+        {
+            throw KseException.BadInput("approval.reason_required", "send a reason: {\"reason\": \"...\"}");
+        }
+
+        return reason.Trim();
+    }
+
+    private static ApprovalState ParseState(string text) => text.Trim().ToLowerInvariant() switch
+    {
+        "pending" => ApprovalState.Pending,
+        "approved" => ApprovalState.Approved,
+        "rejected" => ApprovalState.Rejected,
+        "expired" => ApprovalState.Expired,
+        "executed" => ApprovalState.Executed,
+        _ => throw KseException.BadInput("approval.state_unknown", $"unknown status '{text}': use pending, approved, rejected, expired, executed or all"),
+    };
+
+    /// <summary>Maps <see cref="KseException"/> to a status: bad input 400, not found 404, role missing 403, other refusals 409.</summary>
+    private static async Task<IResult> Guard(Func<Task<IResult>> action)
+    {
+        try
+        {
+            return await action();
+        }
+        catch (KseException ex)
+        {
+            var status = ex.Kind switch
+            {
+                KseErrorKind.BadInput => StatusCodes.Status400BadRequest,
+                KseErrorKind.NotFound => StatusCodes.Status404NotFound,
+                KseErrorKind.Refused when ex.Code is "policy.operator_role_missing" or "policy.operator_unknown" => StatusCodes.Status403Forbidden,
+                KseErrorKind.Refused => StatusCodes.Status409Conflict,
+                _ => StatusCodes.Status500InternalServerError,
+            };
+            return Results.Json(new ApiError(ex.Code, ex.Message), KseJson.Options, statusCode: status);
+        }
+    }
+
+    private sealed record ReasonBody(string? Reason);
 }
+
+/// <summary>Body of <c>POST /api/emergency</c>.</summary>
+public sealed record EmergencyGrantBody(string? Project, string? Environment, string? Level, int? Minutes, string? Reason);

@@ -55,9 +55,12 @@ public sealed class ToolCallGate
     private readonly ILogger<ToolCallGate> _log;
     private readonly ApprovalSubscriptions _followers;
 
-    public ToolCallGate(PolicyService policy, ApprovalService approvals, IAuditTrail audit, IEnumerable<IToolRiskResolver> resolvers, ApprovalSubscriptions followers, ILogger<ToolCallGate> log)
+    private readonly UserConfirmation? _confirmation;
+
+    public ToolCallGate(PolicyService policy, ApprovalService approvals, IAuditTrail audit, IEnumerable<IToolRiskResolver> resolvers, ApprovalSubscriptions followers, ILogger<ToolCallGate> log, UserConfirmation? confirmation = null)
     {
         _followers = followers;
+        _confirmation = confirmation;
         _policy = policy;
         _approvals = approvals;
         _audit = audit;
@@ -130,6 +133,19 @@ public sealed class ToolCallGate
 
             case DecisionKind.QueueForApproval:
             {
+                // Where configured (normal risk, development/test, never production) the client's user may confirm instead of the queue.
+                if (_confirmation is not null && await _confirmation.TryConfirmAsync(context, toolName, risk, decision, args, cancellationToken) is { } confirmed)
+                {
+                    var confirmedDecision = decision with { Decision = confirmed.Accepted ? DecisionKind.Run : DecisionKind.Deny, Rules = [.. decision.Rules, confirmed.Rule] };
+                    if (confirmed.Accepted)
+                    {
+                        return await RunAsync(context, next, actor, toolName, args, confirmedDecision, correlation, approval: null, cancellationToken);
+                    }
+
+                    await TryAuditAsync(Draft(actor, toolName, args, confirmedDecision, correlation, "denied"), cancellationToken);
+                    return Denied(confirmed.Rule.Text);
+                }
+
                 var binding = ApprovalBinding.Compute(toolName, canonical, project, environment, instance, actor.ToString(), reason, risk);
                 if (_approvals.FindApproved(binding) is { } approved && _approvals.TryBeginExecution(approved.Id, binding) is { } claimed)
                 {

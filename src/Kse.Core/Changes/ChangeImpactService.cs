@@ -1,0 +1,337 @@
+using Kse.Core.Audit;
+using Kse.Core.Projects;
+
+namespace Kse.Core.Changes;
+
+/// <summary>
+/// The Changes capability: classify a diff and assess it against the project graph and the operations specs, gate L4/L5 on a complete
+/// migration plan, record predicted and actual impact, and plan coordinated rollouts. CLI verbs and MCP tools are thin adapters over it.
+/// </summary>
+public sealed class ChangeImpactService
+{
+    public static readonly IReadOnlyList<string> MigrationPlanSections = ["Migration Strategy", "Data Mapping", "Validation Steps", "Rollback Plan"];
+    public static readonly IReadOnlyList<string> Outcomes = ["succeeded", "failed", "rolled-back", "partial"];
+
+    private readonly KseWorkspace _workspace;
+    private readonly ChangeClassifier _classifier;
+    private readonly TimeProvider _clock;
+    private readonly IAuditTrail? _audit;
+    private readonly string _git;
+
+    public ChangeImpactService(KseWorkspace workspace, ChangeClassifier classifier, TimeProvider clock, IAuditTrail? audit = null, string git = "git")
+    {
+        _workspace = workspace;
+        _classifier = classifier;
+        _clock = clock;
+        _audit = audit;
+        _git = git;
+    }
+
+    public async Task<string> ReadDiffAsync(DiffSource source, CancellationToken cancellationToken = default)
+    {
+        var given = (source.Text is not null ? 1 : 0) + (source.File is not null ? 1 : 0) + (source.IsGit ? 1 : 0);
+        if (given > 1)
+        {
+            throw KseException.BadInput("change.source_conflict", "give one diff source: a diff text/file, --base/--head, or --staged");
+        }
+
+        if (source.File is not null)
+        {
+            var path = Path.GetFullPath(source.File);
+            if (!File.Exists(path))
+            {
+                throw KseException.NotFound("change.diff_not_found", $"diff file '{source.File}' does not exist");
+            }
+
+            return await File.ReadAllTextAsync(path, cancellationToken);
+        }
+
+        if (source.IsGit)
+        {
+            return await GitDiff.ReadAsync(_workspace.Root, source.Base, source.Head, source.Staged, _git, cancellationToken);
+        }
+
+        return source.Text ?? throw KseException.BadInput("change.source_missing", "no diff given: pass a diff text or file, --base/--head, or --staged");
+    }
+
+    /// <summary>Classifies the diff and adds affected systems, migration strategy, risk and (L3+, with a graph) the dependency analysis.</summary>
+    public ChangeReport Assess(string diffText, string? project = null)
+    {
+        if (project is not null)
+        {
+            ProjectName.Validate(project);
+        }
+
+        var graph = LoadGraph();
+        Func<string, string?>? projectOf = project is not null ? _ => project : graph is not null ? graph.ProjectOf : null;
+        var classification = _classifier.Classify(diffText, projectOf);
+        var findings = classification.Findings;
+        var projects = project is not null ? [project] : findings.Select(f => f.Project).OfType<string>().Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        var ops = OperationsContext.Load(_workspace, projects.Count == 1 ? projects[0] : null);
+        var strategy = ChangeAssessor.Strategy(findings, ops);
+        var risk = ChangeAssessor.Risk(findings, ops, strategy);
+        DependencyAnalysis? analysis = null;
+        if (classification.Level >= ChangeLevel.L3 && graph is not null && projects.Count > 0)
+        {
+            analysis = CompatibilityChecker.Analyze(graph, findings, projects, _workspace);
+        }
+
+        var systems = ChangeAssessor.AffectedSystems(findings).ToList();
+        if (analysis is not null)
+        {
+            systems.AddRange(projects.Concat(analysis.Dependents.Select(d => d.Project)).Distinct(StringComparer.Ordinal).Select(p => $"project:{p}"));
+        }
+
+        return new ChangeReport
+        {
+            Level = classification.Level,
+            Findings = findings,
+            AffectedSystems = systems,
+            RequiresMigrationPlan = classification.Level >= ChangeLevel.L4,
+            MigrationStrategy = strategy,
+            Risk = risk,
+            Projects = projects.Count > 0 ? projects : null,
+            FilesChanged = classification.FilesChanged,
+            DependencyAnalysis = analysis,
+        };
+    }
+
+    /// <summary>L4/L5 pass only when the project's migration-plan.md has every required section filled.</summary>
+    public GateResult Gate(ChangeReport report, string? project)
+    {
+        var rules = report.Findings.Where(f => f.Level >= ChangeLevel.L4).Select(f => f.Rule).Distinct(StringComparer.Ordinal).ToList();
+        if (!report.RequiresMigrationPlan)
+        {
+            return new GateResult { Passed = true, Level = report.Level, RequiresMigrationPlan = false, Project = project, Reason = $"{report.Level} change: no migration plan required" };
+        }
+
+        project ??= report.Projects is { Count: 1 } one ? one[0] : null;
+        if (project is null)
+        {
+            throw KseException.BadInput("change.project_required", $"{report.Level} change needs a migration plan: pass --project so its migration-plan.md can be checked{(report.Projects is { Count: > 1 } many ? $" (the diff touches {string.Join(", ", many)})" : "")}");
+        }
+
+        ProjectName.Validate(project);
+        var path = Path.Combine(_workspace.OperationsDir(project), "migration-plan.md");
+        var relative = Path.GetRelativePath(_workspace.Root, path).Replace('\\', '/');
+        if (!File.Exists(path))
+        {
+            return new GateResult
+            {
+                Passed = false, Level = report.Level, RequiresMigrationPlan = true, Project = project, Document = relative,
+                MissingSections = MigrationPlanSections, Rules = rules,
+                Reason = $"{report.Level} change and {relative} does not exist: write it with {string.Join(", ", MigrationPlanSections)}",
+            };
+        }
+
+        var sections = SpecSections.Parse(File.ReadAllText(path));
+        var missing = MigrationPlanSections.Where(s => SpecSections.Find(sections, s) is null).ToList();
+        var unfilled = MigrationPlanSections.Where(s => SpecSections.Find(sections, s) is { IsFilled: false }).ToList();
+        var passed = missing.Count == 0 && unfilled.Count == 0;
+        var parts = new List<string>();
+        if (missing.Count > 0)
+        {
+            parts.Add($"missing sections: {string.Join(", ", missing)}");
+        }
+
+        if (unfilled.Count > 0)
+        {
+            parts.Add($"unfilled sections: {string.Join(", ", unfilled)}");
+        }
+
+        return new GateResult
+        {
+            Passed = passed, Level = report.Level, RequiresMigrationPlan = true, Project = project, Document = relative,
+            MissingSections = missing, UnfilledSections = unfilled, Rules = rules,
+            Reason = passed ? $"{report.Level} change and {relative} is complete" : $"{report.Level} change and {relative} is incomplete: {string.Join("; ", parts)}",
+        };
+    }
+
+    /// <summary>Appends the predicted impact of change <paramref name="changeId"/> to the project's change-impact.md.</summary>
+    public async Task<ChangeRecordResult> RecordAsync(string project, string changeId, ChangeReport report, Actor actor, string? notes = null, CancellationToken cancellationToken = default)
+    {
+        var (path, relative) = ChangeImpactDocument(project);
+        ChangeLog.ValidateChangeId(changeId);
+        if (ChangeLog.HasEntry(path, ChangeLog.PredictedHeading(changeId)))
+        {
+            throw KseException.BadInput("change.already_recorded", $"change '{changeId}' already has a predicted entry in {relative}; use a new change id");
+        }
+
+        var now = _clock.GetUtcNow();
+        var related = RelatedProjects(project, report);
+        var rules = report.Findings.Select(f => f.Rule).Distinct(StringComparer.Ordinal).ToList();
+        var entry = new List<string>
+        {
+            ChangeLog.PredictedHeading(changeId),
+            "",
+            $"- Recorded: {ChangeLog.Stamp(now)} by {actor}",
+            $"- Predicted level: {report.Level}",
+            $"- Rules: {(rules.Count == 0 ? "none" : string.Join(", ", rules.Take(20)) + (rules.Count > 20 ? $" (+{rules.Count - 20} more)" : ""))}",
+            $"- Affected systems: {(report.AffectedSystems.Count == 0 ? "none" : string.Join(", ", report.AffectedSystems))}",
+            $"- Migration strategy: {Name(report.MigrationStrategy.Strategy)} ({report.MigrationStrategy.Reason})",
+            $"- Risk: {Name(report.Risk.Overall)}",
+            $"- Files changed: {report.FilesChanged}",
+        };
+        if (related.Count > 0)
+        {
+            entry.Add($"- Related projects: {string.Join(", ", related)}");
+        }
+
+        if (!string.IsNullOrWhiteSpace(notes))
+        {
+            entry.Add($"- Notes: {notes.ReplaceLineEndings(" ")}");
+        }
+
+        await AuditAsync(actor, "change.record", project, changeId, related, new Dictionary<string, string?> { ["changeId"] = changeId, ["predictedLevel"] = report.Level.ToString(), ["risk"] = Name(report.Risk.Overall) }, cancellationToken);
+        ChangeLog.Append(path, string.Join('\n', entry));
+        return new ChangeRecordResult
+        {
+            Project = project, ChangeId = changeId, PredictedLevel = report.Level, Rules = rules, PredictedRisk = report.Risk.Overall,
+            MigrationStrategy = report.MigrationStrategy.Strategy, RelatedProjects = related, Document = relative, RecordedAt = now,
+        };
+    }
+
+    /// <summary>Records what actually happened for a recorded change and reports the difference to the prediction.</summary>
+    public async Task<ChangeActualResult> ActualAsync(string project, string changeId, string outcome, ChangeLevel actualLevel, Actor actor, string? notes = null, IReadOnlyList<string>? relatedProjects = null, CancellationToken cancellationToken = default)
+    {
+        var (path, relative) = ChangeImpactDocument(project);
+        ChangeLog.ValidateChangeId(changeId);
+        var normalized = outcome.Trim().ToLowerInvariant();
+        if (!Outcomes.Contains(normalized))
+        {
+            throw KseException.BadInput("change.outcome_unknown", $"unknown outcome '{outcome}': use {string.Join(", ", Outcomes)}");
+        }
+
+        var predicted = ChangeLog.PredictedLevel(path, changeId)
+            ?? throw KseException.NotFound("change.not_recorded", $"change '{changeId}' has no predicted entry in {relative}: run 'kse change record {project} --change-id {changeId}' first");
+        if (ChangeLog.HasEntry(path, ChangeLog.ActualHeading(changeId)))
+        {
+            throw KseException.BadInput("change.already_recorded", $"change '{changeId}' already has an actual entry in {relative}");
+        }
+
+        var diff = (int)actualLevel - (int)predicted;
+        var assessment = diff == 0 ? "accurate" : diff < 0 ? "over-estimated" : "under-estimated";
+        var difference = diff == 0
+            ? $"accurate: predicted {predicted}, actual {actualLevel}"
+            : $"{assessment} by {Math.Abs(diff)} level{(Math.Abs(diff) == 1 ? "" : "s")}: predicted {predicted}, actual {actualLevel}";
+        var now = _clock.GetUtcNow();
+        var related = (relatedProjects ?? []).Where(p => p != project).Select(ProjectName.Validate).Distinct(StringComparer.Ordinal).ToList();
+        var entry = new List<string>
+        {
+            ChangeLog.ActualHeading(changeId),
+            "",
+            $"- Recorded: {ChangeLog.Stamp(now)} by {actor}",
+            $"- Actual level: {actualLevel}",
+            $"- Outcome: {normalized}",
+            $"- Predicted level: {predicted}",
+            $"- Difference: {difference}",
+        };
+        if (related.Count > 0)
+        {
+            entry.Add($"- Related projects: {string.Join(", ", related)}");
+        }
+
+        if (!string.IsNullOrWhiteSpace(notes))
+        {
+            entry.Add($"- Notes: {notes.ReplaceLineEndings(" ")}");
+        }
+
+        await AuditAsync(actor, "change.actual", project, changeId, related, new Dictionary<string, string?> { ["changeId"] = changeId, ["predictedLevel"] = predicted.ToString(), ["actualLevel"] = actualLevel.ToString(), ["outcome"] = normalized }, cancellationToken);
+        ChangeLog.Append(path, string.Join('\n', entry));
+        return new ChangeActualResult
+        {
+            Project = project, ChangeId = changeId, PredictedLevel = predicted, ActualLevel = actualLevel, Outcome = normalized,
+            LevelDifference = diff, Assessment = assessment, Difference = difference, Notes = notes, RelatedProjects = related, Document = relative, RecordedAt = now,
+        };
+    }
+
+    /// <summary>Classifies the diff and plans rollout waves across the changed projects and their incompatible consumers.</summary>
+    public async Task<RolloutPlan> PlanRolloutAsync(string diffText, string? project, Actor? actor = null, CancellationToken cancellationToken = default)
+    {
+        var graph = LoadGraph() ?? throw KseException.NotFound("graph.not_declared", "no .sce/dependencies.yaml: a rollout plan needs the project graph (see the README, 'dependencies.yaml')");
+        if (project is not null)
+        {
+            graph.Get(ProjectName.Validate(project));
+        }
+
+        var report = Assess(diffText, project);
+        var projects = report.Projects ?? [];
+        if (projects.Count == 0)
+        {
+            throw KseException.BadInput("rollout.project_unknown", "no changed file maps to a declared project: pass --project, or give projects a 'path' in .sce/dependencies.yaml");
+        }
+
+        var analysis = report.DependencyAnalysis ?? CompatibilityChecker.Analyze(graph, report.Findings, projects, _workspace);
+        var plan = RolloutPlanner.Plan(graph, report, analysis, _workspace);
+        if (actor is not null)
+        {
+            var all = plan.Waves.SelectMany(w => w.Steps.Select(s => s.Project)).Distinct(StringComparer.Ordinal).ToList();
+            await AuditAsync(actor, "rollout.plan", projects[0], null, all.Where(p => p != projects[0]).ToList(),
+                new Dictionary<string, string?> { ["level"] = report.Level.ToString(), ["waves"] = plan.Waves.Count.ToString(System.Globalization.CultureInfo.InvariantCulture), ["coordinationNeeded"] = plan.CoordinationNeeded ? "true" : "false" }, cancellationToken);
+        }
+
+        return plan;
+    }
+
+    public DependencyGraph? LoadGraph()
+    {
+        var file = DependencyFile.TryLoad(_workspace);
+        return file is null ? null : new DependencyGraph(file);
+    }
+
+    private (string Path, string Relative) ChangeImpactDocument(string project)
+    {
+        ProjectName.Validate(project);
+        var dir = _workspace.OperationsDir(project);
+        if (!Directory.Exists(_workspace.ProjectDir(project)))
+        {
+            throw KseException.NotFound("spec.project_not_found", $"project '{project}' has no folder {Path.GetRelativePath(_workspace.Root, _workspace.ProjectDir(project))}: run 'kse ops init {project}'");
+        }
+
+        Directory.CreateDirectory(dir);
+        var path = Path.Combine(dir, "change-impact.md");
+        return (path, Path.GetRelativePath(_workspace.Root, path).Replace('\\', '/'));
+    }
+
+    private static List<string> RelatedProjects(string project, ChangeReport report)
+    {
+        var related = new List<string>();
+        related.AddRange(report.Projects ?? []);
+        if (report.DependencyAnalysis is { } a)
+        {
+            related.AddRange(a.Incompatibilities.Select(i => i.Consumer));
+            related.AddRange(a.Dependents.Where(d => d.Direct).Select(d => d.Project));
+        }
+
+        return related.Where(p => p != project).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+    }
+
+    private async Task AuditAsync(Actor actor, string operation, string project, string? target, IReadOnlyList<string> related, IReadOnlyDictionary<string, string?> parameters, CancellationToken cancellationToken)
+    {
+        if (_audit is null)
+        {
+            return;
+        }
+
+        // The entry is written before the document changes: a failed audit write stops the operation.
+        await _audit.AppendAsync(new AuditDraft
+        {
+            Actor = actor,
+            OperationType = operation,
+            Project = project,
+            Target = target,
+            Parameters = parameters,
+            Outcome = "succeeded",
+            RelatedProjects = related.Count > 0 ? related : null,
+        }, cancellationToken);
+    }
+
+    private static string Name(MigrationKind kind) => kind switch
+    {
+        MigrationKind.Online => "online",
+        MigrationKind.Hybrid => "hybrid",
+        _ => "offline",
+    };
+
+    private static string Name(RiskRating rating) => rating.ToString().ToLowerInvariant();
+}

@@ -1,0 +1,28 @@
+using System.Text.Json;
+using Kse.Core.Policy;
+
+namespace Kse.Core.Execution;
+
+/// <summary>
+/// Gives <c>ops_run</c> calls the risk their operation's spec declares. A dry run runs nothing and is read; an operation that cannot be
+/// found has no risk, which denies the call (fail closed).
+/// </summary>
+public sealed class OpsRunRiskResolver(OperationExecutionService execution) : IToolRiskResolver
+{
+    public bool Handles(string tool) => tool == OperationExecutionService.ToolName;
+
+    public ValueTask<RiskClass?> ResolveAsync(string tool, IReadOnlyDictionary<string, JsonElement> arguments, CancellationToken cancellationToken = default)
+    {
+        if (arguments.TryGetValue("dryRun", out var dry) && dry.ValueKind == JsonValueKind.True)
+        {
+            return ValueTask.FromResult<RiskClass?>(RiskClass.Read);
+        }
+
+        string? Str(string key) => arguments.TryGetValue(key, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+        var project = Str("project");
+        var operation = Str("operation");
+        var risk = execution.RiskOf(project, operation)
+            ?? throw KseException.NotFound("ops.operation_not_found", $"project '{project}' declares no runnable operation '{operation}' (see ops_list_operations)");
+        return ValueTask.FromResult<RiskClass?>(risk);
+    }
+}

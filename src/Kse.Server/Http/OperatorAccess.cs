@@ -1,0 +1,101 @@
+using Kse.Core.Audit;
+using Kse.Core.Policy;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Kse.Server.Http;
+
+/// <summary>
+/// Bearer-token authentication of the operator API: the token's SHA-256 must equal a configured operator's <c>TokenSha256</c>.
+/// No or unknown token → 401, missing role → 403. Every attempt on <c>/api/</c> (except health) is audited as <c>operator.api</c>.
+/// </summary>
+public static class OperatorAccess
+{
+    public const string AuditOperationType = "operator.api";
+
+    private const string OperatorKey = "kse.operator";
+
+    /// <summary>The authenticated operator of this request (set by the middleware).</summary>
+    public static KseOperator Operator(this HttpContext context) =>
+        context.Items[OperatorKey] as KseOperator ?? throw new InvalidOperationException("no authenticated operator on this request");
+
+    public static IApplicationBuilder UseOperatorAccess(this IApplicationBuilder app) =>
+        app.Use(async (context, next) =>
+        {
+            var path = context.Request.Path;
+            if (!path.StartsWithSegments("/api", StringComparison.Ordinal) || path.Equals("/api/health", StringComparison.Ordinal))
+            {
+                await next(context);
+                return;
+            }
+
+            var operators = context.RequestServices.GetRequiredService<OperatorDirectory>();
+            var header = context.Request.Headers.Authorization.ToString();
+            var token = header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header["Bearer ".Length..].Trim() : null;
+            var op = operators.FindByToken(token);
+            if (op is null)
+            {
+                context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+                context.Response.Headers.WWWAuthenticate = "Bearer realm=\"kse\"";
+                await AuditAsync(context, null, token is null ? "no bearer token" : "unknown token");
+                await context.Response.WriteAsJsonAsync(new ApiError("http.unauthenticated", token is null ? "send 'Authorization: Bearer <operator token>'" : "the token matches no configured operator"));
+                return;
+            }
+
+            context.Items[OperatorKey] = op;
+            await next(context);
+            await AuditAsync(context, op, null);
+        });
+
+    /// <summary>Lets the request through only when the operator has one of <paramref name="roles"/>; otherwise 403.</summary>
+    public static TBuilder RequireRole<TBuilder>(this TBuilder builder, params string[] roles)
+        where TBuilder : IEndpointConventionBuilder =>
+        builder.AddEndpointFilter(async (ctx, next) =>
+        {
+            var op = ctx.HttpContext.Operator();
+            if (!roles.Any(op.HasRole))
+            {
+                return Results.Json(new ApiError("http.forbidden", $"operator '{op.Name}' needs one of the roles {string.Join(", ", roles)}"), statusCode: StatusCodes.Status403Forbidden);
+            }
+
+            return await next(ctx);
+        });
+
+    private static async Task AuditAsync(HttpContext context, KseOperator? op, string? failure)
+    {
+        var status = context.Response.StatusCode;
+        var draft = new AuditDraft
+        {
+            Actor = op is null ? new Actor("anonymous", context.Connection.RemoteIpAddress?.ToString() ?? "unknown") : Actor.OperatorNamed(op.Name),
+            OperationType = AuditOperationType,
+            Target = $"{context.Request.Method} {context.Request.Path}",
+            Parameters = new Dictionary<string, string?>
+            {
+                ["query"] = context.Request.QueryString.HasValue ? context.Request.QueryString.Value : null,
+                ["status"] = status.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["remote"] = context.Connection.RemoteIpAddress?.ToString(),
+            },
+            Decision = status switch
+            {
+                401 => "unauthenticated",
+                403 => "forbidden",
+                _ => "allowed",
+            },
+            Outcome = status < 400 ? "succeeded" : status is 401 or 403 ? "denied" : "failed",
+            ErrorContext = failure,
+        };
+        try
+        {
+            await context.RequestServices.GetRequiredService<IAuditTrail>().AppendAsync(draft, context.RequestAborted);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(OperatorAccess)).LogError(ex, "operator API attempt could not be audited: {Target}", draft.Target);
+        }
+    }
+}
+
+/// <summary>The error body of the operator API.</summary>
+public sealed record ApiError(string Error, string Message);

@@ -1,0 +1,78 @@
+using System.ComponentModel;
+using System.Globalization;
+using Kse.Core;
+using Kse.Core.Audit;
+using Kse.Core.Policy;
+using ModelContextProtocol.Server;
+
+namespace Kse.Server.Tools;
+
+/// <summary>Read-only MCP face of the audit trail: query, daily summary, chain verification.</summary>
+[McpServerToolType]
+public sealed class AuditTools
+{
+    [McpServerTool(Name = "audit_query", UseStructuredContent = true, ReadOnly = true, Destructive = false, Idempotent = true, OpenWorld = false)]
+    [OperationRisk(RiskClass.Read)]
+    [Description("Audit trail entries matching the filters (the newest 'limit', oldest first): who did what, where, with which decision and outcome.")]
+    public static AuditQueryResult Query(
+        AuditService audit,
+        [Description("From this UTC time, inclusive (ISO 8601)")] DateTimeOffset? from = null,
+        [Description("Up to this UTC time, exclusive (ISO 8601)")] DateTimeOffset? to = null,
+        [Description("Project name")] string? project = null,
+        [Description("Operation type, e.g. tool.call or takeover.change")] string? type = null,
+        [Description("Outcome, e.g. succeeded, failed, denied, queued")] string? outcome = null,
+        [Description("Actor name: OS user, operator or MCP client")] string? user = null,
+        [Description("Environment name")] string? environment = null,
+        [Description("At most this many entries (default 100, at most 1000)")] int? limit = null)
+    {
+        if (project is not null)
+        {
+            ProjectName.Validate(project);
+        }
+
+        if (limit is <= 0 or > 1000)
+        {
+            throw KseException.BadInput("audit.limit_invalid", "limit must be between 1 and 1000");
+        }
+
+        return audit.Query(new AuditQuery
+        {
+            From = from,
+            To = to,
+            Project = project,
+            OperationType = type,
+            Outcome = outcome,
+            User = user,
+            Environment = environment,
+            Limit = limit,
+        });
+    }
+
+    [McpServerTool(Name = "audit_summary", UseStructuredContent = true, ReadOnly = true, Destructive = false, Idempotent = true, OpenWorld = false)]
+    [OperationRisk(RiskClass.Read)]
+    [Description("Counts of one UTC day by project, operation type, outcome and takeover level, with every failure and its error context.")]
+    public static AuditSummary Summary(
+        AuditService audit,
+        TimeProvider clock,
+        [Description("The UTC day as YYYY-MM-DD (default: today)")] string? date = null,
+        CancellationToken cancellationToken = default)
+    {
+        DateOnly day;
+        if (date is null)
+        {
+            day = DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime);
+        }
+        else if (!DateOnly.TryParseExact(date, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out day))
+        {
+            throw KseException.BadInput("audit.date_invalid", $"date '{date}' is not in the form YYYY-MM-DD");
+        }
+
+        return audit.Summary(day, cancellationToken);
+    }
+
+    [McpServerTool(Name = "audit_verify", UseStructuredContent = true, ReadOnly = true, Destructive = false, Idempotent = true, OpenWorld = false)]
+    [OperationRisk(RiskClass.Read)]
+    [Description("Re-walk the audit trail's hash chain; 'intact' is false with the first bad sequence and the fault (modified, deleted, inserted, reordered) when it was tampered with.")]
+    public static AuditVerifyResult Verify(AuditService audit, CancellationToken cancellationToken = default) =>
+        audit.Verify(cancellationToken: cancellationToken);
+}

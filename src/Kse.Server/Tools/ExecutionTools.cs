@@ -1,0 +1,49 @@
+using System.ComponentModel;
+using Kse.Core.Audit;
+using Kse.Core.Execution;
+using Kse.Core.Policy;
+using ModelContextProtocol.Server;
+
+namespace Kse.Server.Tools;
+
+/// <summary>Runnable operations for the AI: list them, run one on an instance. The interception point decides first; ops_run's risk comes from the operation's spec.</summary>
+[McpServerToolType]
+public sealed class ExecutionTools
+{
+    [McpServerTool(Name = "ops_list_operations", ReadOnly = true, Destructive = false, Idempotent = true, OpenWorld = false, UseStructuredContent = true)]
+    [Description("List a project's runnable operations (declared in kse-operation blocks of its operations documents): name, risk (read|normal|critical), command template, typed parameters, timeout, verify and rollback; and the project's instances (id, environment, host).")]
+    [OperationRisk(RiskClass.Read)]
+    public static OperationListing ListOperations(OperationExecutionService execution, [Description("The project name, e.g. billing")] string project) =>
+        execution.List(project);
+
+    [McpServerTool(Name = OperationExecutionService.ToolName, ReadOnly = false, Destructive = true, Idempotent = false, OpenWorld = true, UseStructuredContent = true)]
+    [Description("Run a declared operation on one instance. Its risk comes from the operation's spec; the policy kernel decides whether it runs now, is queued for a human (you get an approvalId; it runs once an operator approves), is only observed, or is denied. Parameters are checked against their declared type/pattern and each is passed as one argument (never through a shell). Use dryRun=true to see exactly what would run on which host and what policy would decide.")]
+    [OperationRisk(RiskClass.Critical)]
+    public static async Task<OperationRunOutcome> Run(
+        OperationExecutionService execution,
+        McpServer server,
+        [Description("The project name, e.g. billing")] string project,
+        [Description("The operation name, as listed by ops_list_operations")] string operation,
+        [Description("development, test, pre-production or production")] string environment,
+        [Description("The instance id (optional when the environment has exactly one)")] string? instance = null,
+        [Description("Parameter values by name, e.g. {\"unit\": \"billing.service\"}")] Dictionary<string, string>? parameters = null,
+        [Description("Show what would run and what policy decides; run nothing")] bool dryRun = false,
+        [Description("Why this should run (shown to the approver)")] string? reason = null,
+        CancellationToken cancellationToken = default)
+    {
+        var request = new OperationRunRequest
+        {
+            Project = project,
+            Operation = operation,
+            Environment = environment,
+            Instance = instance,
+            Parameters = (parameters ?? []).ToDictionary(p => p.Key, p => (string?)p.Value, StringComparer.Ordinal),
+            DryRun = dryRun,
+            Reason = reason,
+        };
+        var actor = Actor.Ai(server.ClientInfo?.Name is { Length: > 0 } name ? name : "unknown-client");
+        return dryRun
+            ? await execution.DryRunAsync(request, actor, cancellationToken)
+            : await execution.RunDecidedAsync(request, actor, cancellationToken);
+    }
+}
