@@ -191,7 +191,7 @@ public sealed class ToolCallGate
                     Decision = decision.Decision,
                     EffectiveLevel = decision.EffectiveLevel,
                     Rules = decision.Rules,
-                    Message = $"Not run: queued for a human operator (approval {queued.Id}, expires {queued.ExpiresAt:u}). Follow it with approval_status or by subscribing to {ApprovalUri(queued.Id)}; once approved, repeat exactly this call to run it once.",
+                    Message = $"Not run: queued for a human operator (approval {queued.Id}, expires {queued.ExpiresAt:u}). Follow it with approval_status or by subscribing to {ApprovalUri(queued.Id)}; once approved it runs once: at approval when the server can run it itself, otherwise when you repeat exactly this call.",
                 });
             }
 
