@@ -331,7 +331,12 @@ public sealed class ToolCallGate
         Environment = decision.Environment,
         TakeoverLevel = decision.EffectiveLevel?.ToString(),
         Target = tool,
-        Parameters = args.ToDictionary(p => p.Key, p => (string?)(p.Value.ValueKind == JsonValueKind.String ? p.Value.GetString() : p.Value.GetRawText()), StringComparer.Ordinal),
+        Parameters = args.ToDictionary(p => p.Key, p => (string?)(p.Value.ValueKind switch
+        {
+            JsonValueKind.String => p.Value.GetString(),
+            JsonValueKind.Object or JsonValueKind.Array => ApprovalBinding.RedactSecrets(p.Value.GetRawText()),
+            _ => p.Value.GetRawText(),
+        }), StringComparer.Ordinal),
         Decision = decision.Decision.Name(),
         Rules = decision.RuleLines(),
         Outcome = outcome,
