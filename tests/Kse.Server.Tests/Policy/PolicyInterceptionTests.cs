@@ -23,7 +23,16 @@ public sealed class PolicyInterceptionTests
     private static async Task<McpTestServer> StartAsync(TempWorkspace ws, Action<IServiceCollection>? configure = null, string? protocolVersion = null)
     {
         new ProjectManifest { Name = "shop", SystemType = SystemType.Existing }.Save(ws.Workspace);
-        new ProjectManifest { Name = "web", SystemType = SystemType.Kse }.Save(ws.Workspace);
+        new ProjectManifest
+        {
+            Name = "web",
+            SystemType = SystemType.Kse,
+            Instances =
+            [
+                new ProjectInstance { Id = "web-1", Environment = EnvironmentKind.Development, Host = "local" },
+                new ProjectInstance { Id = "web-prod-1", Environment = EnvironmentKind.Production, Host = "deploy@web-prod-1.internal" },
+            ],
+        }.Save(ws.Workspace);
         return await McpTestServer.StartAsync(ws, Operators, services =>
         {
             services.AddSingleton<ProbeLog>();
@@ -156,6 +165,21 @@ public sealed class PolicyInterceptionTests
         Assert.True(result.IsError);
         Assert.StartsWith("error policy.denied:", Assert.IsType<TextContentBlock>(Assert.Single(result.Content)).Text);
         Assert.Empty(mcp.Get<ProbeLog>().Runs);
+    }
+
+    [Theory]
+    [InlineData("web-prod-1", "input.instance_environment_mismatch")]
+    [InlineData("web-9", "input.instance_unknown")]
+    public async Task InstanceOfAnotherEnvironment_OrUnknownInstance_IsDenied(string instance, string rule)
+    {
+        using var ws = new TempWorkspace();
+        await using var mcp = await StartAsync(ws);
+        var result = await mcp.Client.CallToolAsync("probe_restart", Args("web", "development", ("instance", instance)));
+        Assert.True(result.IsError);
+        Assert.Empty(mcp.Get<ProbeLog>().Runs);
+        var denied = Assert.Single(Audit(mcp), e => e.OperationType == "tool.call");
+        Assert.Equal("deny", denied.Decision);
+        Assert.StartsWith(rule, Assert.Single(denied.Rules!));
     }
 
     [Fact]
