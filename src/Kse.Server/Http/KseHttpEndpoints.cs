@@ -52,7 +52,8 @@ public static class KseHttpEndpoints
                 }
             }
 
-            var a = await approvals.ApproveAsync(id, http.Operator().Name, reason, http.RequestAborted);
+            // Once approved, the action runs to its end (bounded by its own timeout) even if the browser goes away.
+            var a = await approvals.ApproveAsync(id, http.Operator().Name, reason, CancellationToken.None);
             return Results.Json(ApprovalView.From(a, http.RequestServices.GetService<OperationExecutionService>(), clock.GetUtcNow()), KseJson.Options);
         })).RequireRole(KseOperator.ApproverRole, KseOperator.EmergencyApproverRole);
 
