@@ -34,6 +34,7 @@ public sealed class PolicyCommandTests
     [InlineData(3, "spec.project_not_found", "takeover", "set", "nope", "--env", "production", "--level", "L2", "--reason", "x")]
     [InlineData(2, "policy.risk_unknown", "policy", "explain", "--project", "shop", "--env", "test", "--operation", "x", "--risk", "scary")]
     [InlineData(3, "spec.project_not_found", "policy", "explain", "--project", "nope", "--env", "test", "--operation", "x", "--risk", "read")]
+    [InlineData(3, "policy.instance_unknown", "policy", "explain", "--project", "shop", "--env", "test", "--operation", "x", "--risk", "read", "--instance", "shop-9")]
     public async Task Refusals_HaveTheirExitCodeAndOneErrorLine(int exit, string code, params string[] args)
     {
         using var ws = Workspace();
