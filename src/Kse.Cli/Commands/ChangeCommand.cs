@@ -133,6 +133,11 @@ internal static class ChangeCommand
                     ctx.WriteLine($"  unfilled section: {s}");
                 }
 
+                foreach (var w in result.Warnings)
+                {
+                    ctx.WriteLine($"  warning: {w}");
+                }
+
                 if (!result.Passed && result.Rules.Count > 0)
                 {
                     ctx.WriteLine($"  because of: {string.Join(", ", result.Rules)}");

@@ -152,9 +152,41 @@ public sealed class ChangeImpactService
         return new GateResult
         {
             Passed = passed, Level = report.Level, RequiresMigrationPlan = true, Project = project, Document = relative,
-            MissingSections = missing, UnfilledSections = unfilled, Rules = rules,
+            MissingSections = missing, UnfilledSections = unfilled, Rules = rules, Warnings = passed ? PlanWarnings(report, plan) : [],
             Reason = passed ? $"{report.Level} change and {relative} is complete" : $"{report.Level} change and {relative} is incomplete: {string.Join("; ", parts)}",
         };
+    }
+
+    private static readonly Dictionary<MigrationKind, string[]> StrategyWords = new()
+    {
+        [MigrationKind.Online] = ["online", "zero-downtime", "zero downtime", "rolling", "expand"],
+        [MigrationKind.Hybrid] = ["hybrid", "phased", "phase", "expand", "contract", "backfill", "dual-write"],
+        [MigrationKind.Offline] = ["offline", "maintenance", "downtime", "window"],
+    };
+
+    /// <summary>A filled plan that names neither the strategy this change needs nor the tables and columns it drops or alters is probably for another change.</summary>
+    private static List<string> PlanWarnings(ChangeReport report, Specs.MarkdownSpec plan)
+    {
+        var warnings = new List<string>();
+        var strategy = plan.Find("Migration Strategy")?.Body ?? "";
+        var needed = report.MigrationStrategy.Strategy;
+        if (!StrategyWords[needed].Any(w => strategy.Contains(w, StringComparison.OrdinalIgnoreCase)))
+        {
+            warnings.Add($"'Migration Strategy' does not mention {needed.ToString().ToLowerInvariant()}, the strategy this change needs ({report.MigrationStrategy.Reason})");
+        }
+
+        var mapping = (plan.Find("Data Mapping")?.Body ?? "") + "\n" + (plan.Find("Migration Strategy")?.Body ?? "");
+        var subjects = report.Findings.Where(f => f.Level == ChangeLevel.L4 && f.Breaking == true && f.Subject is not null).Select(f => f.Subject!).Distinct(StringComparer.Ordinal);
+        foreach (var subject in subjects)
+        {
+            var last = subject.Split('.')[^1];
+            if (!mapping.Contains(subject, StringComparison.OrdinalIgnoreCase) && !mapping.Contains(last, StringComparison.OrdinalIgnoreCase))
+            {
+                warnings.Add($"'Data Mapping' does not mention {subject}, which this change drops or alters");
+            }
+        }
+
+        return warnings;
     }
 
     /// <summary>Appends the predicted impact of change <paramref name="changeId"/> to the project's change-impact.md.</summary>
