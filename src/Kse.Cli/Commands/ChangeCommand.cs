@@ -78,7 +78,7 @@ internal static class ChangeCommand
             ctx.WriteLine($"  {n++}. {step}");
         }
 
-        ctx.WriteLine($"Risk: {Name(report.Risk.Overall)} (likelihood {Name(report.Risk.Likelihood)}, impact {Name(report.Risk.Impact)}; driven by {string.Join(", ", report.Risk.Drivers)})");
+        ctx.WriteLine($"Risk: {Name(report.Risk.Overall)} (likelihood {Name(report.Risk.Likelihood)}, impact {Name(report.Risk.Impact)}{(report.Risk.Drivers.Count > 0 ? "; driven by " + string.Join(", ", report.Risk.Drivers) : "")})");
         foreach (var m in report.Risk.Mitigations)
         {
             ctx.WriteLine($"  - {m}");
