@@ -181,7 +181,8 @@ internal static class FileKinds
     public static bool IsUnder(string lowerPath, string folder) =>
         lowerPath.StartsWith(folder + "/", StringComparison.Ordinal) || lowerPath.Contains("/" + folder + "/", StringComparison.Ordinal);
 
-    private static bool IsTestFolder(string lowerPath) =>
+    /// <summary>True when the path lies in a test folder (<c>tests/</c>, <c>Foo.Tests/</c>, …).</summary>
+    public static bool IsTestFolder(string lowerPath) =>
         IsUnder(lowerPath, "test") || IsUnder(lowerPath, "tests") || IsUnder(lowerPath, "__tests__") || IsUnder(lowerPath, "testdata")
         || lowerPath.Contains(".tests/", StringComparison.Ordinal) || lowerPath.Contains(".test/", StringComparison.Ordinal);
 
