@@ -21,8 +21,11 @@ internal static partial class ApiRules
     [GeneratedRegex("""^\s*"?required"?\s*:\s*(?<inline>\[.*)?$""")]
     private static partial Regex OpenApiRequiredList();
 
-    [GeneratedRegex("""^\s*-\s*"?(?<f>[\w.\-]+)"?\s*$""")]
+    [GeneratedRegex("""^\s*(?:-\s*"?(?<f>[\w.\-]+)"?|"(?<f>[\w.\-]+)")\s*,?\s*$""")]
     private static partial Regex YamlListItem();
+
+    [GeneratedRegex("""["']?(?<f>[\w.\-]+)["']?""")]
+    private static partial Regex InlineItem();
 
     [GeneratedRegex("""^\s*"?(?<k>type|format|\$ref)"?\s*:\s*"?(?<v>[^",\s]+)"?""")]
     private static partial Regex OpenApiType();
@@ -180,7 +183,10 @@ internal static partial class ApiRules
                 s.Add("api.openapi.parameter-removed", f, lines[index].Line, $"parameter '{name}' removed{(path is null ? "" : " from " + path)}: clients that send it are rejected or ignored", subject: path is null ? name : $"{path} {name}");
             }
 
-            // Required: new `required: true`, or new entries in a `required:` list, outside newly added blocks.
+            // Required: new `required: true`, or new entries in a `required:` list (block or inline), outside newly added blocks.
+            var removedInline = lines.Where(l => l.Kind == DiffLineKind.Removed)
+                .Select(l => OpenApiRequiredList().Match(l.Text)).Where(m => m.Success && m.Groups["inline"].Success)
+                .SelectMany(m => InlineItem().Matches(m.Groups["inline"].Value).Select(x => x.Groups["f"].Value)).ToHashSet(StringComparer.Ordinal);
             var inRequired = -1;
             for (var i = 0; i < lines.Count; i++)
             {
@@ -191,9 +197,17 @@ internal static partial class ApiRules
                 }
 
                 var indent = HunkScan.Indent(l.Text);
-                if (OpenApiRequiredList().IsMatch(l.Text) && !OpenApiRequiredTrue().IsMatch(l.Text))
+                if (OpenApiRequiredList().Match(l.Text) is { Success: true } rl && !OpenApiRequiredTrue().IsMatch(l.Text))
                 {
-                    inRequired = indent;
+                    if (rl.Groups["inline"].Success && l.Kind == DiffLineKind.Added && !InsideNewBlock(i) && removedInline.Count > 0)
+                    {
+                        foreach (var field in InlineItem().Matches(rl.Groups["inline"].Value).Select(x => x.Groups["f"].Value).Where(f => !removedInline.Contains(f)))
+                        {
+                            s.Add("api.openapi.required-added", f, l.Line, $"field '{field}' became required: existing requests without it are rejected", subject: field);
+                        }
+                    }
+
+                    inRequired = rl.Groups["inline"].Success && rl.Groups["inline"].Value.Contains(']', StringComparison.Ordinal) ? -1 : indent;
                     continue;
                 }
 

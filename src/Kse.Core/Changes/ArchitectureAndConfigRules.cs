@@ -61,6 +61,10 @@ internal static partial class ArchitectureAndConfigRules
 
     private static string? Key(string text) => KeyPattern().Match(text) is { Success: true } m ? m.Groups["k"].Value : null;
 
+    /// <summary>The version line, or keys only OpenAPI documents use (the version line is often outside the hunk).</summary>
+    [GeneratedRegex("""^\s*"?(?:(?:openapi|swagger)"?\s*:\s*["']?\d|(?:operationId|requestBody|responses)"?\s*:)""")]
+    private static partial Regex OpenApiMarker();
+
     [GeneratedRegex(@"^\s*kind\s*:\s*(?<k>\w+)")]
     private static partial Regex K8sKind();
 
@@ -81,7 +85,7 @@ internal static partial class ArchitectureAndConfigRules
         var folders = f.Path.Replace('\\', '/').ToLowerInvariant();
         if (name.Contains("openapi", StringComparison.Ordinal) || name.Contains("swagger", StringComparison.Ordinal)
             || FileKinds.IsUnder(folders, "openapi") || FileKinds.IsUnder(folders, "swagger")
-            || Any(t => Regex.IsMatch(t, """^\s*"?(openapi|swagger)"?\s*:\s*"?\d"""))
+            || Any(t => OpenApiMarker().IsMatch(t))
             || (Any(t => Regex.IsMatch(t, """^\s*"?operationId"?\s*:""")) && Any(t => Regex.IsMatch(t, """^\s*"?/[^\s"]*"?\s*:\s*\{?\s*$"""))))
         {
             ApiRules.OpenApi(f, s);
