@@ -8,7 +8,8 @@ public static class GitDiff
 {
     public static async Task<string> ReadAsync(string repository, string? baseRev, string? headRev, bool staged, string git = "git", CancellationToken cancellationToken = default)
     {
-        var args = new List<string> { "-C", repository, "-c", "core.quotepath=off", "diff", "--no-color", "--no-ext-diff", "--find-renames", "--unified=3" };
+        // --relative: when the workspace is a folder inside the repository, paths are relative to it (as dependencies.yaml's are).
+        var args = new List<string> { "-C", repository, "-c", "core.quotepath=off", "diff", "--no-color", "--no-ext-diff", "--find-renames", "--unified=3", "--relative" };
         if (staged)
         {
             if (baseRev is not null || headRev is not null)
