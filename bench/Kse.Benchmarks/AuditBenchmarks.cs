@@ -132,7 +132,7 @@ public class AuditVerifyBenchmarks
     private KseWorkspace _ws = null!;
     private KseDatabase _db = null!;
 
-    [Params(50_000)]
+    [Params(200_000)]
     public int Entries { get; set; }
 
     [GlobalSetup]
@@ -180,7 +180,7 @@ public class AuditQueryBenchmarks
     private LiteDbAuditReader _reader = null!;
     private DateTimeOffset _end;
 
-    [Params(50_000)]
+    [Params(200_000)]
     public int Entries { get; set; }
 
     [GlobalSetup]

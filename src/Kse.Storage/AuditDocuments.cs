@@ -84,6 +84,19 @@ internal static class AuditDocuments
         };
     }
 
+    /// <summary>The entry, or null when the document was edited into something that is no longer an entry.</summary>
+    public static AuditEntry? TryFromDocument(BsonDocument doc)
+    {
+        try
+        {
+            return FromDocument(doc);
+        }
+        catch (Exception ex) when (ex is InvalidCastException or NullReferenceException or KeyNotFoundException or IndexOutOfRangeException or ArgumentException)
+        {
+            return null;
+        }
+    }
+
     public static DateTimeOffset ReadTimestamp(BsonValue value)
     {
         var dt = value.AsDateTime;

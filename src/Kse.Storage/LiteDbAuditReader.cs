@@ -1,3 +1,4 @@
+using Kse.Core;
 using Kse.Core.Audit;
 using LiteDB;
 
@@ -25,6 +26,21 @@ public sealed class LiteDbAuditReader : IAuditReader
 
     public IEnumerable<AuditEntry> ReadChain(CancellationToken cancellationToken = default)
     {
+        long last = 0;
+        foreach (var e in WalkChain(cancellationToken))
+        {
+            if (e is null)
+            {
+                throw new KseException("audit.entry_unreadable", $"the stored entry after sequence {last} is not a readable audit entry; run 'kse audit verify'", KseErrorKind.CheckFailed);
+            }
+
+            last = e.Sequence;
+            yield return e;
+        }
+    }
+
+    public IEnumerable<AuditEntry?> WalkChain(CancellationToken cancellationToken = default)
+    {
         var col = Collection;
         if (col is null)
         {
@@ -34,7 +50,7 @@ public sealed class LiteDbAuditReader : IAuditReader
         foreach (var doc in col.Query().OrderBy("_id").ToEnumerable())
         {
             cancellationToken.ThrowIfCancellationRequested();
-            yield return AuditDocuments.FromDocument(doc);
+            yield return AuditDocuments.TryFromDocument(doc);
         }
     }
 
@@ -73,14 +89,18 @@ public sealed class LiteDbAuditReader : IAuditReader
     {
         var q = col.Query();
         // Timestamps never go back along the chain (see AuditSealer.Seal), so the ts index gives sequence order.
-        if (query.From is { } from)
+        if (query.From is { } from && query.To is { } to)
         {
-            q = q.Where(LiteDB.Query.GTE("ts", from.UtcDateTime));
+            // One index range (LiteDB uses a single indexed term); the exclusive end is filtered within it.
+            q = q.Where(LiteDB.Query.Between("ts", from.UtcDateTime, to.UtcDateTime)).Where(LiteDB.Query.LT("ts", to.UtcDateTime));
         }
-
-        if (query.To is { } to)
+        else if (query.From is { } onlyFrom)
         {
-            q = q.Where(LiteDB.Query.LT("ts", to.UtcDateTime));
+            q = q.Where(LiteDB.Query.GTE("ts", onlyFrom.UtcDateTime));
+        }
+        else if (query.To is { } onlyTo)
+        {
+            q = q.Where(LiteDB.Query.LT("ts", onlyTo.UtcDateTime));
         }
 
         if (query.Project is { } project)

@@ -33,7 +33,7 @@ public sealed class AuditTamperTests : IDisposable
     private AuditVerifyResult Verify(AuditCheckpoint? checkpoint = null)
     {
         using var db = new KseDatabase(_ws.Workspace);
-        return AuditVerifier.Verify(new LiteDbAuditReader(db).ReadChain().ToList(), checkpoint);
+        return AuditVerifier.Verify(new LiteDbAuditReader(db).WalkChain().ToList(), checkpoint);
     }
 
     private AuditCheckpoint Checkpoint()
@@ -151,6 +151,19 @@ public sealed class AuditTamperTests : IDisposable
             c.Update(AuditDocuments.ToDocument(e with { Hash = AuditCanonical.ComputeHash(e) }));
         });
         AssertFault(Verify(), 5, AuditFaultKind.Modified);
+    }
+
+    [Fact]
+    public async Task Verify_NamesModified_WhenADocumentIsNoLongerAnEntry()
+    {
+        await SeedAsync(10);
+        Tamper(c =>
+        {
+            var d = c.FindById(7);
+            d["ts"] = "yesterday";
+            c.Update(d);
+        });
+        AssertFault(Verify(), 7, AuditFaultKind.Modified);
     }
 
     [Fact]

@@ -10,7 +10,7 @@ internal static class AuditCapability
 {
     public static IServiceCollection AddAuditCapability(this IServiceCollection services, IConfiguration configuration)
     {
-        var anomalies = configuration.GetSection("Audit:Anomalies").Get<AuditAnomalyOptions>() ?? new AuditAnomalyOptions();
+        var anomalies = configuration.GetSection("Kse:Audit:Anomalies").Get<AuditAnomalyOptions>() ?? new AuditAnomalyOptions();
         services.AddSingleton(anomalies);
         services.AddSingleton<LiteDbAuditTrail>();
         services.AddSingleton<IAuditTrail>(sp => sp.GetRequiredService<LiteDbAuditTrail>());

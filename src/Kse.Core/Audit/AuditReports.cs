@@ -29,7 +29,7 @@ public sealed record AuditAnomaly(string Kind, string? Project, string Reason, I
 /// <summary>The flags raised since a moment.</summary>
 public sealed record AuditAnomalyReport(DateTimeOffset Since, DateTimeOffset Until, long EntriesExamined, IReadOnlyList<AuditAnomaly> Anomalies);
 
-/// <summary>Thresholds of <c>kse audit anomalies</c> (settings section <c>Audit:Anomalies</c>).</summary>
+/// <summary>Thresholds of <c>kse audit anomalies</c> (settings section <c>Kse:Audit:Anomalies</c>).</summary>
 public sealed record AuditAnomalyOptions
 {
     /// <summary>Flag a project when more than this share of its outcomes failed.</summary>

@@ -27,7 +27,7 @@ public sealed class AuditService
     {
         var checkpoint = checkpointPath is null ? null : AuditCheckpoint.Load(checkpointPath);
         var key = ReadKey(trustedKeyPath);
-        return AuditVerifier.Verify(_reader.ReadChain(cancellationToken), checkpoint, trustedPublicKeyPem: key, cancellationToken: cancellationToken) with { Source = "store" };
+        return AuditVerifier.Verify(_reader.WalkChain(cancellationToken), checkpoint, trustedPublicKeyPem: key, cancellationToken: cancellationToken) with { Source = "store" };
     }
 
     /// <summary>Verifies a JSON Lines export offline, without the database.</summary>
@@ -41,7 +41,7 @@ public sealed class AuditService
     /// <summary>A checkpoint of the current head, after verifying the chain up to it (a broken chain gets no checkpoint).</summary>
     public AuditCheckpoint CreateCheckpoint(string? signingKeyPath = null, CancellationToken cancellationToken = default)
     {
-        var verified = AuditVerifier.Verify(_reader.ReadChain(cancellationToken), cancellationToken: cancellationToken);
+        var verified = AuditVerifier.Verify(_reader.WalkChain(cancellationToken), cancellationToken: cancellationToken);
         if (!verified.Intact)
         {
             throw new KseException("audit.chain_broken", $"no checkpoint written: {verified.Fault!.Message} (sequence {verified.Fault.Sequence}, {verified.Fault.Kind})", KseErrorKind.CheckFailed);

@@ -46,8 +46,11 @@ public interface IAuditReader
     /// <summary>The newest entry, or null when the trail is empty.</summary>
     AuditHead? Head();
 
-    /// <summary>Every stored entry in storage order (the order verify walks), streamed.</summary>
+    /// <summary>Every stored entry in storage order, streamed; throws <c>audit.entry_unreadable</c> (check failed) at a document that is no longer an entry.</summary>
     IEnumerable<AuditEntry> ReadChain(CancellationToken cancellationToken = default);
+
+    /// <summary>What verify walks: every stored document in storage order, null for one that is no longer a readable entry.</summary>
+    IEnumerable<AuditEntry?> WalkChain(CancellationToken cancellationToken = default);
 
     /// <summary>Entries matching <paramref name="query"/>, oldest first, streamed; <see cref="AuditQuery.Limit"/> keeps the newest ones.</summary>
     IReadOnlyList<AuditEntry> Query(AuditQuery query);
