@@ -133,6 +133,17 @@ public sealed class ToolCallGate
 
             case DecisionKind.QueueForApproval:
             {
+                var binding = ApprovalBinding.Compute(toolName, canonical, project, environment, instance, actor.ToString(), reason, risk);
+                if (_approvals.FindApproved(binding) is { } approved && _approvals.TryBeginExecution(approved.Id, binding) is { } claimed)
+                {
+                    var viaApproval = decision with
+                    {
+                        Decision = DecisionKind.Run,
+                        Rules = [.. decision.Rules, new PolicyRule("approval.approved", $"approval {claimed.Id} by {claimed.DecidedBy} covers exactly this call; it runs once")],
+                    };
+                    return await RunAsync(context, next, actor, toolName, args, viaApproval, correlation, claimed, cancellationToken);
+                }
+
                 // Where configured (normal risk, development/test, never production) the client's user may confirm instead of the queue.
                 if (_confirmation is not null && await _confirmation.TryConfirmAsync(context, toolName, risk, decision, args, cancellationToken) is { } confirmed)
                 {
@@ -144,17 +155,6 @@ public sealed class ToolCallGate
 
                     await TryAuditAsync(Draft(actor, toolName, args, confirmedDecision, correlation, "denied"), cancellationToken);
                     return Denied(confirmed.Rule.Text);
-                }
-
-                var binding = ApprovalBinding.Compute(toolName, canonical, project, environment, instance, actor.ToString(), reason, risk);
-                if (_approvals.FindApproved(binding) is { } approved && _approvals.TryBeginExecution(approved.Id, binding) is { } claimed)
-                {
-                    var viaApproval = decision with
-                    {
-                        Decision = DecisionKind.Run,
-                        Rules = [.. decision.Rules, new PolicyRule("approval.approved", $"approval {claimed.Id} by {claimed.DecidedBy} covers exactly this call; it runs once")],
-                    };
-                    return await RunAsync(context, next, actor, toolName, args, viaApproval, correlation, claimed, cancellationToken);
                 }
 
                 if (!await TryAuditAsync(Draft(actor, toolName, args, decision, correlation, "queued"), cancellationToken))
