@@ -117,6 +117,11 @@ public sealed class ToolCallGate
             return await RunAsync(context, next, actor, toolName, args, readDecision, correlation, approval: null, cancellationToken);
         }
 
+        if (instance is null && args.TryGetValue("instance", out var rawInstance) && rawInstance.ValueKind is not (JsonValueKind.Null or JsonValueKind.String))
+        {
+            return await DenyAsync(actor, toolName, project, environment, args, correlation, new PolicyRule("input.instance_invalid", $"'instance' must be an instance id (a string), not {rawInstance.ValueKind.ToString().ToLowerInvariant()}"), cancellationToken);
+        }
+
         if (project is null || environment is null)
         {
             return await DenyAsync(actor, toolName, project, environment, args, correlation, new PolicyRule("input.scope_missing", $"tool '{toolName}' is {risk.Name()}: its call must name 'project' and 'environment'"), cancellationToken);

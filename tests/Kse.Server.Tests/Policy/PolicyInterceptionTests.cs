@@ -183,6 +183,17 @@ public sealed class PolicyInterceptionTests
     }
 
     [Fact]
+    public async Task NonStringInstance_IsDenied()
+    {
+        using var ws = new TempWorkspace();
+        await using var mcp = await StartAsync(ws);
+        var result = await mcp.Client.CallToolAsync("probe_restart", Args("web", "development", ("instance", 7)));
+        Assert.True(result.IsError);
+        Assert.Empty(mcp.Get<ProbeLog>().Runs);
+        Assert.StartsWith("input.instance_invalid", Assert.Single(Assert.Single(Audit(mcp), e => e.OperationType == "tool.call").Rules!));
+    }
+
+    [Fact]
     public async Task ToolFailure_IsAuditedAsFailed()
     {
         using var ws = new TempWorkspace();
