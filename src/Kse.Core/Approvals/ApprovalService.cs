@@ -178,7 +178,17 @@ public sealed class ApprovalService
         var claimed = TryBeginExecution(id, binding)
             ?? throw KseException.Refused("approval.not_executable", $"approval {id} is not approved, already executed, expired, or its binding does not match");
         var actor = Actor.OperatorNamed(claimed.DecidedBy ?? "unknown");
-        await AuditAsync(claimed, actor, "approval.execute", "run", "started", null, cancellationToken);
+        try
+        {
+            await AuditAsync(claimed, actor, "approval.execute", "run", "started", null, cancellationToken);
+        }
+        catch (Exception)
+        {
+            // Claimed but not run: say so on the record, the action itself stays undone.
+            CompleteExecution(id, succeeded: false, "the execution could not be audited; the action did not run");
+            throw;
+        }
+
         ApprovedActionResult result;
         try
         {
@@ -189,8 +199,8 @@ public sealed class ApprovalService
             result = new ApprovedActionResult(false, Error: ex is KseException k ? $"{k.Code}: {k.Message}" : ex.Message);
         }
 
-        await AuditAsync(claimed, actor, "approval.execute", "run", result.Succeeded ? "succeeded" : "failed", result.Error ?? result.Summary, cancellationToken, error: result.Error);
         CompleteExecution(id, result.Succeeded, result.Error ?? result.Summary);
+        await AuditAsync(claimed, actor, "approval.execute", "run", result.Succeeded ? "succeeded" : "failed", result.Error ?? result.Summary, CancellationToken.None, error: result.Error);
         return _store.Get(id)!;
     }
 
