@@ -16,6 +16,7 @@ public static class KseMcpServer
     {
         var assembly = typeof(KseMcpServer).Assembly;
         builder.Services.AddSingleton<ToolCallGate>();
+        builder.Services.AddHostedService<ExpirySweeper>();
         builder
             .WithToolsFromAssembly(assembly, Kse.Core.KseJson.Options)
             .WithResourcesFromAssembly(assembly)

@@ -25,7 +25,8 @@ internal static class ApprovalsCommand
             ctx.Workspace.EnsureInitialized();
             var s = ctx.Value(state) is { Length: > 0 } text ? ParseState(text) : (ApprovalState?)null;
             var p = ctx.Value(project) is { } proj ? ProjectName.Validate(proj) : null;
-            var list = await ctx.Get<ApprovalService>().ListAsync(s, p, ctx.Value(limit), ct);
+            var stored = await ctx.Get<ApprovalService>().ListAsync(s, p, ctx.Value(limit), ct);
+            var list = new ApprovalList(stored.Approvals.Select(a => a with { ArgumentsJson = ApprovalBinding.RedactSecrets(a.ArgumentsJson) }).ToList());
             if (ctx.Json)
             {
                 ctx.WriteJson(list);
@@ -54,7 +55,8 @@ internal static class ApprovalsCommand
         return command.WithAction(async (ctx, ct) =>
         {
             ctx.Workspace.EnsureInitialized();
-            var a = await ctx.Get<ApprovalService>().GetAsync(ctx.Value(id)!, ct);
+            var stored = await ctx.Get<ApprovalService>().GetAsync(ctx.Value(id)!, ct);
+            var a = stored with { ArgumentsJson = ApprovalBinding.RedactSecrets(stored.ArgumentsJson) };
             if (ctx.Json)
             {
                 ctx.WriteJson(a);
@@ -105,6 +107,7 @@ internal static class ApprovalsCommand
             var a = approve
                 ? await service.ApproveAsync(ctx.Value(id)!, op, ctx.Value(reason), ct)
                 : await service.RejectAsync(ctx.Value(id)!, op, ctx.Value(reason), ct);
+            a = a with { ArgumentsJson = ApprovalBinding.RedactSecrets(a.ArgumentsJson) };
             if (ctx.Json)
             {
                 ctx.WriteJson(a);

@@ -20,20 +20,18 @@ internal static class EmergencyCommand
         var level = new Option<string?>("--level") { Description = "The raised level (at most the environment's cap)", Required = true };
         var minutes = new Option<int?>("--minutes") { Description = $"How long (default {EmergencyService.DefaultMinutes}, at most {EmergencyService.MaxMinutes})" };
         var reason = new Option<string?>("--reason") { Description = "Why (required)" };
-        var request = new Option<string?>("--request") { Description = "The approval id of an AI's emergency_request this grant answers" };
         var user = UserOption();
-        var command = CommandExtensions.Verb("grant", "Raise a project's level in one environment for a while; it reverts by itself at expiry. Only operators with the role emergency-approver.", "kse emergency grant billing --env pre-production --level L3 --minutes 60 --reason \"INC-42: checkout down\" --user alice");
+        var command = CommandExtensions.Verb("grant", "Raise a project's level in one environment for a while; it reverts by itself at expiry. Only operators with the role emergency-approver. (An AI's emergency_request is granted with 'kse approvals approve <id>'.)", "kse emergency grant billing --env pre-production --level L3 --minutes 60 --reason \"INC-42: checkout down\" --user alice");
         command.Arguments.Add(project);
         command.Options.Add(env);
         command.Options.Add(level);
         command.Options.Add(minutes);
         command.Options.Add(reason);
-        command.Options.Add(request);
         command.Options.Add(user);
         return command.WithAction(async (ctx, ct) =>
         {
             ctx.Workspace.EnsureInitialized();
-            var e = await ctx.Get<EmergencyService>().GrantAsync(ctx.Value(project)!, ctx.Value(env), ctx.Value(level), ctx.Value(minutes), ctx.Value(reason), UserOf(ctx, user), ctx.Value(request), ct);
+            var e = await ctx.Get<EmergencyService>().GrantAsync(ctx.Value(project)!, ctx.Value(env), ctx.Value(level), ctx.Value(minutes), ctx.Value(reason), UserOf(ctx, user), cancellationToken: ct);
             if (ctx.Json)
             {
                 ctx.WriteJson(e);

@@ -85,11 +85,11 @@ internal static class OpsRunCommand
 
     private static void Write(CliContext ctx, OperationRunOutcome o)
     {
-        ctx.WriteLine($"{o.Project} {o.Operation} ({o.Risk.Name()}) on {o.Instance} [{o.Environment.Name()}, {o.Host}]");
+        ctx.WriteLine($"{o.Project} {o.Operation} ({o.Risk?.Name()}) on {o.Instance} [{o.Environment}, {o.Host}]");
         ctx.WriteLine($"  command:  {o.CommandLine}");
-        if (o.Host != "local")
+        if (o.Host != "local" && o.Argv is not null)
         {
-            ctx.WriteLine($"  process:  {Kse.Core.Execution.ShellWords.Join(o.Argv)}");
+            ctx.WriteLine($"  process:  {ShellWords.Join(o.Argv)}");
         }
 
         ctx.WriteLine($"  policy:   {o.Decision.Name()}" + (o.EffectiveLevel is { } l ? $" at {l}" : ""));

@@ -1,6 +1,7 @@
 using Kse.Core;
 using Kse.Core.Audit;
 using Kse.Core.Changes;
+using Kse.Core.Specs;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -17,7 +18,8 @@ internal static class ChangesCapability
             sp.GetRequiredService<ChangeClassifier>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetService<IAuditTrail>(),
-            configuration["Kse:Changes:Git"] is { Length: > 0 } git ? git : "git"));
+            configuration["Kse:Changes:Git"] is { Length: > 0 } git ? git : "git",
+            sp.GetService<SpecService>()));
         return services;
     }
 }

@@ -175,8 +175,72 @@ public static class ApprovalBinding
         return Convert.ToHexStringLower(SHA256.HashData(buffer.ToArray()));
     }
 
+    /// <summary>The JSON with values under secret-looking keys (at any depth) and secret-looking string parts masked: for display and audit, never for the binding.</summary>
+    public static string RedactSecrets(string json)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(json);
+            using var buffer = new MemoryStream();
+            using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = false, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+            {
+                WriteRedacted(w, doc.RootElement, secret: false);
+            }
+
+            return Encoding.UTF8.GetString(buffer.ToArray());
+        }
+        catch (JsonException)
+        {
+            return Audit.SecretRedactor.RedactValue(json) ?? "";
+        }
+    }
+
     public static string Compute(ApprovalRequest a) =>
         Compute(a.Tool, a.ArgumentsJson, a.Project, a.Environment, a.Instance, a.Requester, a.Reason, a.Risk);
+
+    private static void WriteRedacted(Utf8JsonWriter w, JsonElement e, bool secret)
+    {
+        switch (e.ValueKind)
+        {
+            case JsonValueKind.Object:
+                w.WriteStartObject();
+                foreach (var p in e.EnumerateObject())
+                {
+                    w.WritePropertyName(p.Name);
+                    WriteRedacted(w, p.Value, secret || Audit.SecretRedactor.IsSecretKey(p.Name));
+                }
+
+                w.WriteEndObject();
+                break;
+            case JsonValueKind.Array:
+                w.WriteStartArray();
+                foreach (var item in e.EnumerateArray())
+                {
+                    WriteRedacted(w, item, secret);
+                }
+
+                w.WriteEndArray();
+                break;
+            case JsonValueKind.Null:
+                w.WriteNullValue();
+                break;
+            default:
+                if (secret)
+                {
+                    w.WriteStringValue(Audit.SecretRedactor.Mask);
+                }
+                else if (e.ValueKind == JsonValueKind.String)
+                {
+                    w.WriteStringValue(Audit.SecretRedactor.RedactValue(e.GetString()));
+                }
+                else
+                {
+                    e.WriteTo(w);
+                }
+
+                break;
+        }
+    }
 
     private static void Write(Utf8JsonWriter w, JsonElement e)
     {

@@ -238,7 +238,7 @@ public sealed class ApprovalService
                 {
                     ["approvalId"] = a.Id,
                     ["binding"] = a.Binding,
-                    ["arguments"] = a.ArgumentsJson,
+                    ["arguments"] = ApprovalBinding.RedactSecrets(a.ArgumentsJson),
                     ["instance"] = a.Instance,
                     ["requester"] = a.Requester,
                     ["risk"] = a.Risk.Name(),

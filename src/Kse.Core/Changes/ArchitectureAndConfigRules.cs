@@ -78,8 +78,11 @@ internal static partial class ArchitectureAndConfigRules
         var texts = f.AllLines.Select(l => l.Text).ToList();
         bool Any(Func<string, bool> p) => texts.Any(p);
 
+        var folders = f.Path.Replace('\\', '/').ToLowerInvariant();
         if (name.Contains("openapi", StringComparison.Ordinal) || name.Contains("swagger", StringComparison.Ordinal)
-            || Any(t => Regex.IsMatch(t, """^\s*"?(openapi|swagger)"?\s*:\s*"?\d""")))
+            || FileKinds.IsUnder(folders, "openapi") || FileKinds.IsUnder(folders, "swagger")
+            || Any(t => Regex.IsMatch(t, """^\s*"?(openapi|swagger)"?\s*:\s*"?\d"""))
+            || (Any(t => Regex.IsMatch(t, """^\s*"?operationId"?\s*:""")) && Any(t => Regex.IsMatch(t, """^\s*"?/[^\s"]*"?\s*:\s*\{?\s*$"""))))
         {
             ApiRules.OpenApi(f, s);
             return;

@@ -18,34 +18,35 @@ public sealed partial record OperationsContext
     /// <summary>A maintenance-window duration found in operations.md or migration-plan.md, with where it was found.</summary>
     public string? MaintenanceWindow { get; init; }
 
-    public static OperationsContext Load(KseWorkspace workspace, string? project)
+    public static OperationsContext Load(OperationsDocuments documents, string? project)
     {
-        if (project is null || !Directory.Exists(workspace.OperationsDir(project)))
+        if (project is null || !Directory.Exists(documents.Workspace.OperationsDir(project)))
         {
             return new OperationsContext { Project = project };
         }
 
-        var rollback = SpecSections.Load(workspace, project, "rollback.md");
-        var operations = SpecSections.Load(workspace, project, "operations.md");
-        var plan = SpecSections.Load(workspace, project, "migration-plan.md");
-        var steps = rollback is not null && SpecSections.Find(rollback, "Rollback Steps") is { IsFilled: true } rs ? SpecSections.Items(rs.Body) : [];
-        var backup = operations is not null && SpecSections.Find(operations, "Backup Procedures") is { IsFilled: true } bp ? SpecSections.Items(bp.Body) : [];
         string? window = null;
-        foreach (var (doc, sections) in new[] { ("operations.md", operations), ("migration-plan.md", plan) })
+        foreach (var document in new[] { "operations.md", "migration-plan.md" })
         {
-            foreach (var section in sections ?? [])
+            foreach (var section in documents.Load(project, document)?.Sections ?? [])
             {
-                if (window is null && WindowPattern().Match(section.Body) is { Success: true } m)
+                if (window is null && section.IsFilled && WindowPattern().Match(section.Body) is { Success: true } m)
                 {
-                    window = $"{m.Groups["n"].Value} {m.Groups["u"].Value} ({doc}, {section.Heading})";
+                    window = $"{m.Groups["n"].Value} {m.Groups["u"].Value} ({document}, {section.Heading})";
                 }
             }
         }
 
-        return new OperationsContext { Project = project, RollbackSteps = steps, BackupProcedure = backup, MaintenanceWindow = window };
+        return new OperationsContext
+        {
+            Project = project,
+            RollbackSteps = documents.FilledItems(project, "rollback.md", "Rollback Steps"),
+            BackupProcedure = documents.FilledItems(project, "operations.md", "Backup Procedures"),
+            MaintenanceWindow = window,
+        };
     }
 
-    [GeneratedRegex(@"(?i)(?:maintenance\s+window|downtime|outage)\D{0,40}?(?<n>\d+(?:\.\d+)?)\s*(?<u>minutes?|mins?|hours?|hrs?|h\b)")]
+    [GeneratedRegex(@"(?i)(?:maintenance\s+window|downtime|outage)[^.\n]{0,80}?\b(?<n>\d+(?:\.\d+)?)\s*(?<u>minutes?|mins?|hours?|hrs?|h\b)")]
     private static partial Regex WindowPattern();
 }
 

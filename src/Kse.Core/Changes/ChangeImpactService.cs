@@ -17,10 +17,12 @@ public sealed class ChangeImpactService
     private readonly TimeProvider _clock;
     private readonly IAuditTrail? _audit;
     private readonly string _git;
+    private readonly OperationsDocuments _documents;
 
-    public ChangeImpactService(KseWorkspace workspace, ChangeClassifier classifier, TimeProvider clock, IAuditTrail? audit = null, string git = "git")
+    public ChangeImpactService(KseWorkspace workspace, ChangeClassifier classifier, TimeProvider clock, IAuditTrail? audit = null, string git = "git", Specs.SpecService? specs = null)
     {
         _workspace = workspace;
+        _documents = new OperationsDocuments(workspace, specs);
         _classifier = classifier;
         _clock = clock;
         _audit = audit;
@@ -67,7 +69,7 @@ public sealed class ChangeImpactService
         var classification = _classifier.Classify(diffText, projectOf);
         var findings = classification.Findings;
         var projects = project is not null ? [project] : findings.Select(f => f.Project).OfType<string>().Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
-        var ops = OperationsContext.Load(_workspace, projects.Count == 1 ? projects[0] : null);
+        var ops = OperationsContext.Load(_documents, projects.Count == 1 ? projects[0] : null);
         var strategy = ChangeAssessor.Strategy(findings, ops);
         var risk = ChangeAssessor.Risk(findings, ops, strategy);
         DependencyAnalysis? analysis = null;
@@ -124,9 +126,10 @@ public sealed class ChangeImpactService
             };
         }
 
-        var sections = SpecSections.Parse(File.ReadAllText(path));
-        var missing = MigrationPlanSections.Where(s => SpecSections.Find(sections, s) is null).ToList();
-        var unfilled = MigrationPlanSections.Where(s => SpecSections.Find(sections, s) is { IsFilled: false }).ToList();
+        // The project's own plan, not the shared library: the plan is for this change.
+        var plan = Specs.MarkdownSpec.Parse(File.ReadAllText(path));
+        var missing = MigrationPlanSections.Where(s => plan.Find(s) is null).ToList();
+        var unfilled = MigrationPlanSections.Where(s => plan.Find(s) is { IsFilled: false }).ToList();
         var passed = missing.Count == 0 && unfilled.Count == 0;
         var parts = new List<string>();
         if (missing.Count > 0)
@@ -182,8 +185,8 @@ public sealed class ChangeImpactService
             entry.Add($"- Notes: {notes.ReplaceLineEndings(" ")}");
         }
 
-        await AuditAsync(actor, "change.record", project, changeId, related, new Dictionary<string, string?> { ["changeId"] = changeId, ["predictedLevel"] = report.Level.ToString(), ["risk"] = Name(report.Risk.Overall) }, cancellationToken);
-        ChangeLog.Append(path, string.Join('\n', entry));
+        await AuditedAsync(actor, "change.record", project, changeId, related, new Dictionary<string, string?> { ["changeId"] = changeId, ["predictedLevel"] = report.Level.ToString(), ["risk"] = Name(report.Risk.Overall) },
+            () => ChangeLog.Append(path, string.Join('\n', entry)), cancellationToken);
         return new ChangeRecordResult
         {
             Project = project, ChangeId = changeId, PredictedLevel = report.Level, Rules = rules, PredictedRisk = report.Risk.Overall,
@@ -236,8 +239,8 @@ public sealed class ChangeImpactService
             entry.Add($"- Notes: {notes.ReplaceLineEndings(" ")}");
         }
 
-        await AuditAsync(actor, "change.actual", project, changeId, related, new Dictionary<string, string?> { ["changeId"] = changeId, ["predictedLevel"] = predicted.ToString(), ["actualLevel"] = actualLevel.ToString(), ["outcome"] = normalized }, cancellationToken);
-        ChangeLog.Append(path, string.Join('\n', entry));
+        await AuditedAsync(actor, "change.actual", project, changeId, related, new Dictionary<string, string?> { ["changeId"] = changeId, ["predictedLevel"] = predicted.ToString(), ["actualLevel"] = actualLevel.ToString(), ["outcome"] = normalized, ["difference"] = diff.ToString(System.Globalization.CultureInfo.InvariantCulture) },
+            () => ChangeLog.Append(path, string.Join('\n', entry)), cancellationToken);
         return new ChangeActualResult
         {
             Project = project, ChangeId = changeId, PredictedLevel = predicted, ActualLevel = actualLevel, Outcome = normalized,
@@ -262,12 +265,14 @@ public sealed class ChangeImpactService
         }
 
         var analysis = report.DependencyAnalysis ?? CompatibilityChecker.Analyze(graph, report.Findings, projects, _workspace);
-        var plan = RolloutPlanner.Plan(graph, report, analysis, _workspace);
+        var plan = RolloutPlanner.Plan(graph, report, analysis, _documents);
         if (actor is not null)
         {
             var all = plan.Waves.SelectMany(w => w.Steps.Select(s => s.Project)).Distinct(StringComparer.Ordinal).ToList();
-            await AuditAsync(actor, "rollout.plan", projects[0], null, all.Where(p => p != projects[0]).ToList(),
-                new Dictionary<string, string?> { ["level"] = report.Level.ToString(), ["waves"] = plan.Waves.Count.ToString(System.Globalization.CultureInfo.InvariantCulture), ["coordinationNeeded"] = plan.CoordinationNeeded ? "true" : "false" }, cancellationToken);
+            var related = all.Concat(projects).Concat(plan.Incompatibilities.Select(i => i.Consumer)).Where(p => p != projects[0]).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+            await AuditedAsync(actor, "rollout.plan", projects[0], null, related,
+                new Dictionary<string, string?> { ["level"] = report.Level.ToString(), ["waves"] = plan.Waves.Count.ToString(System.Globalization.CultureInfo.InvariantCulture), ["coordinationNeeded"] = plan.CoordinationNeeded ? "true" : "false" },
+                () => { }, cancellationToken);
         }
 
         return plan;
@@ -306,24 +311,42 @@ public sealed class ChangeImpactService
         return related.Where(p => p != project).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
     }
 
-    private async Task AuditAsync(Actor actor, string operation, string project, string? target, IReadOnlyList<string> related, IReadOnlyDictionary<string, string?> parameters, CancellationToken cancellationToken)
+    /// <summary>
+    /// Audits a cross-project operation with every project it touches: the decision before <paramref name="action"/> runs
+    /// (a failed write stops it) and the outcome after, tied by a correlation id.
+    /// </summary>
+    private async Task AuditedAsync(Actor actor, string operation, string project, string? target, IReadOnlyList<string> related, IReadOnlyDictionary<string, string?> parameters, Action action, CancellationToken cancellationToken)
     {
         if (_audit is null)
         {
+            action();
             return;
         }
 
-        // The entry is written before the document changes: a failed audit write stops the operation.
-        await _audit.AppendAsync(new AuditDraft
+        var draft = new AuditDraft
         {
             Actor = actor,
             OperationType = operation,
             Project = project,
             Target = target,
             Parameters = parameters,
-            Outcome = "succeeded",
+            Decision = "run",
+            Outcome = "decided",
+            CorrelationId = Guid.NewGuid().ToString("N"),
             RelatedProjects = related.Count > 0 ? related : null,
-        }, cancellationToken);
+        };
+        await _audit.AppendAsync(draft, cancellationToken);
+        try
+        {
+            action();
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            await _audit.AppendAsync(draft with { Outcome = "failed", ErrorContext = ex.Message }, CancellationToken.None);
+            throw new KseException("change.write_failed", $"could not write the change log: {ex.Message}", KseErrorKind.Failure, ex);
+        }
+
+        await _audit.AppendAsync(draft with { Outcome = "succeeded" }, cancellationToken);
     }
 
     private static string Name(MigrationKind kind) => kind switch

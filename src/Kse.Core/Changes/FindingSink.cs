@@ -11,10 +11,12 @@ internal sealed class FindingSink
         _projectOf = projectOf;
     }
 
+    private readonly Dictionary<string, int> _perFile = new(StringComparer.Ordinal);
+
     public List<ChangeFinding> Items { get; } = [];
 
-    /// <summary>Findings added for the current file so far.</summary>
-    public int CountFor(string file) => Items.Count(f => f.File == file);
+    /// <summary>Findings added for <paramref name="file"/> so far.</summary>
+    public int CountFor(string file) => _perFile.GetValueOrDefault(file);
 
     public void Add(string ruleId, DiffFile file, int line, string reason, string? subject = null, bool? breaking = null, bool dedupeByRule = false)
     {
@@ -25,6 +27,7 @@ internal sealed class FindingSink
             return;
         }
 
+        _perFile[file.Path] = _perFile.GetValueOrDefault(file.Path) + 1;
         Items.Add(new ChangeFinding
         {
             Rule = ruleId,

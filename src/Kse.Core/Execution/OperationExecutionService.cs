@@ -57,41 +57,53 @@ public sealed record OperationRunRequest
     public string? Reason { get; init; }
 }
 
-/// <summary>The answer to a run request: the policy decision, what runs where, and the result if it ran.</summary>
+/// <summary>
+/// The answer to a run request: the policy decision, what runs where, and the result if it ran. Only <c>status</c> and
+/// <c>decision</c> are always present: when the interception point does not run <c>ops_run</c> (queued, observed) it answers with
+/// the same shape (<c>tool</c>, <c>approvalId</c>, <c>expiresAt</c>, <c>resource</c>, <c>message</c>), so clients that check the
+/// output schema accept both.
+/// </summary>
 public sealed record OperationRunOutcome
 {
-    /// <summary><c>succeeded</c>, <c>failed</c>, <c>timed_out</c>, <c>dry_run</c>, <c>queued</c>, <c>observed</c> or <c>denied</c>.</summary>
+    /// <summary><c>succeeded</c>, <c>failed</c>, <c>timed_out</c>, <c>dry_run</c>, <c>queued</c>, <c>observed</c>, <c>denied</c>, or from the interception point <c>pending_approval</c>.</summary>
     public required string Status { get; init; }
 
     public required DecisionKind Decision { get; init; }
 
-    public IReadOnlyList<string> Rules { get; init; } = [];
+    public IReadOnlyList<PolicyRule> Rules { get; init; } = [];
 
     public TakeoverLevel? EffectiveLevel { get; init; }
 
-    public required string Project { get; init; }
+    public string? Tool { get; init; } = OperationExecutionService.ToolName;
 
-    public required string Operation { get; init; }
+    public string? Project { get; init; }
 
-    public required RiskClass Risk { get; init; }
+    public string? Operation { get; init; }
 
-    public required EnvironmentKind Environment { get; init; }
+    public RiskClass? Risk { get; init; }
 
-    public required string Instance { get; init; }
+    /// <summary>The environment name (as given when the call was not planned).</summary>
+    public string? Environment { get; init; }
 
-    public required string Host { get; init; }
+    public string? Instance { get; init; }
 
-    public required IReadOnlyDictionary<string, string> Parameters { get; init; }
+    public string? Host { get; init; }
 
-    public required IReadOnlyList<string> Command { get; init; }
+    public IReadOnlyDictionary<string, string>? Parameters { get; init; }
 
-    public required string CommandLine { get; init; }
+    public IReadOnlyList<string>? Command { get; init; }
 
-    public required IReadOnlyList<string> Argv { get; init; }
+    public string? CommandLine { get; init; }
+
+    public IReadOnlyList<string>? Argv { get; init; }
 
     public string? ApprovalId { get; init; }
 
-    public DateTimeOffset? ApprovalExpiresAt { get; init; }
+    /// <summary>When a queued approval expires.</summary>
+    public DateTimeOffset? ExpiresAt { get; init; }
+
+    /// <summary>The resource to read or subscribe to for a queued approval.</summary>
+    public string? Resource { get; init; }
 
     public OperationRunResult? Result { get; init; }
 
@@ -251,7 +263,8 @@ public sealed class OperationExecutionService(
             return Shape(plan, decision, status, correlation) with
             {
                 ApprovalId = approval.Id,
-                ApprovalExpiresAt = approval.ExpiresAt,
+                ExpiresAt = approval.ExpiresAt,
+                Resource = $"kse://approvals/{approval.Id}",
                 Message = $"queued for approval: it runs once another operator approves {approval.Id}",
             };
         }
@@ -411,12 +424,12 @@ public sealed class OperationExecutionService(
     {
         Status = status == "decided" ? "succeeded" : status,
         Decision = decision.Decision,
-        Rules = decision.RuleLines(),
+        Rules = decision.Rules,
         EffectiveLevel = decision.EffectiveLevel,
         Project = plan.Project,
         Operation = plan.Operation,
         Risk = plan.Risk,
-        Environment = plan.Environment,
+        Environment = plan.Environment.Name(),
         Instance = plan.Instance,
         Host = plan.Host,
         Parameters = plan.Parameters,

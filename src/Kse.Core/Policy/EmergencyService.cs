@@ -50,6 +50,11 @@ public sealed class EmergencyService
             throw KseException.BadInput("policy.reason_required", "an emergency elevation needs --reason \"...\"");
         }
 
+        if (PolicyService.ScopeProblem(manifest, env, null) is { } problem)
+        {
+            throw KseException.BadInput("policy.environment_not_in_project", problem.Text);
+        }
+
         _operators.Require(operatorName, KseOperator.EmergencyApproverRole);
         var cap = PolicyKernel.CapOf(env);
         if (to > cap)

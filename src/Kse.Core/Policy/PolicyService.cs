@@ -150,6 +150,11 @@ public sealed class PolicyService
             throw KseException.BadInput("policy.reason_required", "a level change needs --reason \"...\" (it is kept in the audit trail)");
         }
 
+        if (ScopeProblem(manifest, env, null) is { } problem)
+        {
+            throw KseException.BadInput("policy.environment_not_in_project", problem.Text);
+        }
+
         var cap = PolicyKernel.CapOf(env);
         if (to > cap)
         {
@@ -207,7 +212,41 @@ public sealed class PolicyService
             throw KseException.BadInput("policy.operation_missing", "name the operation with --operation");
         }
 
+        if (ScopeProblem(manifest, env, instance) is { } problem)
+        {
+            throw problem.Id == "input.instance_unknown"
+                ? KseException.NotFound("policy.instance_unknown", problem.Text)
+                : KseException.BadInput(problem.Id.Replace("input.", "policy.", StringComparison.Ordinal), problem.Text);
+        }
+
         return Decide(manifest, env.Name(), operation, riskClass.Name(), instance, actor);
+    }
+
+    /// <summary>
+    /// The environment must be one of the project's, and a named instance must be one of its instances in that environment:
+    /// otherwise a call could be decided at one environment's level while acting on another's instance.
+    /// </summary>
+    public static PolicyRule? ScopeProblem(ProjectManifest manifest, EnvironmentKind environment, string? instance)
+    {
+        if (!manifest.Environments.Contains(environment))
+        {
+            return new PolicyRule("input.environment_not_in_project", $"project '{manifest.Name}' has no {environment.Name()} environment (project.yaml lists {string.Join(", ", manifest.Environments.Select(e => e.Name()))})");
+        }
+
+        if (instance is null)
+        {
+            return null;
+        }
+
+        var found = manifest.Instances.FirstOrDefault(i => i.Id == instance);
+        if (found is null)
+        {
+            return new PolicyRule("input.instance_unknown", $"project '{manifest.Name}' has no instance '{instance}'");
+        }
+
+        return found.Environment != environment
+            ? new PolicyRule("input.instance_environment_mismatch", $"instance '{instance}' of '{manifest.Name}' is in {found.Environment.Name()}, not {environment.Name()}")
+            : null;
     }
 
     /// <summary>The decision for a call whose names come from outside (MCP arguments): anything unknown is a deny, never an exception.</summary>
@@ -251,6 +290,11 @@ public sealed class PolicyService
         }
 
         var d = Kernel.Decide(manifest.Name, environment, operation, risk, instance, actor.ToString(), state, now);
+        if (d.Decision != DecisionKind.Deny && ScopeProblem(manifest, env, instance) is { } problem)
+        {
+            d = new PolicyDecision { Decision = DecisionKind.Deny, Rules = [problem] };
+        }
+
         return new PolicyExplanation
         {
             Project = manifest.Name,

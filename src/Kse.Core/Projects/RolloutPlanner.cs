@@ -63,7 +63,7 @@ public sealed record RolloutPlan
 /// <summary>Plans rollout waves: providers expand, consumers migrate, providers contract, each phase in provider-first dependency order.</summary>
 public static class RolloutPlanner
 {
-    public static RolloutPlan Plan(DependencyGraph graph, ChangeReport report, DependencyAnalysis analysis, KseWorkspace workspace)
+    public static RolloutPlan Plan(DependencyGraph graph, ChangeReport report, DependencyAnalysis analysis, OperationsDocuments documents)
     {
         var notes = new List<string>(analysis.Notes);
         var providers = analysis.ChangedProjects.Where(graph.Contains).ToList();
@@ -81,7 +81,7 @@ public static class RolloutPlanner
 
             foreach (var layer in reverse ? layers.Reverse() : layers)
             {
-                var steps = layer.Select(p => Step(workspace, p, action(p), notes)).ToList();
+                var steps = layer.Select(p => Step(documents, p, action(p), notes)).ToList();
                 waves.Add(new RolloutWave { Number = waves.Count + 1, Phase = phase, Steps = steps });
             }
         }
@@ -132,11 +132,10 @@ public static class RolloutPlanner
         };
     }
 
-    private static WaveStep Step(KseWorkspace workspace, string project, string action, List<string> notes)
+    private static WaveStep Step(OperationsDocuments documents, string project, string action, List<string> notes)
     {
-        var deployment = Directory.Exists(workspace.OperationsDir(project)) ? SpecSections.Load(workspace, project, "deployment.md") : null;
-        var operations = deployment is not null && SpecSections.Find(deployment, "Deployment Steps") is { IsFilled: true } ds ? SpecSections.Items(ds.Body) : [];
-        var checks = deployment is not null && SpecSections.Find(deployment, "Health Checks") is { IsFilled: true } hc ? SpecSections.Items(hc.Body) : [];
+        var operations = documents.FilledItems(project, "deployment.md", "Deployment Steps");
+        var checks = documents.FilledItems(project, "deployment.md", "Health Checks");
         if (operations.Count == 0)
         {
             notes.Add($"{project}: deployment.md has no filled 'Deployment Steps'; its wave step lists none");

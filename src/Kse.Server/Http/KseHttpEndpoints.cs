@@ -41,14 +41,25 @@ public static class KseHttpEndpoints
 
         api.MapPost("/approvals/{id}/approve", (HttpContext http, ApprovalService approvals, TimeProvider clock, string id) => Guard(async () =>
         {
-            var reason = await ReasonAsync(http);
-            var a = await approvals.ApproveAsync(id, http.Operator().Name, reason, http.RequestAborted);
+            var (reason, seenCommand) = await DecisionBodyAsync(http);
+            if (seenCommand is not null)
+            {
+                // The page sends the command the operator looked at: if the spec changed it since, nothing is approved.
+                var current = ApprovalView.From(await approvals.GetAsync(id, http.RequestAborted), http.RequestServices.GetService<OperationExecutionService>(), clock.GetUtcNow());
+                if (current.Command is not null && current.Command != seenCommand)
+                {
+                    throw KseException.Refused("approval.command_changed", $"the command of {id} is now '{current.Command}', not what was shown; reload and decide again");
+                }
+            }
+
+            // Once approved, the action runs to its end (bounded by its own timeout) even if the browser goes away.
+            var a = await approvals.ApproveAsync(id, http.Operator().Name, reason, CancellationToken.None);
             return Results.Json(ApprovalView.From(a, http.RequestServices.GetService<OperationExecutionService>(), clock.GetUtcNow()), KseJson.Options);
         })).RequireRole(KseOperator.ApproverRole, KseOperator.EmergencyApproverRole);
 
         api.MapPost("/approvals/{id}/reject", (HttpContext http, ApprovalService approvals, TimeProvider clock, string id) => Guard(async () =>
         {
-            var reason = await ReasonAsync(http);
+            var (reason, _) = await DecisionBodyAsync(http);
             var a = await approvals.RejectAsync(id, http.Operator().Name, reason, http.RequestAborted);
             return Results.Json(ApprovalView.From(a, http.RequestServices.GetService<OperationExecutionService>(), clock.GetUtcNow()), KseJson.Options);
         })).RequireRole(KseOperator.ApproverRole, KseOperator.EmergencyApproverRole);
@@ -100,17 +111,27 @@ public static class KseHttpEndpoints
         return reader.ReadToEnd();
     });
 
-    private static async Task<string> ReasonAsync(HttpContext http)
+    /// <summary>The decision body: a required reason and, optionally, the command the operator saw.</summary>
+    private static async Task<(string Reason, string? Command)> DecisionBodyAsync(HttpContext http)
     {
         string? reason = null;
+        string? command = null;
         if (http.Request.HasJsonContentType())
         {
-            var body = await http.Request.ReadFromJsonAsync<ReasonBody>(KseJson.Options, http.RequestAborted);
-            reason = body?.Reason;
+            try
+            {
+                var body = await http.Request.ReadFromJsonAsync<DecisionBody>(KseJson.Options, http.RequestAborted);
+                (reason, command) = (body?.Reason, body?.Command);
+            }
+            catch (System.Text.Json.JsonException)
+            {
+                throw KseException.BadInput("approval.body_invalid", "the body must be JSON like {\"reason\": \"...\"}");
+            }
         }
         else if (http.Request.HasFormContentType)
         {
-            reason = (await http.Request.ReadFormAsync(http.RequestAborted))["reason"];
+            var form = await http.Request.ReadFormAsync(http.RequestAborted);
+            (reason, command) = (form["reason"], form["command"]);
         }
 
         if (string.IsNullOrWhiteSpace(reason))
@@ -118,7 +139,7 @@ public static class KseHttpEndpoints
             throw KseException.BadInput("approval.reason_required", "send a reason: {\"reason\": \"...\"}");
         }
 
-        return reason.Trim();
+        return (reason.Trim(), string.IsNullOrEmpty(command) ? null : command);
     }
 
     private static ApprovalState ParseState(string text) => text.Trim().ToLowerInvariant() switch
@@ -152,7 +173,7 @@ public static class KseHttpEndpoints
         }
     }
 
-    private sealed record ReasonBody(string? Reason);
+    private sealed record DecisionBody(string? Reason, string? Command);
 }
 
 /// <summary>Body of <c>POST /api/emergency</c>.</summary>

@@ -3,6 +3,7 @@ using Kse.Core;
 using Kse.Core.Approvals;
 using Kse.Core.Audit;
 using Kse.Core.Policy;
+using Kse.Server.Resources;
 using Microsoft.Extensions.Logging;
 using ModelContextProtocol.Protocol;
 using ModelContextProtocol.Server;
@@ -52,11 +53,13 @@ public sealed class ToolCallGate
     private readonly IAuditTrail _audit;
     private readonly IEnumerable<IToolRiskResolver> _resolvers;
     private readonly ILogger<ToolCallGate> _log;
+    private readonly ApprovalSubscriptions _followers;
 
     private readonly UserConfirmation? _confirmation;
 
-    public ToolCallGate(PolicyService policy, ApprovalService approvals, IAuditTrail audit, IEnumerable<IToolRiskResolver> resolvers, ILogger<ToolCallGate> log, UserConfirmation? confirmation = null)
+    public ToolCallGate(PolicyService policy, ApprovalService approvals, IAuditTrail audit, IEnumerable<IToolRiskResolver> resolvers, ApprovalSubscriptions followers, ILogger<ToolCallGate> log, UserConfirmation? confirmation = null)
     {
+        _followers = followers;
         _confirmation = confirmation;
         _policy = policy;
         _approvals = approvals;
@@ -174,6 +177,7 @@ public sealed class ToolCallGate
                         EffectiveLevel = decision.EffectiveLevel,
                     },
                     cancellationToken);
+                _followers.Follow(context.Server, queued.Id);
                 return Structured(new GatedCallResult
                 {
                     Status = "pending_approval",
@@ -187,7 +191,7 @@ public sealed class ToolCallGate
                     Decision = decision.Decision,
                     EffectiveLevel = decision.EffectiveLevel,
                     Rules = decision.Rules,
-                    Message = $"Not run: queued for a human operator (approval {queued.Id}, expires {queued.ExpiresAt:u}). Follow it with approval_status or by subscribing to {ApprovalUri(queued.Id)}; once approved, repeat exactly this call to run it once.",
+                    Message = $"Not run: queued for a human operator (approval {queued.Id}, expires {queued.ExpiresAt:u}). Follow it with approval_status or by subscribing to {ApprovalUri(queued.Id)}; once approved it runs once: at approval when the server can run it itself, otherwise when you repeat exactly this call.",
                 });
             }
 
@@ -327,7 +331,12 @@ public sealed class ToolCallGate
         Environment = decision.Environment,
         TakeoverLevel = decision.EffectiveLevel?.ToString(),
         Target = tool,
-        Parameters = args.ToDictionary(p => p.Key, p => (string?)(p.Value.ValueKind == JsonValueKind.String ? p.Value.GetString() : p.Value.GetRawText()), StringComparer.Ordinal),
+        Parameters = args.ToDictionary(p => p.Key, p => (string?)(p.Value.ValueKind switch
+        {
+            JsonValueKind.String => p.Value.GetString(),
+            JsonValueKind.Object or JsonValueKind.Array => ApprovalBinding.RedactSecrets(p.Value.GetRawText()),
+            _ => p.Value.GetRawText(),
+        }), StringComparer.Ordinal),
         Decision = decision.Decision.Name(),
         Rules = decision.RuleLines(),
         Outcome = outcome,

@@ -8,13 +8,20 @@ using ModelContextProtocol.Server;
 namespace Kse.Server.Resources;
 
 /// <summary>
-/// Who subscribed to which <c>kse://approvals/{id}</c>, per session; sends <c>notifications/resources/updated</c> when an
+/// Who follows which <c>kse://approvals/{id}</c>, per session; sends <c>notifications/resources/updated</c> when an
 /// approval changes in this process, and (for changes made by other processes, e.g. <c>kse approvals approve</c>) when a
-/// periodic check of the subscribed approvals sees a new state.
+/// periodic check of the followed approvals sees a new state. Sessions up to protocol 2025-11-25 follow with
+/// <c>resources/subscribe</c>; on 2026-07-28 and later the session that queued an approval follows it implicitly and the
+/// SDK delivers the notification only to a <c>subscriptions/listen</c> stream that asked for that URI.
 /// </summary>
 public sealed class ApprovalSubscriptions : IDisposable
 {
     public const string Prefix = "kse://approvals/";
+
+    /// <summary>The first protocol revision whose notifications go through <c>subscriptions/listen</c> (which filters by URI).</summary>
+    public const string ListenProtocol = "2026-07-28";
+
+    private const int MaxFollowed = 10_000;
 
     private readonly ConcurrentDictionary<(McpServer Server, string Uri), string> _subscriptions = new();
     private readonly ApprovalService _approvals;
@@ -41,7 +48,16 @@ public sealed class ApprovalSubscriptions : IDisposable
 
     public void Unsubscribe(McpServer server, string uri) => _subscriptions.TryRemove((server, uri), out _);
 
-    private void OnChanged(ApprovalRequest approval) => Notify(Prefix + approval.Id, approval.State.ToString());
+    /// <summary>Lets the session that queued <paramref name="approvalId"/> hear about it, where the protocol routes notifications by subscription.</summary>
+    public void Follow(McpServer server, string approvalId)
+    {
+        if (string.CompareOrdinal(server.NegotiatedProtocolVersion, ListenProtocol) >= 0 && _subscriptions.Count < MaxFollowed)
+        {
+            _subscriptions.TryAdd((server, Prefix + approvalId), "");
+        }
+    }
+
+    private void OnChanged(ApprovalRequest approval) => Notify(Prefix + approval.Id, approval.State.ToString(), done: (approval.State == ApprovalState.Executed && approval.Outcome is not null) || approval.State is ApprovalState.Rejected or ApprovalState.Expired);
 
     private void Poll()
     {
@@ -49,17 +65,22 @@ public sealed class ApprovalSubscriptions : IDisposable
         {
             if (uri.StartsWith(Prefix, StringComparison.Ordinal) && _store.Get(uri[Prefix.Length..]) is { } a && a.State.ToString() != known)
             {
-                Notify(uri, a.State.ToString());
+                Notify(uri, a.State.ToString(), done: false);
             }
         }
     }
 
-    private void Notify(string uri, string state)
+    private void Notify(string uri, string state, bool done)
     {
         foreach (var key in _subscriptions.Keys.Where(k => k.Uri == uri).ToList())
         {
             _subscriptions[key] = state;
             _ = SendAsync(key.Server, uri);
+            if (done && string.CompareOrdinal(key.Server.NegotiatedProtocolVersion, ListenProtocol) >= 0)
+            {
+                // A finished approval changes no more: stop following it implicitly.
+                _subscriptions.TryRemove(key, out _);
+            }
         }
     }
 

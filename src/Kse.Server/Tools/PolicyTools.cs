@@ -40,6 +40,8 @@ public sealed class PolicyTools
     [OperationRisk(RiskClass.Read)]
     public static async Task<EmergencyRequestResult> EmergencyRequest(
         ApprovalService approvals,
+        Resources.ApprovalSubscriptions followers,
+        Kse.Core.KseWorkspace workspace,
         McpServer server,
         [Description("The project")] string project,
         [Description("development, test, pre-production or production")] string environment,
@@ -48,8 +50,13 @@ public sealed class PolicyTools
         [Description("How long, in minutes (default 60, at most 240)")] int minutes = EmergencyService.DefaultMinutes,
         CancellationToken cancellationToken = default)
     {
+        var manifest = Kse.Core.Specs.ProjectManifest.Load(workspace, Kse.Core.ProjectName.Validate(project));
         var env = PolicyNames.ParseEnvironment(environment);
         var lv = PolicyNames.ParseLevel(level);
+        if (string.IsNullOrWhiteSpace(reason))
+        {
+            throw Kse.Core.KseException.BadInput("policy.reason_required", "an emergency request needs a reason");
+        }
         if (lv > PolicyKernel.CapOf(env))
         {
             throw Kse.Core.KseException.Refused("policy.level_above_cap", $"{lv} is above the {env.Name()} cap {PolicyKernel.CapOf(env)}");
@@ -60,7 +67,7 @@ public sealed class PolicyTools
             throw Kse.Core.KseException.BadInput("emergency.minutes_invalid", $"minutes must be between 1 and {EmergencyService.MaxMinutes}");
         }
 
-        var args = System.Text.Json.JsonSerializer.Serialize(new { project, environment = env.Name(), level = lv.ToString(), minutes, reason });
+        var args = System.Text.Json.JsonSerializer.Serialize(new { project = manifest.Name, environment = env.Name(), level = lv.ToString(), minutes, reason });
         var request = await approvals.CreateAsync(
             new ApprovalDraft
             {
@@ -73,6 +80,7 @@ public sealed class PolicyTools
                 Risk = RiskClass.Critical,
             },
             cancellationToken);
+        followers.Follow(server, request.Id);
         return new EmergencyRequestResult(
             "pending_approval",
             request.Id,

@@ -34,6 +34,7 @@ public sealed class PolicyCommandTests
     [InlineData(3, "spec.project_not_found", "takeover", "set", "nope", "--env", "production", "--level", "L2", "--reason", "x")]
     [InlineData(2, "policy.risk_unknown", "policy", "explain", "--project", "shop", "--env", "test", "--operation", "x", "--risk", "scary")]
     [InlineData(3, "spec.project_not_found", "policy", "explain", "--project", "nope", "--env", "test", "--operation", "x", "--risk", "read")]
+    [InlineData(3, "policy.instance_unknown", "policy", "explain", "--project", "shop", "--env", "test", "--operation", "x", "--risk", "read", "--instance", "shop-9")]
     public async Task Refusals_HaveTheirExitCodeAndOneErrorLine(int exit, string code, params string[] args)
     {
         using var ws = Workspace();
@@ -109,7 +110,7 @@ public sealed class PolicyCommandTests
             var approvals = services.GetRequiredService<ApprovalService>();
             ApprovalDraft Draft(string requester) => new()
             {
-                Tool = "ops_run",
+                Tool = "probe_restart", // a tool without an in-process executor: approval leaves it approved
                 ArgumentsJson = """{"operation":"restart","project":"web","environment":"production"}""",
                 Project = "web",
                 Environment = "production",
@@ -132,11 +133,7 @@ public sealed class PolicyCommandTests
         Assert.StartsWith("error approval.self_approval:", self.Err);
         var ok = await Kse(ws, "approvals", "approve", first, "--user", "bob", "--reason", "checked", "--json");
         Assert.Equal(0, ok.ExitCode);
-        // ops_run approvals run at once in the approving process (exactly what was approved, once): the
-        // operation does not exist in this workspace, so it is executed and its failure recorded.
-        var approved = JsonDocument.Parse(ok.Out).RootElement;
-        Assert.Equal("executed", approved.GetProperty("state").GetString());
-        Assert.Equal("failed", approved.GetProperty("outcome").GetString());
+        Assert.Equal("approved", JsonDocument.Parse(ok.Out).RootElement.GetProperty("state").GetString());
         Assert.Equal(4, (await Kse(ws, "approvals", "approve", first, "--user", "alice")).ExitCode);
         Assert.Equal(0, (await Kse(ws, "approvals", "reject", second, "--user", "alice", "--reason", "not now")).ExitCode);
         Assert.Equal(3, (await Kse(ws, "approvals", "show", "apr-000000000000")).ExitCode);

@@ -175,4 +175,52 @@ public sealed class ExecutionToolsTests
         Assert.Equal("sh", s.GetProperty("argv")[0].GetString());
         Assert.False(File.Exists(marker));
     }
+
+    [Fact]
+    public async Task OpsRun_QueuedAnswer_FitsTheToolsOutputSchema()
+    {
+        // Clients such as the TypeScript SDK reject structured content that does not match the declared output schema.
+        using var ws = new TempWorkspace();
+        Seed(ws, ws.PathOf("marker.txt"));
+        await using var mcp = await McpTestServer.StartAsync(ws, Operators);
+        var tool = (await mcp.Client.ListToolsAsync()).Single(t => t.Name == "ops_run");
+        var schema = tool.ProtocolTool.OutputSchema!.Value;
+
+        var queued = await mcp.Client.CallToolAsync("ops_run", new Dictionary<string, object?> { ["project"] = "shop", ["operation"] = "mark", ["environment"] = "production", ["parameters"] = new Dictionary<string, string> { ["text"] = "x" } });
+        var ran = await mcp.Client.CallToolAsync("ops_run", new Dictionary<string, object?> { ["project"] = "shop", ["operation"] = "greet", ["environment"] = "development", ["parameters"] = new Dictionary<string, string> { ["who"] = "x" } });
+
+        foreach (var result in new[] { queued, ran })
+        {
+            var content = Structured(result);
+            foreach (var required in schema.TryGetProperty("required", out var r) ? r.EnumerateArray().Select(x => x.GetString()!) : [])
+            {
+                Assert.True(content.TryGetProperty(required, out _), $"'{required}' is required by the schema but missing in {content}");
+            }
+
+            var properties = schema.GetProperty("properties");
+            foreach (var p in content.EnumerateObject())
+            {
+                Assert.True(properties.TryGetProperty(p.Name, out var ps), $"'{p.Name}' is not in the schema");
+                if (ps.TryGetProperty("type", out var type))
+                {
+                    var allowed = type.ValueKind == JsonValueKind.Array ? type.EnumerateArray().Select(t => t.GetString()).ToList() : [type.GetString()];
+                    var actual = p.Value.ValueKind switch
+                    {
+                        JsonValueKind.String => "string",
+                        JsonValueKind.Array => "array",
+                        JsonValueKind.Object => "object",
+                        JsonValueKind.Number => allowed.Contains("integer") ? "integer" : "number",
+                        JsonValueKind.True or JsonValueKind.False => "boolean",
+                        _ => "null",
+                    };
+                    Assert.True(allowed.Contains(actual), $"'{p.Name}' is {actual}, the schema says {type}");
+                    if (actual == "array" && ps.TryGetProperty("items", out var items) && items.TryGetProperty("type", out var itemType) && p.Value.GetArrayLength() > 0)
+                    {
+                        var first = p.Value[0].ValueKind == JsonValueKind.Object ? "object" : p.Value[0].ValueKind == JsonValueKind.String ? "string" : "other";
+                        Assert.Contains(first, itemType.ValueKind == JsonValueKind.Array ? itemType.EnumerateArray().Select(t => t.GetString()) : [itemType.GetString()]);
+                    }
+                }
+            }
+        }
+    }
 }

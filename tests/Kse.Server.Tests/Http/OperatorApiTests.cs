@@ -145,3 +145,25 @@ public sealed class OperatorApiTests
         Assert.False(response.IsSuccessStatusCode);
     }
 }
+
+public sealed class OperatorApiCommandCheckTests
+{
+    [Fact]
+    public async Task Approve_IsRefused_WhenTheCommandShownIsNoLongerTheCommand()
+    {
+        await using var host = await KseHttpTestHost.StartAsync();
+        await using var mcp = await host.ConnectMcpAsync();
+        var queued = await mcp.CallToolAsync("ops_run", new Dictionary<string, object?>
+        {
+            ["project"] = "shop", ["operation"] = "mark", ["environment"] = "production",
+            ["parameters"] = new Dictionary<string, string> { ["text"] = "x" },
+        });
+        var id = JsonSerializer.SerializeToElement(queued.StructuredContent).GetProperty("approvalId").GetString()!;
+
+        var approve = await host.Http.SendAsync(host.Request(HttpMethod.Post, $"/api/approvals/{id}/approve", KseHttpTestHost.AliceToken, JsonContent.Create(new { reason = "ok", command = "echo something else" })));
+
+        Assert.Equal(HttpStatusCode.Conflict, approve.StatusCode);
+        Assert.Contains("approval.command_changed", await approve.Content.ReadAsStringAsync());
+        Assert.False(File.Exists(host.Marker));
+    }
+}

@@ -23,7 +23,16 @@ public sealed class PolicyInterceptionTests
     private static async Task<McpTestServer> StartAsync(TempWorkspace ws, Action<IServiceCollection>? configure = null, string? protocolVersion = null)
     {
         new ProjectManifest { Name = "shop", SystemType = SystemType.Existing }.Save(ws.Workspace);
-        new ProjectManifest { Name = "web", SystemType = SystemType.Kse }.Save(ws.Workspace);
+        new ProjectManifest
+        {
+            Name = "web",
+            SystemType = SystemType.Kse,
+            Instances =
+            [
+                new ProjectInstance { Id = "web-1", Environment = EnvironmentKind.Development, Host = "local" },
+                new ProjectInstance { Id = "web-prod-1", Environment = EnvironmentKind.Production, Host = "deploy@web-prod-1.internal" },
+            ],
+        }.Save(ws.Workspace);
         return await McpTestServer.StartAsync(ws, Operators, services =>
         {
             services.AddSingleton<ProbeLog>();
@@ -158,6 +167,21 @@ public sealed class PolicyInterceptionTests
         Assert.Empty(mcp.Get<ProbeLog>().Runs);
     }
 
+    [Theory]
+    [InlineData("web-prod-1", "input.instance_environment_mismatch")]
+    [InlineData("web-9", "input.instance_unknown")]
+    public async Task InstanceOfAnotherEnvironment_OrUnknownInstance_IsDenied(string instance, string rule)
+    {
+        using var ws = new TempWorkspace();
+        await using var mcp = await StartAsync(ws);
+        var result = await mcp.Client.CallToolAsync("probe_restart", Args("web", "development", ("instance", instance)));
+        Assert.True(result.IsError);
+        Assert.Empty(mcp.Get<ProbeLog>().Runs);
+        var denied = Assert.Single(Audit(mcp), e => e.OperationType == "tool.call");
+        Assert.Equal("deny", denied.Decision);
+        Assert.StartsWith(rule, Assert.Single(denied.Rules!));
+    }
+
     [Fact]
     public async Task ToolFailure_IsAuditedAsFailed()
     {
@@ -219,6 +243,42 @@ public sealed class PolicyInterceptionTests
         Assert.Equal(uri, await updated.Task.WaitAsync(TimeSpan.FromSeconds(30)));
         var read = await mcp.Client.ReadResourceAsync(uri);
         Assert.Contains("\"approved\"", Assert.IsType<TextResourceContents>(Assert.Single(read.Contents)).Text);
+    }
+
+    [Fact]
+    public async Task OnProtocol20260728_AListenStreamForTheApprovalUri_IsToldWhenItChanges()
+    {
+        using var ws = new TempWorkspace();
+        await using var mcp = await StartAsync(ws);
+        var queued = Structured(await mcp.Client.CallToolAsync("probe_drop", Args("web", "development")));
+        var uri = queued.GetProperty("resource").GetString()!;
+        var acknowledged = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var updated = new TaskCompletionSource<string?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var onAck = mcp.Client.RegisterNotificationHandler(NotificationMethods.SubscriptionsAcknowledgedNotification, (_, _) =>
+        {
+            acknowledged.TrySetResult();
+            return ValueTask.CompletedTask;
+        });
+        await using var onUpdate = mcp.Client.RegisterNotificationHandler(NotificationMethods.ResourceUpdatedNotification, (n, _) =>
+        {
+            updated.TrySetResult(n.Params?["uri"]?.GetValue<string>());
+            return ValueTask.CompletedTask;
+        });
+        using var listening = new CancellationTokenSource();
+        var listen = mcp.Client.SendRequestAsync(
+            new JsonRpcRequest
+            {
+                Method = RequestMethods.SubscriptionsListen,
+                Params = JsonSerializer.SerializeToNode(new { notifications = new { resourceSubscriptions = new[] { uri } } }),
+            },
+            listening.Token);
+        await acknowledged.Task.WaitAsync(TimeSpan.FromSeconds(30));
+
+        await mcp.Get<ApprovalService>().ApproveAsync(queued.GetProperty("approvalId").GetString()!, "bob", null);
+
+        Assert.Equal(uri, await updated.Task.WaitAsync(TimeSpan.FromSeconds(30)));
+        await listening.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => listen);
     }
 
     [Fact]

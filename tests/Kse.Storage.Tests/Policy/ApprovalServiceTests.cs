@@ -34,6 +34,19 @@ public sealed class ApprovalServiceTests
     }
 
     [Fact]
+    public async Task SecretsInArguments_AreBound_ButNeverWrittenToTheAuditTrail()
+    {
+        using var f = new PolicyFixture();
+        var a = await f.Approvals.CreateAsync(Draft("""{"db":{"password":"hunter2","host":"db-1"},"url":"https://u:pa55@x.example/","list":[{"apiKey":"k-123"}]}"""));
+        Assert.Contains("hunter2", a.ArgumentsJson);
+        var logged = Assert.Single(f.AuditEntries(), e => e.OperationType == "approval.request").Parameters!["arguments"]!;
+        Assert.DoesNotContain("hunter2", logged);
+        Assert.DoesNotContain("pa55", logged);
+        Assert.DoesNotContain("k-123", logged);
+        Assert.Contains("db-1", logged);
+    }
+
+    [Fact]
     public async Task SameArguments_InAnotherKeyOrder_GiveTheSameBinding()
     {
         using var f = new PolicyFixture();
