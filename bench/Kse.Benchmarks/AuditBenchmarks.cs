@@ -38,7 +38,28 @@ internal static class AuditBench
     /// <summary>A store of <paramref name="count"/> sealed entries, one hour of history every 3,600 entries, written in large transactions.</summary>
     public static KseWorkspace BuildStore(int count)
     {
-        var ws = NewWorkspace("store" + count);
+        // Large stores are built once and kept (benchmarks run in separate processes); delete the folder to rebuild.
+        var baseDir = Environment.GetEnvironmentVariable("KSE_BENCH_DIR") ?? Path.GetTempPath();
+        var ws = new KseWorkspace(Path.Combine(baseDir, $"kse-bench-store-{count}"));
+        var marker = Path.Combine(ws.Root, "complete");
+        if (File.Exists(marker))
+        {
+            return ws;
+        }
+
+        if (Directory.Exists(ws.Root))
+        {
+            Directory.Delete(ws.Root, recursive: true);
+        }
+
+        Directory.CreateDirectory(ws.StateDir);
+        BuildInto(ws, count);
+        File.WriteAllText(marker, count.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        return ws;
+    }
+
+    private static void BuildInto(KseWorkspace ws, int count)
+    {
         using var db = new KseDatabase(ws);
         var col = db.Database.GetCollection(LiteDbAuditTrail.CollectionName);
         col.EnsureIndex("ts", "$.ts");
@@ -59,8 +80,6 @@ internal static class AuditBench
             col.InsertBulk(docs, docs.Count);
             db.Database.Commit();
         }
-
-        return ws;
     }
 
     public static void Delete(KseWorkspace ws)
@@ -132,7 +151,7 @@ public class AuditVerifyBenchmarks
     private KseWorkspace _ws = null!;
     private KseDatabase _db = null!;
 
-    [Params(200_000)]
+    [Params(1_000_000)]
     public int Entries { get; set; }
 
     [GlobalSetup]
@@ -143,11 +162,7 @@ public class AuditVerifyBenchmarks
     }
 
     [GlobalCleanup]
-    public void Cleanup()
-    {
-        _db.Dispose();
-        AuditBench.Delete(_ws);
-    }
+    public void Cleanup() => _db.Dispose();
 
     [Benchmark]
     public long VerifyStore()
@@ -180,7 +195,7 @@ public class AuditQueryBenchmarks
     private LiteDbAuditReader _reader = null!;
     private DateTimeOffset _end;
 
-    [Params(200_000)]
+    [Params(1_000_000)]
     public int Entries { get; set; }
 
     [GlobalSetup]
@@ -193,11 +208,7 @@ public class AuditQueryBenchmarks
     }
 
     [GlobalCleanup]
-    public void Cleanup()
-    {
-        _db.Dispose();
-        AuditBench.Delete(_ws);
-    }
+    public void Cleanup() => _db.Dispose();
 
     [Benchmark(Description = "newest 100")]
     public int Newest100() => _reader.Query(new AuditQuery { Limit = 100 }).Count;

@@ -10,6 +10,7 @@ namespace Kse.Storage;
 /// thread that seals a batch of waiting entries inside one transaction and acknowledges each caller only
 /// after the commit (group commit). The head is read inside the transaction, under LiteDB's cross-process
 /// lock, so several <c>kse</c> processes on the same file extend one chain.
+/// Do not await an append while holding an open LiteDB cursor on the same file: the writer would wait for that cursor's lock.
 /// </summary>
 public sealed class LiteDbAuditTrail : IAuditTrail, IDisposable
 {
@@ -40,7 +41,7 @@ public sealed class LiteDbAuditTrail : IAuditTrail, IDisposable
         {
             _queue.Add(pending, CancellationToken.None);
         }
-        catch (InvalidOperationException)
+        catch (Exception ex) when (ex is InvalidOperationException or ObjectDisposedException)
         {
             throw new KseException("audit.closed", "the audit trail is closed; the action must not run", KseErrorKind.Failure);
         }

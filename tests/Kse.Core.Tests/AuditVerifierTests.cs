@@ -142,6 +142,27 @@ public sealed class AuditVerifierTests : IDisposable
     }
 
     [Fact]
+    public void VerifyFile_NamesModified_AtItsPosition_WhenASequenceNumberIsEdited()
+    {
+        var lines = File.ReadAllLines(Export(Chain(10)));
+        var node = JsonNode.Parse(lines[4])!;
+        node["sequence"] = 50;
+        lines[4] = node.ToJsonString();
+        var r = AuditService.VerifyFile(WriteLines(lines));
+        AssertFault(r, 5, AuditFaultKind.Modified);
+        Assert.Contains("claims sequence 50", r.Fault!.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void VerifyFile_NamesModified_WhenTheFirstEntryClaimsSequenceZero()
+    {
+        var chain = Chain(3);
+        var zero = chain[0] with { Sequence = 0 };
+        zero = zero with { Hash = AuditCanonical.ComputeHash(zero) };
+        AssertFault(AuditService.VerifyFile(Export(chain.Skip(1).Prepend(zero))), 1, AuditFaultKind.Deleted);
+    }
+
+    [Fact]
     public void VerifyFile_NamesTheLine_WhenItIsNotJson()
     {
         var lines = File.ReadAllLines(Export(Chain(5)));

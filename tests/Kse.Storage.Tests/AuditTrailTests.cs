@@ -69,6 +69,44 @@ public sealed class AuditTrailTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task Append_NeverStampsEarlierThanTheHead_WhenAnotherWritersClockIsBehind()
+    {
+        var ahead = new FakeTimeProvider(new DateTimeOffset(2026, 11, 26, 8, 0, 0, TimeSpan.Zero));
+        var behind = new FakeTimeProvider(new DateTimeOffset(2026, 11, 26, 7, 55, 0, TimeSpan.Zero));
+        using var db = new KseDatabase(_ws.Workspace);
+        AuditEntry first;
+        using (var trail = new LiteDbAuditTrail(db, ahead))
+        {
+            first = await trail.AppendAsync(Draft(1));
+        }
+
+        using var late = new LiteDbAuditTrail(db, behind);
+        var second = await late.AppendAsync(Draft(2));
+        Assert.Equal(first.Timestamp, second.Timestamp);
+        Assert.Equal(2, second.Sequence);
+    }
+
+    [Fact]
+    public async Task Append_Throws_WhenTheStoreCannotBeWritten()
+    {
+        // The database path is taken by a folder: nothing can be written, and the caller must hear about it.
+        Directory.CreateDirectory(_ws.Workspace.DatabasePath);
+        using var db = new KseDatabase(_ws.Workspace);
+        using var trail = new LiteDbAuditTrail(db, TimeProvider.System);
+        var ex = await Assert.ThrowsAsync<Kse.Core.KseException>(async () => await trail.AppendAsync(Draft(1)));
+        Assert.Equal(Kse.Core.KseErrorKind.Failure, ex.Kind);
+    }
+
+    [Fact]
+    public async Task Append_RejectsADraftWithoutOperationType()
+    {
+        using var db = new KseDatabase(_ws.Workspace);
+        using var trail = new LiteDbAuditTrail(db, TimeProvider.System);
+        var ex = await Assert.ThrowsAsync<Kse.Core.KseException>(async () => await trail.AppendAsync(Draft(1) with { OperationType = " " }));
+        Assert.Equal("audit.type_missing", ex.Code);
+    }
+
     private sealed class EntryComparer : IEqualityComparer<AuditEntry>
     {
         public bool Equals(AuditEntry? x, AuditEntry? y) => x is not null && y is not null && AuditCanonical.CanonicalJson(x) == AuditCanonical.CanonicalJson(y) && x.Hash == y.Hash;

@@ -111,6 +111,20 @@ public static class AuditVerifier
             }
 
             first ??= entry.Sequence;
+
+            // Content first: an entry that no longer matches its own hash was edited, wherever it now sits.
+            if (!AuditCanonical.HashMatches(entry))
+            {
+                var at = entry.Sequence == expected || partial ? entry.Sequence : expected;
+                var claim = at == entry.Sequence ? string.Empty : $" (it now claims sequence {entry.Sequence})";
+                return Fail(new AuditFault(at, AuditFaultKind.Modified, $"entry {at} does not match its hash: its content was modified{claim}"));
+            }
+
+            if (prev is null && entry.Sequence < expected)
+            {
+                return Fail(new AuditFault(expected, AuditFaultKind.Deleted, $"the chain starts at sequence {entry.Sequence}, not {expected}"));
+            }
+
             if (entry.Sequence < expected || (seen is not null && seen.Contains(entry.Sequence)))
             {
                 var duplicate = seen?.Contains(entry.Sequence) ?? (entry.Sequence >= first && entry.Sequence <= prev!.Sequence);
@@ -145,11 +159,6 @@ public static class AuditVerifier
                 {
                     gaps++;
                 }
-            }
-
-            if (!AuditCanonical.HashMatches(entry))
-            {
-                return Fail(new AuditFault(entry.Sequence, AuditFaultKind.Modified, $"entry {entry.Sequence} does not match its hash: its content was modified"));
             }
 
             var linked = prev is not null && entry.Sequence == prev.Sequence + 1;

@@ -2,11 +2,11 @@ using Kse.Core.Specs;
 
 namespace Kse.Core.Execution;
 
-/// <summary>Makes <c>kse ops validate</c> report problems of an operations document's <c>kse-operation</c> blocks, each with its line.</summary>
+/// <summary>Validates the runnable <c>kse-operation</c> blocks of a project's operations documents for <c>kse ops validate</c>: each block, duplicate names across documents, and verify/rollback references.</summary>
 public sealed class OperationBlockCheck : ISpecDocumentCheck
 {
-    public IEnumerable<string> Check(string documentName, string text) =>
-        documentName.EndsWith(".md", StringComparison.OrdinalIgnoreCase)
-            ? OperationBlockParser.Parse(text, documentName).Errors.Select(e => e.ToString())
-            : [];
+    public IEnumerable<SpecCheckError> Check(IReadOnlyList<(string Name, string Text)> documents) =>
+        OperationCatalog.FromDocuments("validate", documents.Where(d => d.Name.EndsWith(".md", StringComparison.OrdinalIgnoreCase)))
+            .Errors
+            .Select(e => new SpecCheckError(e.Document, e.ToString()));
 }

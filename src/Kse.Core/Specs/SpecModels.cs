@@ -40,8 +40,14 @@ public sealed record SpecDocumentView(string Project, string Name, bool Resolved
 /// <summary>What <c>kse ops init</c> wrote and left alone.</summary>
 public sealed record InitResult(string Project, string Directory, IReadOnlyList<string> Created, IReadOnlyList<string> Overwritten, IReadOnlyList<string> Skipped);
 
-/// <summary>A further check of an operations Markdown document (for example its runnable <c>kse-operation</c> blocks). Errors name the line.</summary>
+/// <summary>A problem a further check found in one document; the message names the line.</summary>
+public sealed record SpecCheckError(string Document, string Message);
+
+/// <summary>
+/// A further check over a project's operations Markdown documents together (for example the runnable
+/// <c>kse-operation</c> blocks, whose verify/rollback may name an operation of another document).
+/// </summary>
 public interface ISpecDocumentCheck
 {
-    IEnumerable<string> Check(string documentName, string text);
+    IEnumerable<SpecCheckError> Check(IReadOnlyList<(string Name, string Text)> documents);
 }

@@ -57,11 +57,20 @@ public sealed partial class SpecService(KseWorkspace workspace, TemplateLibrary 
     public ValidationReport Validate(string project)
     {
         RequireProject(project);
-        var reports = SpecDocuments.All.Select(d => ValidateDocument(project, d)).ToList();
+        var texts = new List<(string Name, string Text)>();
+        var reports = SpecDocuments.All.Select(d => ValidateDocument(project, d, texts)).ToList();
+        var further = _checks.SelectMany(c => c.Check(texts)).ToList();
+        if (further.Count > 0)
+        {
+            reports = reports
+                .Select(r => further.Where(e => e.Document == r.Name).Select(e => e.Message).ToList() is { Count: > 0 } extra ? r with { Errors = [.. r.Errors, .. extra] } : r)
+                .ToList();
+        }
+
         return new ValidationReport(project, reports.All(r => r.Complete), reports);
     }
 
-    private DocumentReport ValidateDocument(string project, SpecDocumentKind kind)
+    private DocumentReport ValidateDocument(string project, SpecDocumentKind kind, List<(string Name, string Text)> texts)
     {
         var path = Path.Combine(workspace.OperationsDir(project), kind.Name);
         if (!File.Exists(path))
@@ -116,8 +125,8 @@ public sealed partial class SpecService(KseWorkspace workspace, TemplateLibrary 
             }
         }
 
-        var errors = _checks.SelectMany(c => c.Check(kind.Name, text)).ToList();
-        return new DocumentReport { Name = kind.Name, Present = true, MissingSections = missing, UnfilledSections = unfilled, Errors = errors, SharedSections = fromShared };
+        texts.Add((kind.Name, text));
+        return new DocumentReport { Name = kind.Name, Present = true, MissingSections = missing, UnfilledSections = unfilled, SharedSections = fromShared };
     }
 
     /// <summary>Every project with a folder under <c>.sce/specs</c> that has an operations spec or a project.yaml.</summary>

@@ -110,7 +110,7 @@ public sealed class PolicyCommandTests
             var approvals = services.GetRequiredService<ApprovalService>();
             ApprovalDraft Draft(string requester) => new()
             {
-                Tool = "ops_run",
+                Tool = "probe_restart", // a tool without an in-process executor: approval leaves it approved
                 ArgumentsJson = """{"operation":"restart","project":"web","environment":"production"}""",
                 Project = "web",
                 Environment = "production",

@@ -183,3 +183,67 @@ public sealed class SpecServiceTests
         Assert.Equal("existing", list.Projects[1].SystemType);
     }
 }
+
+public sealed class SpecServiceOperationChecksTests
+{
+    private const string Restart = """
+
+        ```kse-operation
+        name: restart-service
+        description: Restart the unit
+        risk: normal
+        command: ["systemctl", "restart", "billing.service"]
+        verify: health-check
+        rollback: restore-previous
+        ```
+
+        """;
+
+    private const string Health = """
+
+        ```kse-operation
+        name: health-check
+        description: Readiness
+        risk: read
+        command: ["curl", "-fsS", "http://localhost:8080/health/ready"]
+        ```
+
+        """;
+
+    private static SpecService Service(TempWorkspace ws) => new(ws.Workspace, new TemplateLibrary(), [new Kse.Core.Execution.OperationBlockCheck()]);
+
+    private static void Append(TempWorkspace ws, string document, string text)
+    {
+        var path = Path.Combine(ws.Workspace.OperationsDir("billing"), document);
+        File.WriteAllText(path, File.ReadAllText(path).Replace("## Health Checks\n", "## Health Checks\n" + text).Replace("## Daily Tasks\n", "## Daily Tasks\n" + text));
+    }
+
+    [Fact]
+    public void Validate_NamesAVerifyOrRollbackThatNoDocumentDeclares_AcrossDocuments()
+    {
+        using var ws = new TempWorkspace();
+        SpecFixtures.CreateFilled(ws.Workspace, "billing");
+        Append(ws, "deployment.md", Restart);
+        Append(ws, "operations.md", Health);
+
+        var report = Service(ws).Validate("billing");
+        var deployment = report.Documents.Single(d => d.Name == "deployment.md");
+        var error = Assert.Single(deployment.Errors);
+        Assert.Matches(@"^deployment\.md:\d+: operation 'restart-service': rollback operation 'restore-previous' is not declared", error);
+        Assert.Empty(report.Documents.Single(d => d.Name == "operations.md").Errors);
+        Assert.False(report.Valid);
+    }
+
+    [Fact]
+    public void Validate_NamesAnOperationDeclaredTwice_InTheSecondDocument()
+    {
+        using var ws = new TempWorkspace();
+        SpecFixtures.CreateFilled(ws.Workspace, "billing");
+        Append(ws, "deployment.md", Health);
+        Append(ws, "operations.md", Health);
+
+        var report = Service(ws).Validate("billing");
+        Assert.Empty(report.Documents.Single(d => d.Name == "deployment.md").Errors);
+        Assert.Contains("already declared in deployment.md", Assert.Single(report.Documents.Single(d => d.Name == "operations.md").Errors));
+    }
+}
