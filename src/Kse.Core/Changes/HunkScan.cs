@@ -5,6 +5,9 @@ namespace Kse.Core.Changes;
 /// <summary>Small helpers the rule sets share for reading hunks.</summary>
 internal static class HunkScan
 {
+    /// <summary>How many lines <see cref="Enclosing"/> walks back at most.</summary>
+    public const int MaxLookBack = 300;
+
     public static int Indent(string text)
     {
         var n = 0;
@@ -22,7 +25,10 @@ internal static class HunkScan
         var line = hunk.Lines[index];
         var indent = Indent(line.Text);
         var oldSide = line.Kind == DiffLineKind.Removed;
-        for (var i = index - 1; i >= 0; i--)
+
+        // Nothing encloses a line at column 0 by indentation; and parents are near, so the walk back is bounded.
+        var stop = requireSmallerIndent && indent == 0 ? index : Math.Max(0, index - MaxLookBack);
+        for (var i = index - 1; i >= stop; i--)
         {
             var l = hunk.Lines[i];
             if ((oldSide && l.Kind == DiffLineKind.Added) || (!oldSide && l.Kind == DiffLineKind.Removed))
