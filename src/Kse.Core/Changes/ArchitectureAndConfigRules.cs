@@ -79,7 +79,7 @@ internal static partial class ArchitectureAndConfigRules
     public static void Structured(DiffFile f, FindingSink s, bool helmValues)
     {
         var name = Path.GetFileName(f.Path).ToLowerInvariant();
-        var texts = f.AllLines.Select(l => l.Text).ToList();
+        var texts = HunkScan.Sniffable(f).ToList();
         bool Any(Func<string, bool> p) => texts.Any(p);
 
         var folders = f.Path.Replace('\\', '/').ToLowerInvariant();

@@ -56,8 +56,28 @@ public sealed class ChangeImpactService
         return source.Text ?? throw KseException.BadInput("change.source_missing", "no diff given: pass a diff text or file, --base/--head, or --staged");
     }
 
+    /// <summary>
+    /// Reads and parses the diff. From git, each file also carries its full old and new text, so rules can see what encloses a
+    /// hunk; a diff given as text or file is classified from its hunks alone.
+    /// </summary>
+    public async Task<IReadOnlyList<DiffFile>> ReadDiffFilesAsync(DiffSource source, CancellationToken cancellationToken = default)
+    {
+        var files = UnifiedDiff.Parse(await ReadDiffAsync(source, cancellationToken));
+        if (!source.IsGit)
+        {
+            return files;
+        }
+
+        return source.Staged
+            ? await GitDiff.AttachContentAsync(files, _workspace.Root, "HEAD", null, _git, cancellationToken)
+            : await GitDiff.AttachContentAsync(files, _workspace.Root, GitDiff.CheckRevision(source.Base!, "--base"), GitDiff.CheckRevision(source.Head ?? "HEAD", "--head"), _git, cancellationToken);
+    }
+
     /// <summary>Classifies the diff and adds affected systems, migration strategy, risk and (L3+, with a graph) the dependency analysis.</summary>
-    public ChangeReport Assess(string diffText, string? project = null)
+    public ChangeReport Assess(string diffText, string? project = null) => Assess(UnifiedDiff.Parse(diffText), project);
+
+    /// <inheritdoc cref="Assess(string, string?)"/>
+    public ChangeReport Assess(IReadOnlyList<DiffFile> files, string? project = null)
     {
         if (project is not null)
         {
@@ -72,7 +92,7 @@ public sealed class ChangeImpactService
         }
 
         Func<string, string?>? projectOf = project is not null ? _ => project : graph is not null ? graph.ProjectOf : null;
-        var classification = _classifier.Classify(diffText, projectOf);
+        var classification = _classifier.Classify(files, projectOf);
         var findings = classification.Findings;
         var projects = project is not null ? [project] : findings.Select(f => f.Project).OfType<string>().Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
         var ops = OperationsContext.Load(_documents, projects.Count == 1 ? projects[0] : null);
@@ -324,7 +344,11 @@ public sealed class ChangeImpactService
     }
 
     /// <summary>Classifies the diff and plans rollout waves across the changed projects and their incompatible consumers.</summary>
-    public async Task<RolloutPlan> PlanRolloutAsync(string diffText, string? project, Actor? actor = null, CancellationToken cancellationToken = default)
+    public Task<RolloutPlan> PlanRolloutAsync(string diffText, string? project, Actor? actor = null, CancellationToken cancellationToken = default) =>
+        PlanRolloutAsync(UnifiedDiff.Parse(diffText), project, actor, cancellationToken);
+
+    /// <inheritdoc cref="PlanRolloutAsync(string, string?, Actor?, CancellationToken)"/>
+    public async Task<RolloutPlan> PlanRolloutAsync(IReadOnlyList<DiffFile> files, string? project, Actor? actor = null, CancellationToken cancellationToken = default)
     {
         var graph = DependencyGraph.LoadValid(_workspace);
         if (project is not null)
@@ -332,7 +356,7 @@ public sealed class ChangeImpactService
             graph.Get(ProjectName.Validate(project));
         }
 
-        var report = Assess(diffText, project);
+        var report = Assess(files, project);
         var projects = report.Projects ?? [];
         if (projects.Count == 0)
         {
