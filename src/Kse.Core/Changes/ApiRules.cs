@@ -27,8 +27,51 @@ internal static partial class ApiRules
     [GeneratedRegex("""["']?(?<f>[\w.\-]+)["']?""")]
     private static partial Regex InlineItem();
 
-    [GeneratedRegex("""^\s*"?(?<k>type|format|\$ref)"?\s*:\s*"?(?<v>[^",\s]+)"?""")]
+    [GeneratedRegex("""^\s*"?(?<k>type|format|\$ref)"?\s*:\s*(?:(?<list>\[[^\]]*\]?)|"?(?<v>[^",\s\[]+)"?)""")]
     private static partial Regex OpenApiType();
+
+    [GeneratedRegex("""^\s*-?\s*"?(?<t>[\w]+)"?\s*,?\s*$""")]
+    private static partial Regex TypeListItem();
+
+    /// <summary>A type value as a set: <c>integer</c>, inline <c>["integer", "null"]</c>, or a list that continues on the next lines.</summary>
+    private static SortedSet<string> TypeValue(Match m, IReadOnlyList<DiffLine> lines, int index, DiffLineKind side)
+    {
+        var set = new SortedSet<string>(StringComparer.Ordinal);
+        if (m.Groups["v"].Success)
+        {
+            set.Add(m.Groups["v"].Value);
+            return set;
+        }
+
+        var list = m.Groups["list"].Value;
+        foreach (Match item in InlineItem().Matches(list.Trim('[', ']')))
+        {
+            set.Add(item.Groups["f"].Value);
+        }
+
+        if (!list.EndsWith(']'))
+        {
+            for (var k = index + 1; k < lines.Count && k <= index + 8; k++)
+            {
+                if (lines[k].Kind != side && lines[k].Kind != DiffLineKind.Context)
+                {
+                    continue;
+                }
+
+                if (lines[k].Text.Trim().StartsWith(']'))
+                {
+                    break;
+                }
+
+                if (TypeListItem().Match(lines[k].Text) is { Success: true } t)
+                {
+                    set.Add(t.Groups["t"].Value);
+                }
+            }
+        }
+
+        return set;
+    }
 
     public static void OpenApi(DiffFile f, FindingSink s)
     {
@@ -60,14 +103,16 @@ internal static partial class ApiRules
 
             var addedKeys = addedPaths.Select(p => p.Key).ToHashSet(StringComparer.Ordinal);
             var removedKeys = removedPaths.Select(p => p.Key).ToHashSet(StringComparer.Ordinal);
-            var renameTargets = new Queue<string>(addedPaths.Where(p => !removedKeys.Contains(p.Key)).Select(p => p.Key));
-            foreach (var (key, index) in removedPaths.Where(p => !addedKeys.Contains(p.Key)))
+            var addedShapes = addedPaths.Select(p => Template(p.Key)).ToHashSet(StringComparer.Ordinal);
+            var removedShapes = removedPaths.Select(p => Template(p.Key)).ToHashSet(StringComparer.Ordinal);
+            var renameTargets = new Queue<string>(addedPaths.Where(p => !removedShapes.Contains(Template(p.Key))).Select(p => p.Key));
+            foreach (var (key, index) in removedPaths.Where(p => !addedShapes.Contains(Template(p.Key))))
             {
                 var reason = renameTargets.Count > 0 ? $"path {key} removed (renamed to {renameTargets.Dequeue()}?): its clients get 404" : $"path {key} removed: its clients get 404";
                 s.Add("api.openapi.path-removed", f, lines[index].Line, reason, subject: key);
             }
 
-            foreach (var (key, index) in addedPaths.Where(p => !removedKeys.Contains(p.Key)))
+            foreach (var (key, index) in addedPaths.Where(p => !removedShapes.Contains(Template(p.Key))))
             {
                 s.Add("api.openapi.added", f, lines[index].Line, $"path {key} added", subject: key);
             }
@@ -98,7 +143,7 @@ internal static partial class ApiRules
                 }
                 else
                 {
-                    addedOps.Add(op);
+                    addedOps.Add(Template(op));
                     addedOpList.Add((op, i));
                     newBlockStarts.Add((i, HunkScan.Indent(l.Text)));
                 }
@@ -109,8 +154,8 @@ internal static partial class ApiRules
                 newBlockStarts.Add((index, HunkScan.Indent(lines[index].Text)));
             }
 
-            var removedOpNames = removedOps.Select(o => o.Op).ToHashSet(StringComparer.Ordinal);
-            foreach (var (op, index) in removedOps.Where(o => !addedOps.Contains(o.Op)))
+            var removedOpNames = removedOps.Select(o => Template(o.Op)).ToHashSet(StringComparer.Ordinal);
+            foreach (var (op, index) in removedOps.Where(o => !addedOps.Contains(Template(o.Op))))
             {
                 if (!removedKeys.Contains(op[(op.IndexOf(' ', StringComparison.Ordinal) + 1)..]) || addedKeys.Contains(op[(op.IndexOf(' ', StringComparison.Ordinal) + 1)..]))
                 {
@@ -118,7 +163,7 @@ internal static partial class ApiRules
                 }
             }
 
-            foreach (var (op, index) in addedOpList.Where(o => !removedOpNames.Contains(o.Op)))
+            foreach (var (op, index) in addedOpList.Where(o => !removedOpNames.Contains(Template(o.Op))))
             {
                 s.Add("api.openapi.added", f, lines[index].Line, $"operation {op} added", subject: op);
             }
@@ -231,13 +276,13 @@ internal static partial class ApiRules
                 }
             }
 
-            // Types: removed and added type/format/$ref lines paired in order.
-            var removedTypes = new Queue<(string Key, string Value, int Index)>();
+            // Types: removed and added type/format/$ref lines paired in order. Widening (integer to integer|null) is not breaking.
+            var removedTypes = new Queue<(string Key, SortedSet<string> Value, int Index)>();
             foreach (var (l, i) in lines.Select((l, i) => (l, i)))
             {
                 if (l.Kind == DiffLineKind.Removed && OpenApiType().Match(l.Text) is { Success: true } tm)
                 {
-                    removedTypes.Enqueue((tm.Groups["k"].Value, tm.Groups["v"].Value, i));
+                    removedTypes.Enqueue((tm.Groups["k"].Value, TypeValue(tm, lines, i, DiffLineKind.Removed), i));
                 }
             }
 
@@ -248,11 +293,22 @@ internal static partial class ApiRules
                     continue;
                 }
 
-                var (k, v, _) = removedTypes.Dequeue();
-                if (k == tm.Groups["k"].Value && v != tm.Groups["v"].Value)
+                var (k, old, _) = removedTypes.Dequeue();
+                var neu = TypeValue(tm, lines, i, DiffLineKind.Added);
+                if (k != tm.Groups["k"].Value || old.SetEquals(neu))
                 {
-                    var name = NearestName(hunk, i);
-                    s.Add("api.openapi.type-changed", f, l.Line, $"{k} changed from {v} to {tm.Groups["v"].Value}{(name is null ? "" : " for " + name)}: clients deserialize the old shape", subject: name ?? $"{k}:{v}");
+                    continue;
+                }
+
+                var name = NearestName(hunk, i);
+                var (from, to) = (string.Join("|", old), string.Join("|", neu));
+                if (k == "type" && neu.IsSupersetOf(old))
+                {
+                    s.Add("api.openapi.added", f, l.Line, $"type widened from {from} to {to}{(name is null ? "" : " for " + name)}", subject: name ?? $"{k}:{from}");
+                }
+                else
+                {
+                    s.Add("api.openapi.type-changed", f, l.Line, $"{k} changed from {from} to {to}{(name is null ? "" : " for " + name)}: clients deserialize the old shape", subject: name ?? $"{k}:{from}");
                 }
             }
         }
@@ -277,6 +333,12 @@ internal static partial class ApiRules
 
         return key?.Groups["n"].Value;
     }
+
+    [GeneratedRegex(@"\{[^}:=?*]+")]
+    private static partial Regex TemplateParameterName();
+
+    /// <summary>A route or path template without its parameter names: <c>/items/{id:int}</c> and <c>/items/{itemId:int}</c> are the same URL to a client.</summary>
+    internal static string Template(string route) => TemplateParameterName().Replace(route.TrimEnd('/'), "{");
 
     // ---------- protobuf ----------
     [GeneratedRegex("""^\s*(?:(?<label>optional|repeated|required)\s+)?(?<type>(?:map\s*<[^>]*>)|[A-Za-z_][\w.]*)\s+(?<name>[A-Za-z_]\w*)\s*=\s*(?<num>\d+)""")]
@@ -641,8 +703,8 @@ internal static partial class ApiRules
                 }
             }
 
-            var unmatchedAdded = addedRoutes.Where(a => removedRoutes.All(r => r.Route != a.Route)).ToList();
-            foreach (var r in removedRoutes.Where(r => addedRoutes.All(a => a.Route != r.Route)))
+            var unmatchedAdded = addedRoutes.Where(a => removedRoutes.All(r => Template(r.Route) != Template(a.Route))).ToList();
+            foreach (var r in removedRoutes.Where(r => addedRoutes.All(a => Template(a.Route) != Template(r.Route))))
             {
                 if (unmatchedAdded.Count > 0)
                 {
