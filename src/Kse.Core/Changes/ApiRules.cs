@@ -276,39 +276,58 @@ internal static partial class ApiRules
                 }
             }
 
-            // Types: removed and added type/format/$ref lines paired in order. Widening (integer to integer|null) is not breaking.
-            var removedTypes = new Queue<(string Key, SortedSet<string> Value, int Index)>();
-            foreach (var (l, i) in lines.Select((l, i) => (l, i)))
+            // Types: a removed type/format/$ref pairs with the added one of the same name (else the next unused one).
+            // A value that reappears anywhere in the hunk (oneOf reshuffles) is not a change; widening is additive.
+            var removedTypes = new List<(string Key, SortedSet<string> Value, string? Name)>();
+            var addedTypes = new List<(string Key, SortedSet<string> Value, string? Name, int Index)>();
+            for (var i = 0; i < lines.Count; i++)
             {
-                if (l.Kind == DiffLineKind.Removed && OpenApiType().Match(l.Text) is { Success: true } tm)
+                var l = lines[i];
+                if (l.Kind != DiffLineKind.Context && OpenApiType().Match(l.Text) is { Success: true } tm)
                 {
-                    removedTypes.Enqueue((tm.Groups["k"].Value, TypeValue(tm, lines, i, DiffLineKind.Removed), i));
+                    var value = TypeValue(tm, lines, i, l.Kind);
+                    if (l.Kind == DiffLineKind.Removed)
+                    {
+                        removedTypes.Add((tm.Groups["k"].Value, value, NearestName(hunk, i)));
+                    }
+                    else
+                    {
+                        addedTypes.Add((tm.Groups["k"].Value, value, NearestName(hunk, i), i));
+                    }
                 }
             }
 
-            foreach (var (l, i) in lines.Select((l, i) => (l, i)))
+            var used = new HashSet<int>();
+            foreach (var (k, old, oldName) in removedTypes)
             {
-                if (l.Kind != DiffLineKind.Added || removedTypes.Count == 0 || OpenApiType().Match(l.Text) is not { Success: true } tm)
+                var candidates = addedTypes.Where(x => x.Key == k && !used.Contains(x.Index)).ToList();
+                var partner = candidates.FirstOrDefault(x => x.Name is not null && x.Name == oldName);
+                if (partner.Value is null)
+                {
+                    partner = candidates.FirstOrDefault();
+                }
+
+                if (partner.Value is null)
                 {
                     continue;
                 }
 
-                var (k, old, _) = removedTypes.Dequeue();
-                var neu = TypeValue(tm, lines, i, DiffLineKind.Added);
-                if (k != tm.Groups["k"].Value || old.SetEquals(neu))
+                used.Add(partner.Index);
+                if (old.SetEquals(partner.Value) || (partner.Name != oldName && addedTypes.Any(x => x.Key == k && x.Value.SetEquals(old))))
                 {
                     continue;
                 }
 
-                var name = NearestName(hunk, i);
-                var (from, to) = (string.Join("|", old), string.Join("|", neu));
-                if (k == "type" && neu.IsSupersetOf(old))
+                var name = partner.Name;
+                var (from, to) = (string.Join("|", old), string.Join("|", partner.Value));
+                var line = lines[partner.Index].Line;
+                if (k == "type" && partner.Value.IsSupersetOf(old))
                 {
-                    s.Add("api.openapi.added", f, l.Line, $"type widened from {from} to {to}{(name is null ? "" : " for " + name)}", subject: name ?? $"{k}:{from}");
+                    s.Add("api.openapi.added", f, line, $"type widened from {from} to {to}{(name is null ? "" : " for " + name)}", subject: name ?? $"{k}:{from}");
                 }
                 else
                 {
-                    s.Add("api.openapi.type-changed", f, l.Line, $"{k} changed from {from} to {to}{(name is null ? "" : " for " + name)}: clients deserialize the old shape", subject: name ?? $"{k}:{from}");
+                    s.Add("api.openapi.type-changed", f, line, $"{k} changed from {from} to {to}{(name is null ? "" : " for " + name)}: clients deserialize the old shape", subject: name ?? $"{k}:{from}");
                 }
             }
         }
