@@ -75,6 +75,11 @@ internal static partial class ApiRules
 
     public static void OpenApi(DiffFile f, FindingSink s)
     {
+        if (OpenApiStructuralDiff.TryDiff(f, s))
+        {
+            return;
+        }
+
         if (f.Status == DiffFileStatus.Added)
         {
             s.Add("api.openapi.added", f, 1, "new OpenAPI document: every path is an addition", subject: f.Path);
