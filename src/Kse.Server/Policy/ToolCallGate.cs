@@ -56,9 +56,11 @@ public sealed class ToolCallGate
     private readonly ApprovalSubscriptions _followers;
 
     private readonly UserConfirmation? _confirmation;
+    private readonly ProgressionService? _progression;
 
-    public ToolCallGate(PolicyService policy, ApprovalService approvals, IAuditTrail audit, IEnumerable<IToolRiskResolver> resolvers, ApprovalSubscriptions followers, ILogger<ToolCallGate> log, UserConfirmation? confirmation = null)
+    public ToolCallGate(PolicyService policy, ApprovalService approvals, IAuditTrail audit, IEnumerable<IToolRiskResolver> resolvers, ApprovalSubscriptions followers, ILogger<ToolCallGate> log, UserConfirmation? confirmation = null, ProgressionService? progression = null)
     {
+        _progression = progression;
         _followers = followers;
         _confirmation = confirmation;
         _policy = policy;
@@ -267,6 +269,11 @@ public sealed class ToolCallGate
                 _approvals.CompleteExecution(approval.Id, succeeded: false, Describe(ex));
             }
 
+            if (ex is not OperationCanceledException)
+            {
+                await CheckProgressionAsync(decision);
+            }
+
             throw;
         }
 
@@ -283,7 +290,30 @@ public sealed class ToolCallGate
             _approvals.CompleteExecution(approval.Id, !failed, error);
         }
 
+        await CheckProgressionAsync(decision);
         return result;
+    }
+
+    /// <summary>After an outcome of a scoped (non-read) call: demote by itself when the recent error rate passes the threshold.</summary>
+    private async ValueTask CheckProgressionAsync(PolicyExplanation decision)
+    {
+        if (_progression is null || decision.EffectiveLevel is null || string.IsNullOrEmpty(decision.Project) || decision.Environment is null)
+        {
+            return;
+        }
+
+        try
+        {
+            if (await _progression.CheckAfterOutcomeAsync(decision.Project, decision.Environment, CancellationToken.None) is { } change)
+            {
+                _log.LogWarning("Demoted {Project}/{Environment} from {From} to {To}: {Reason}", change.Project, change.Environment.Name(), change.From, change.To, change.Reason);
+            }
+        }
+        catch (Exception ex)
+        {
+            // The call's own result stands; the periodic sweep and 'kse takeover progress' check again.
+            _log.LogError(ex, "Progression check after {Operation} on {Project}/{Environment} failed", decision.Operation, decision.Project, decision.Environment);
+        }
     }
 
     private async ValueTask<CallToolResult> DenyAsync(Actor actor, string toolName, string? project, string? environment, IReadOnlyDictionary<string, JsonElement> args, string correlation, PolicyRule rule, CancellationToken cancellationToken)
