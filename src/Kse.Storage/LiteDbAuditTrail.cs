@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using Kse.Core;
 using Kse.Core.Audit;
 using LiteDB;
@@ -16,6 +17,7 @@ public sealed class LiteDbAuditTrail : IAuditTrail, IDisposable
 {
     internal const string CollectionName = "audit";
     private const int MaxBatch = 1024;
+    private const long LingerMicroseconds = 1_000;
 
     private readonly KseDatabase _database;
     private readonly TimeProvider _clock;
@@ -72,6 +74,7 @@ public sealed class LiteDbAuditTrail : IAuditTrail, IDisposable
     private void WriterLoop()
     {
         var batch = new List<Pending>(MaxBatch);
+        var lastBatchSize = 1;
         foreach (var first in _queue.GetConsumingEnumerable())
         {
             batch.Clear();
@@ -80,6 +83,25 @@ public sealed class LiteDbAuditTrail : IAuditTrail, IDisposable
             {
                 batch.Add(more);
             }
+
+            // Callers acknowledged by the last commit come back within moments; a commit costs milliseconds.
+            // Wait briefly for as many as the last batch had, so they share one commit instead of splitting it.
+            if (batch.Count < lastBatchSize)
+            {
+                var deadline = Stopwatch.GetTimestamp() + (Stopwatch.Frequency * LingerMicroseconds / 1_000_000);
+                while (batch.Count < lastBatchSize)
+                {
+                    var left = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), deadline);
+                    if (left <= TimeSpan.Zero || !_queue.TryTake(out var late, left))
+                    {
+                        break;
+                    }
+
+                    batch.Add(late);
+                }
+            }
+
+            lastBatchSize = batch.Count;
 
             try
             {
