@@ -44,3 +44,44 @@ public class PolicyDecisionBenchmarks
     [Benchmark]
     public PolicyDecision Decide_FromNames() => _kernel.Decide("billing", "pre-production", "restart-service", "critical", null, "ai:bench", _plain, Now);
 }
+
+/// <summary>
+/// A decision as the interception point takes it: project.yaml read, level and elevations loaded from LiteDB, then the kernel.
+/// dotnet run -c Release --project bench/Kse.Benchmarks -- --filter '*PolicyEvaluate*'
+/// </summary>
+[MemoryDiagnoser]
+[MedianColumn]
+public class PolicyEvaluateBenchmarks
+{
+    private string _root = null!;
+    private Kse.Storage.KseDatabase _db = null!;
+    private PolicyService _policy = null!;
+    private readonly Kse.Core.Audit.Actor _actor = Kse.Core.Audit.Actor.Ai("bench");
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _root = Path.Combine(Path.GetTempPath(), "kse-bench-" + Guid.NewGuid().ToString("N")[..8]);
+        var ws = new Kse.Core.KseWorkspace(_root);
+        new ProjectManifest { Name = "billing", SystemType = SystemType.Kse }.Save(ws);
+        _db = new Kse.Storage.KseDatabase(ws);
+        var store = new Kse.Storage.Policy.LiteTakeoverStore(_db);
+        store.SetLevel(new TakeoverSetting { Project = "billing", Environment = EnvironmentKind.Test, Level = TakeoverLevel.L3, Reason = "bench", SetBy = "bench", SetAt = DateTimeOffset.UtcNow });
+        _policy = new PolicyService(ws, store, new NoAudit(), new PolicyKernel(), new OperatorDirectory([]), TimeProvider.System);
+    }
+
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        _db.Dispose();
+        Directory.Delete(_root, recursive: true);
+    }
+
+    [Benchmark]
+    public PolicyExplanation Evaluate_WithStoredState() => _policy.Evaluate("billing", "test", "restart-service", RiskClass.Normal, null, _actor);
+
+    private sealed class NoAudit : Kse.Core.Audit.IAuditTrail
+    {
+        public ValueTask<Kse.Core.Audit.AuditEntry> AppendAsync(Kse.Core.Audit.AuditDraft draft, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+    }
+}

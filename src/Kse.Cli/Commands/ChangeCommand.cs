@@ -78,10 +78,15 @@ internal static class ChangeCommand
             ctx.WriteLine($"  {n++}. {step}");
         }
 
-        ctx.WriteLine($"Risk: {Name(report.Risk.Overall)} (likelihood {Name(report.Risk.Likelihood)}, impact {Name(report.Risk.Impact)}; driven by {string.Join(", ", report.Risk.Drivers)})");
+        ctx.WriteLine($"Risk: {Name(report.Risk.Overall)} (likelihood {Name(report.Risk.Likelihood)}, impact {Name(report.Risk.Impact)}{(report.Risk.Drivers.Count > 0 ? "; driven by " + string.Join(", ", report.Risk.Drivers) : "")})");
         foreach (var m in report.Risk.Mitigations)
         {
             ctx.WriteLine($"  - {m}");
+        }
+
+        foreach (var note in report.Notes ?? [])
+        {
+            ctx.WriteLine($"note: {note}");
         }
 
         if (report.DependencyAnalysis is { } a)
@@ -126,6 +131,11 @@ internal static class ChangeCommand
                 foreach (var s in result.UnfilledSections)
                 {
                     ctx.WriteLine($"  unfilled section: {s}");
+                }
+
+                foreach (var w in result.Warnings)
+                {
+                    ctx.WriteLine($"  warning: {w}");
                 }
 
                 if (!result.Passed && result.Rules.Count > 0)

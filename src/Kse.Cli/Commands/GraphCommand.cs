@@ -12,18 +12,7 @@ internal static class GraphCommand
         CommandExtensions.Group("graph", "The multi-project dependency graph.", "kse graph show --format dot",
             Show(), Dependents(), Check(), Discover());
 
-    /// <summary>The declared graph; a declaration with schema problems is refused here (exit 2) and reported in full by <c>kse graph check</c>.</summary>
-    internal static DependencyGraph Load(CliContext ctx)
-    {
-        var file = DependencyFile.Load(ctx.Workspace);
-        if (file.Problems.Count > 0)
-        {
-            var p = file.Problems[0];
-            throw KseException.BadInput("graph.invalid", $"{p.File}:{p.Line}:{p.Column}: {p.Message}{(file.Problems.Count > 1 ? $" (and {file.Problems.Count - 1} more; run 'kse graph check')" : "")}");
-        }
-
-        return new DependencyGraph(file);
-    }
+    private static DependencyGraph Load(CliContext ctx) => DependencyGraph.LoadValid(ctx.Workspace);
 
     private static Command Show()
     {
@@ -35,7 +24,7 @@ internal static class GraphCommand
         {
             var graph = Load(ctx);
             var f = ctx.Json ? "json" : ctx.Value(format) ?? "text";
-            var edges = graph.Projects.SelectMany(p => p.Consumes.Select(c => new GraphEdge(p.Name, c.Project, $"{DependencyFile.KindName(c.Kind)}:{c.Name}", c.Version))).ToList();
+            var edges = graph.Edges();
             switch (f)
             {
                 case "json":
@@ -65,10 +54,6 @@ internal static class GraphCommand
             return 0;
         });
     }
-
-    internal sealed record GraphEdge(string From, string To, string Resource, string? Version);
-
-    internal sealed record GraphDocument(IReadOnlyList<ProjectNode> Projects, IReadOnlyList<GraphEdge> Edges);
 
     private static string Quote(string s) => "\"" + s.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"";
 

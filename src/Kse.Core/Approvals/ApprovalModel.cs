@@ -291,7 +291,8 @@ public interface IApprovalStore
     /// <summary>
     /// Moves <paramref name="id"/> from <paramref name="from"/> to <paramref name="to"/> if it is still in <paramref name="from"/>,
     /// (when given) its binding equals <paramref name="binding"/> and it has not expired at <paramref name="notExpiredAt"/>.
-    /// Sets the decision fields for approve/reject, the execution time for executed, the expiry time for expired. True when this call won.
+    /// Sets the decision fields for approve/reject, the execution time for executed, the expiry time for expired; back to pending
+    /// clears the decision (undoing a decision whose audit failed). True when this call won.
     /// </summary>
     bool TryTransition(string id, ApprovalState from, ApprovalState to, DateTimeOffset at, string? by = null, string? reason = null, string? binding = null, DateTimeOffset? notExpiredAt = null);
 

@@ -86,16 +86,7 @@ public sealed class ApprovalService
     /// <summary>Approves a pending action; then runs it at once if an in-process executor handles its tool.</summary>
     public async Task<ApprovalRequest> ApproveAsync(string id, string operatorName, string? reason, CancellationToken cancellationToken = default)
     {
-        var a = await RequireDecidableAsync(id, operatorName, cancellationToken);
-        var now = _clock.GetUtcNow();
-        await AuditAsync(a, Actor.OperatorNamed(operatorName), "approval.approve", "approved", "approved", reason, cancellationToken);
-        if (!_store.TryTransition(id, ApprovalState.Pending, ApprovalState.Approved, now, operatorName, reason, a.Binding, now))
-        {
-            throw KseException.Refused("approval.not_pending", $"approval {id} changed meanwhile; it is {_store.Get(id)?.State.ToString().ToLowerInvariant()}");
-        }
-
-        var approved = _store.Get(id)!;
-        Changed?.Invoke(approved);
+        var approved = await DecideAsync(id, operatorName, reason, ApprovalState.Approved, "approval.approve", cancellationToken);
         var executor = _executors.FirstOrDefault(e => e.Handles(approved.Tool));
         if (executor is not null)
         {
@@ -105,19 +96,39 @@ public sealed class ApprovalService
         return approved;
     }
 
-    public async Task<ApprovalRequest> RejectAsync(string id, string operatorName, string? reason, CancellationToken cancellationToken = default)
+    public Task<ApprovalRequest> RejectAsync(string id, string operatorName, string? reason, CancellationToken cancellationToken = default) =>
+        DecideAsync(id, operatorName, reason, ApprovalState.Rejected, "approval.reject", cancellationToken);
+
+    /// <summary>
+    /// One conditional update decides (of racing operators, in any process, exactly one wins); the winner's decision is
+    /// then audited, and undone if that audit fails, so the trail holds exactly the decisions that took effect.
+    /// </summary>
+    private async Task<ApprovalRequest> DecideAsync(string id, string operatorName, string? reason, ApprovalState to, string auditType, CancellationToken cancellationToken)
     {
         var a = await RequireDecidableAsync(id, operatorName, cancellationToken);
         var now = _clock.GetUtcNow();
-        await AuditAsync(a, Actor.OperatorNamed(operatorName), "approval.reject", "rejected", "rejected", reason, cancellationToken);
-        if (!_store.TryTransition(id, ApprovalState.Pending, ApprovalState.Rejected, now, operatorName, reason))
+        var won = to == ApprovalState.Approved
+            ? _store.TryTransition(id, ApprovalState.Pending, ApprovalState.Approved, now, operatorName, reason, a.Binding, now)
+            : _store.TryTransition(id, ApprovalState.Pending, ApprovalState.Rejected, now, operatorName, reason);
+        if (!won)
         {
-            throw KseException.Refused("approval.not_pending", $"approval {id} changed meanwhile");
+            throw KseException.Refused("approval.not_pending", $"approval {id} was decided meanwhile (it is {_store.Get(id)?.State.ToString().ToLowerInvariant() ?? "gone"}); this decision did not take effect");
         }
 
-        var rejected = _store.Get(id)!;
-        Changed?.Invoke(rejected);
-        return rejected;
+        var verb = to == ApprovalState.Approved ? "approved" : "rejected";
+        try
+        {
+            await AuditAsync(a, Actor.OperatorNamed(operatorName), auditType, verb, verb, reason, cancellationToken);
+        }
+        catch (Exception)
+        {
+            _store.TryTransition(id, to, ApprovalState.Pending, now, binding: a.Binding);
+            throw;
+        }
+
+        var decided = _store.Get(id)!;
+        Changed?.Invoke(decided);
+        return decided;
     }
 
     /// <summary>
@@ -167,7 +178,17 @@ public sealed class ApprovalService
         var claimed = TryBeginExecution(id, binding)
             ?? throw KseException.Refused("approval.not_executable", $"approval {id} is not approved, already executed, expired, or its binding does not match");
         var actor = Actor.OperatorNamed(claimed.DecidedBy ?? "unknown");
-        await AuditAsync(claimed, actor, "approval.execute", "run", "started", null, cancellationToken);
+        try
+        {
+            await AuditAsync(claimed, actor, "approval.execute", "run", "started", null, cancellationToken);
+        }
+        catch (Exception)
+        {
+            // Claimed but not run: say so on the record, the action itself stays undone.
+            CompleteExecution(id, succeeded: false, "the execution could not be audited; the action did not run");
+            throw;
+        }
+
         ApprovedActionResult result;
         try
         {
@@ -178,8 +199,8 @@ public sealed class ApprovalService
             result = new ApprovedActionResult(false, Error: ex is KseException k ? $"{k.Code}: {k.Message}" : ex.Message);
         }
 
-        await AuditAsync(claimed, actor, "approval.execute", "run", result.Succeeded ? "succeeded" : "failed", result.Error ?? result.Summary, cancellationToken, error: result.Error);
         CompleteExecution(id, result.Succeeded, result.Error ?? result.Summary);
+        await AuditAsync(claimed, actor, "approval.execute", "run", result.Succeeded ? "succeeded" : "failed", result.Error ?? result.Summary, CancellationToken.None, error: result.Error);
         return _store.Get(id)!;
     }
 

@@ -556,7 +556,7 @@ internal static partial class ApiRules
     [GeneratedRegex(@"(:\s*(Controller|ControllerBase)\b|\[ApiController\]|Controller\s*$)")]
     private static partial Regex ControllerMarker();
 
-    [GeneratedRegex(@"(QueueDeclare|ExchangeDeclare|QueueBind|ExchangeBind|QueueDelete|ExchangeDelete|CreateTopicsAsync|DeleteTopicsAsync|CreateQueueAsync|DeleteQueueAsync|CreateTopicAsync|DeleteTopicAsync|CreateSubscriptionAsync|ReceiveEndpoint\s*\()")]
+    [GeneratedRegex(@"\.(QueueDeclare|ExchangeDeclare|QueueBind|ExchangeBind|QueueDelete|ExchangeDelete|CreateTopicsAsync|DeleteTopicsAsync|CreateQueueAsync|DeleteQueueAsync|CreateTopicAsync|DeleteTopicAsync|CreateSubscriptionAsync|ReceiveEndpoint)(?:Async)?\s*(?:<[^>]*>)?\s*\(")]
     private static partial Regex BrokerDeclaration();
 
     /// <summary>Source files: routes and controller actions for .cs, broker declarations for any language; else <c>code.source</c>.</summary>
@@ -576,7 +576,7 @@ internal static partial class ApiRules
                     var m = BrokerDeclaration().Match(l.Text);
                     if (m.Success)
                     {
-                        s.Add("arch.broker-topology", f, l.Line, $"{(l.Kind == DiffLineKind.Added ? "adds" : "removes")} a broker declaration ({m.Groups[1].Value.TrimEnd('(', ' ')}) in code: the queue/topic topology changes", subject: m.Groups[1].Value.TrimEnd('(', ' '));
+                        s.Add("arch.broker-topology", f, l.Line, $"{(l.Kind == DiffLineKind.Added ? "adds" : "removes")} a broker declaration ({m.Groups[1].Value}) in code: the queue/topic topology changes", subject: m.Groups[1].Value);
                     }
                 }
             }

@@ -80,7 +80,7 @@ public sealed class ChangeClassifier
                 s.Add("code.build", f, f.FirstChangedLine, $"build or dependency file {Path.GetFileName(f.Path)} changed");
                 break;
             case FileKind.ProjectFile:
-                ArchitectureAndConfigRules.ProjectFile(f, s, FileKinds.Of(f.Path.Replace(Path.GetFileName(f.Path), "x.cs", StringComparison.Ordinal)) == FileKind.Test);
+                ArchitectureAndConfigRules.ProjectFile(f, s, FileKinds.IsTestFolder(f.Path.Replace('\\', '/').ToLowerInvariant()) || Path.GetFileNameWithoutExtension(f.Path).EndsWith("Tests", StringComparison.OrdinalIgnoreCase));
                 break;
             case FileKind.Dockerfile:
                 ArchitectureAndConfigRules.Dockerfile(f, s);

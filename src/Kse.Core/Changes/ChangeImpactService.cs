@@ -65,6 +65,12 @@ public sealed class ChangeImpactService
         }
 
         var graph = LoadGraph();
+        var notes = new List<string>();
+        if (graph is null && DependencyFile.TryLoad(_workspace) is { Problems.Count: > 0 } broken)
+        {
+            notes.Add($".sce/dependencies.yaml has {broken.Problems.Count} problem(s), so projects and dependents are not analysed: run 'kse graph check'");
+        }
+
         Func<string, string?>? projectOf = project is not null ? _ => project : graph is not null ? graph.ProjectOf : null;
         var classification = _classifier.Classify(diffText, projectOf);
         var findings = classification.Findings;
@@ -95,6 +101,7 @@ public sealed class ChangeImpactService
             Projects = projects.Count > 0 ? projects : null,
             FilesChanged = classification.FilesChanged,
             DependencyAnalysis = analysis,
+            Notes = notes.Count > 0 ? notes : null,
         };
     }
 
@@ -145,9 +152,41 @@ public sealed class ChangeImpactService
         return new GateResult
         {
             Passed = passed, Level = report.Level, RequiresMigrationPlan = true, Project = project, Document = relative,
-            MissingSections = missing, UnfilledSections = unfilled, Rules = rules,
+            MissingSections = missing, UnfilledSections = unfilled, Rules = rules, Warnings = passed ? PlanWarnings(report, plan) : [],
             Reason = passed ? $"{report.Level} change and {relative} is complete" : $"{report.Level} change and {relative} is incomplete: {string.Join("; ", parts)}",
         };
+    }
+
+    private static readonly Dictionary<MigrationKind, string[]> StrategyWords = new()
+    {
+        [MigrationKind.Online] = ["online", "zero-downtime", "zero downtime", "rolling", "expand"],
+        [MigrationKind.Hybrid] = ["hybrid", "phased", "phase", "expand", "contract", "backfill", "dual-write"],
+        [MigrationKind.Offline] = ["offline", "maintenance", "downtime", "window"],
+    };
+
+    /// <summary>A filled plan that names neither the strategy this change needs nor the tables and columns it drops or alters is probably for another change.</summary>
+    private static List<string> PlanWarnings(ChangeReport report, Specs.MarkdownSpec plan)
+    {
+        var warnings = new List<string>();
+        var strategy = plan.Find("Migration Strategy")?.Body ?? "";
+        var needed = report.MigrationStrategy.Strategy;
+        if (!StrategyWords[needed].Any(w => strategy.Contains(w, StringComparison.OrdinalIgnoreCase)))
+        {
+            warnings.Add($"'Migration Strategy' does not mention {needed.ToString().ToLowerInvariant()}, the strategy this change needs ({report.MigrationStrategy.Reason})");
+        }
+
+        var mapping = (plan.Find("Data Mapping")?.Body ?? "") + "\n" + (plan.Find("Migration Strategy")?.Body ?? "");
+        var subjects = report.Findings.Where(f => f.Level == ChangeLevel.L4 && f.Breaking == true && f.Subject is not null).Select(f => f.Subject!).Distinct(StringComparer.Ordinal);
+        foreach (var subject in subjects)
+        {
+            var last = subject.Split('.')[^1];
+            if (!mapping.Contains(subject, StringComparison.OrdinalIgnoreCase) && !mapping.Contains(last, StringComparison.OrdinalIgnoreCase))
+            {
+                warnings.Add($"'Data Mapping' does not mention {subject}, which this change drops or alters");
+            }
+        }
+
+        return warnings;
     }
 
     /// <summary>Appends the predicted impact of change <paramref name="changeId"/> to the project's change-impact.md.</summary>
@@ -251,7 +290,7 @@ public sealed class ChangeImpactService
     /// <summary>Classifies the diff and plans rollout waves across the changed projects and their incompatible consumers.</summary>
     public async Task<RolloutPlan> PlanRolloutAsync(string diffText, string? project, Actor? actor = null, CancellationToken cancellationToken = default)
     {
-        var graph = LoadGraph() ?? throw KseException.NotFound("graph.not_declared", "no .sce/dependencies.yaml: a rollout plan needs the project graph (see the README, 'dependencies.yaml')");
+        var graph = DependencyGraph.LoadValid(_workspace);
         if (project is not null)
         {
             graph.Get(ProjectName.Validate(project));
@@ -278,10 +317,11 @@ public sealed class ChangeImpactService
         return plan;
     }
 
+    /// <summary>The graph when the workspace declares a valid one; classification works without it (problems: <c>kse graph check</c>).</summary>
     public DependencyGraph? LoadGraph()
     {
         var file = DependencyFile.TryLoad(_workspace);
-        return file is null ? null : new DependencyGraph(file);
+        return file is null || file.Problems.Count > 0 ? null : new DependencyGraph(file);
     }
 
     private (string Path, string Relative) ChangeImpactDocument(string project)

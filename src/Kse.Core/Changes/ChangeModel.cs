@@ -124,4 +124,7 @@ public sealed record ChangeReport
 
     /// <summary>L3 and above, with a project graph: who consumes what the change touches.</summary>
     public Projects.DependencyAnalysis? DependencyAnalysis { get; init; }
+
+    /// <summary>What limited the assessment, e.g. a dependencies.yaml with problems.</summary>
+    public IReadOnlyList<string>? Notes { get; init; }
 }

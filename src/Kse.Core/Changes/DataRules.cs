@@ -488,9 +488,10 @@ internal static partial class DataRules
             return;
         }
 
-        var name = EfName().Match(call) is { Success: true } n ? n.Groups["v"].Value : "?";
+        var found = EfName().Match(call) is { Success: true } n ? n.Groups["v"].Value : null;
+        var name = found ?? "?";
         var table = EfTable().Match(call) is { Success: true } t ? t.Groups["v"].Value : null;
-        var subject = table is null ? name : $"{table}.{name}";
+        var subject = table is null ? found : found is null ? table : $"{table}.{found}";
         switch (op.Groups["op"].Value)
         {
             case "CreateTable":
@@ -533,7 +534,7 @@ internal static partial class DataRules
                 s.Add("data.raw-sql", f, line, "raw SQL in an EF Core migration: review it by hand (backfills, data fixes)");
                 break;
             default:
-                s.Add("data.schema-changed", f, line, $"EF Core {op.Groups["op"].Value} {subject}", subject: subject);
+                s.Add("data.schema-changed", f, line, $"EF Core {op.Groups["op"].Value}{(subject is null ? "" : " " + subject)}", subject: subject);
                 break;
         }
     }

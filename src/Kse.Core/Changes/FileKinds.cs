@@ -41,7 +41,7 @@ internal static class FileKinds
         ".erl", ".clj", ".r", ".pl", ".groovy", ".xaml", ".resx", ".tsv", ".csv", ".liquid", ".hbs", ".mustache", ".j2", ".tmpl",
     };
 
-    private static readonly HashSet<string> DocExtensions = new(StringComparer.OrdinalIgnoreCase) { ".md", ".markdown", ".txt", ".rst", ".adoc" };
+    private static readonly HashSet<string> DocExtensions = new(StringComparer.OrdinalIgnoreCase) { ".md", ".markdown", ".txt", ".rst", ".adoc", ".http", ".rest" };
 
     private static readonly HashSet<string> AssetExtensions = new(StringComparer.OrdinalIgnoreCase)
     {
@@ -55,7 +55,7 @@ internal static class FileKinds
         "pipfile", "pipfile.lock", "makefile", "justfile", ".editorconfig", ".gitignore", ".gitattributes", ".dockerignore",
         "tsconfig.json", "jsconfig.json", ".eslintrc.json", ".prettierrc", "license", "codeowners", ".npmrc", ".nvmrc",
         "build.cake", "build.sh", "build.ps1", "gradle.properties", "settings.gradle", "settings.gradle.kts", "mvnw", "gradlew",
-        "requirements.txt", "requirements-dev.txt", "dotnet-tools.json",
+        "requirements.txt", "requirements-dev.txt", "dotnet-tools.json", "launchsettings.json", "libman.json", "bundleconfig.json",
     };
 
     private static readonly HashSet<string> ProjectFileNames = new(StringComparer.OrdinalIgnoreCase)
@@ -98,7 +98,8 @@ internal static class FileKinds
             return FileKind.PublicApiListing;
         }
 
-        if (BuildNames.Contains(lower) || ext is ".props" or ".targets" or ".sln" or ".slnx" or ".slnf" or ".lock")
+        if (BuildNames.Contains(lower) || ext is ".props" or ".targets" or ".sln" or ".slnx" or ".slnf" or ".lock"
+            || (lower.StartsWith('.') && lower.EndsWith("ignore", StringComparison.Ordinal)))
         {
             return FileKind.Build;
         }
@@ -106,6 +107,12 @@ internal static class FileKinds
         if (ProjectFileNames.Contains(lower) || ext is ".csproj" or ".fsproj" or ".vbproj" or ".sqlproj")
         {
             return FileKind.ProjectFile;
+        }
+
+        // Fixtures and expectations under a test folder are test code, whatever their format.
+        if (IsTestFolder(lowerPath))
+        {
+            return FileKind.Test;
         }
 
         if (lower.StartsWith("appsettings", StringComparison.Ordinal) && ext == ".json")
@@ -143,7 +150,7 @@ internal static class FileKinds
             return lower.StartsWith("values", StringComparison.Ordinal) ? FileKind.HelmValues : FileKind.StructuredConfig;
         }
 
-        if (ext is ".json" or ".xml" or ".jsonc" or ".json5")
+        if (ext is ".json" or ".xml" or ".jsonc" or ".json5" or ".plist" or ".manifest" or ".appxmanifest")
         {
             return FileKind.StructuredConfig;
         }
@@ -173,6 +180,11 @@ internal static class FileKinds
 
     public static bool IsUnder(string lowerPath, string folder) =>
         lowerPath.StartsWith(folder + "/", StringComparison.Ordinal) || lowerPath.Contains("/" + folder + "/", StringComparison.Ordinal);
+
+    /// <summary>True when the path lies in a test folder (<c>tests/</c>, <c>Foo.Tests/</c>, …).</summary>
+    public static bool IsTestFolder(string lowerPath) =>
+        IsUnder(lowerPath, "test") || IsUnder(lowerPath, "tests") || IsUnder(lowerPath, "__tests__") || IsUnder(lowerPath, "testdata")
+        || lowerPath.Contains(".tests/", StringComparison.Ordinal) || lowerPath.Contains(".test/", StringComparison.Ordinal);
 
     private static bool IsTestPath(string lowerPath, string lowerName) =>
         IsUnder(lowerPath, "test") || IsUnder(lowerPath, "tests") || IsUnder(lowerPath, "__tests__") || IsUnder(lowerPath, "spec")

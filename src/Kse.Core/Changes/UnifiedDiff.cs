@@ -62,6 +62,11 @@ public sealed record DiffFile
 /// <summary>Parses unified diffs as <c>git diff</c> and <c>diff -u</c> print them; hunks are read by their line counts, so content that looks like a header is never mistaken for one.</summary>
 public static class UnifiedDiff
 {
+    /// <summary>Rules read at most this many characters of a line: enough for any real statement, and it bounds regex work on hostile input.</summary>
+    public const int MaxLineLength = 4000;
+
+    private static string Clip(string text) => text.Length > MaxLineLength ? text[..MaxLineLength] : text;
+
     public static IReadOnlyList<DiffFile> Parse(string text)
     {
         var lines = text.Replace("\r\n", "\n", StringComparison.Ordinal).Split('\n');
@@ -246,17 +251,17 @@ public static class UnifiedDiff
                 switch (line[0])
                 {
                     case ' ':
-                        result.Add(new DiffLine(DiffLineKind.Context, line[1..], newLine++));
+                        result.Add(new DiffLine(DiffLineKind.Context, Clip(line[1..]), newLine++));
                         oldLine++;
                         oldCount--;
                         newCount--;
                         break;
                     case '+':
-                        result.Add(new DiffLine(DiffLineKind.Added, line[1..], newLine++));
+                        result.Add(new DiffLine(DiffLineKind.Added, Clip(line[1..]), newLine++));
                         newCount--;
                         break;
                     case '-':
-                        result.Add(new DiffLine(DiffLineKind.Removed, line[1..], oldLine++));
+                        result.Add(new DiffLine(DiffLineKind.Removed, Clip(line[1..]), oldLine++));
                         oldCount--;
                         break;
                     case '\\':

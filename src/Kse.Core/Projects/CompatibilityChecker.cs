@@ -120,9 +120,13 @@ public static class CompatibilityChecker
             }
 
             var hit = use.Uses.FirstOrDefault(u => Matches(u, subject));
-            return hit is null ? null : $"declares use of '{hit}' of {use.Name} (dependencies.yaml line {use.Line}), which the change affects: {finding.Reason}";
+            if (hit is not null)
+            {
+                return $"declares use of '{hit}' of {use.Name} (dependencies.yaml line {use.Line}), which the change affects: {finding.Reason}";
+            }
         }
 
+        // The operations spec counts too: a runbook query or a health check on what the change removes breaks as well.
         if (workspace is not null && subject is { Length: >= 3 })
         {
             var lines = SpecLines(workspace, consumer, specCache);
@@ -132,6 +136,11 @@ public static class CompatibilityChecker
             {
                 return $"its operations spec uses '{token}' ({hit.Doc}:{hit.Line}), which the change affects: {finding.Reason}";
             }
+        }
+
+        if (use.Uses.Count > 0)
+        {
+            return null;
         }
 
         return $"consumes {DependencyFile.KindName(use.Kind)} {use.Name} without a 'uses' list, so it is assumed to rely on {what}: {finding.Reason}";
@@ -144,9 +153,13 @@ public static class CompatibilityChecker
         return space >= 0 && subject[(space + 1)..].Length >= 3 ? subject[(space + 1)..] : subject;
     }
 
+    /// <summary>
+    /// Whether a declared use is touched by a finding's subject: HTTP operations compare path (and method when both
+    /// name one) exactly; dotted names match themselves and what they contain (<c>invoices</c> covers <c>invoices.total</c>).
+    /// </summary>
     internal static bool Matches(string use, string subject)
     {
-        static string N(string s) => new(s.Where(c => !char.IsWhiteSpace(c)).Select(char.ToLowerInvariant).ToArray());
+        static string N(string s) => string.Join(' ', s.Trim().ToLowerInvariant().Split(' ', StringSplitOptions.RemoveEmptyEntries));
         var u = N(use);
         var s = N(subject);
         if (u.Length == 0 || s.Length == 0)
@@ -154,8 +167,27 @@ public static class CompatibilityChecker
             return false;
         }
 
-        return u == s || u.Contains(s, StringComparison.Ordinal) || s.Contains(u, StringComparison.Ordinal)
-            || u.StartsWith(s + ".", StringComparison.Ordinal) || N(Token(subject)) == u || u.EndsWith(N(Token(subject)), StringComparison.Ordinal);
+        if (u == s)
+        {
+            return true;
+        }
+
+        static (string? Method, string? Path) Http(string text)
+        {
+            var parts = text.Split(' ');
+            var path = parts.FirstOrDefault(p => p.StartsWith('/'));
+            var method = parts.Length > 1 && parts[0] is "get" or "put" or "post" or "delete" or "patch" or "head" or "options" or "trace" ? parts[0] : null;
+            return (method, path?.TrimEnd('/'));
+        }
+
+        var (um, up) = Http(u);
+        var (sm, sp) = Http(s);
+        if (up is not null || sp is not null)
+        {
+            return up is not null && up == sp && (um is null || sm is null || um == sm);
+        }
+
+        return u.StartsWith(s + ".", StringComparison.Ordinal) || s.StartsWith(u + ".", StringComparison.Ordinal);
     }
 
     private static List<(string Doc, int Line, string Text)> SpecLines(KseWorkspace workspace, string project, Dictionary<string, List<(string Doc, int Line, string Text)>> cache)

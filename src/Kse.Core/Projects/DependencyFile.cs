@@ -76,27 +76,36 @@ public sealed record DependencyFile(IReadOnlyList<ProjectNode> Projects, IReadOn
             return new DependencyFile(projects, problems);
         }
 
-        if (projectsNode is not YamlSequenceNode list)
+        // Two shapes: a list of projects with 'name', or a mapping from name to project.
+        IEnumerable<(YamlNode NameNode, string? Name, YamlNode Body)> entries;
+        if (projectsNode is YamlSequenceNode list)
         {
-            Problem(projectsNode, "'projects' must be a list (- name: billing ...)");
+            entries = list.Select(item => item is YamlMappingNode m && Child(m, "name") is { } n ? (n, Scalar(n), (YamlNode)m) : (item, (string?)null, item));
+        }
+        else if (projectsNode is YamlMappingNode byName)
+        {
+            entries = byName.Children.Select(kv => (kv.Key, Scalar(kv.Key), kv.Value));
+        }
+        else
+        {
+            Problem(projectsNode, "'projects' must be a list (- name: billing ...) or a mapping (billing: ...)");
             return new DependencyFile(projects, problems);
         }
 
         var seen = new Dictionary<string, int>(StringComparer.Ordinal);
-        foreach (var item in list)
+        foreach (var (nameNode, name, body) in entries)
         {
-            if (item is not YamlMappingNode map)
+            var map = body as YamlMappingNode ?? (body is YamlScalarNode { Value: null or "" } ? new YamlMappingNode() : null);
+            if (map is null)
             {
-                Problem(item, "each project must be a mapping with at least 'name'");
+                Problem(body, "each project must be a mapping (name, path, hosts, provides, consumes)");
                 continue;
             }
 
             CheckKeys(map, ProjectKeys, "project", Problem);
-            var nameNode = Child(map, "name");
-            var name = nameNode is null ? null : Scalar(nameNode);
-            if (nameNode is null || string.IsNullOrWhiteSpace(name))
+            if (string.IsNullOrWhiteSpace(name))
             {
-                Problem(map, "project 'name' is required");
+                Problem(nameNode, "project 'name' is required");
                 continue;
             }
 
@@ -122,28 +131,15 @@ public sealed record DependencyFile(IReadOnlyList<ProjectNode> Projects, IReadOn
 
             var hosts = Child(map, "hosts") is { } hostsNode ? StringList(hostsNode, "hosts", Problem) : [];
             var provides = new List<ProvidedResource>();
-            if (Child(map, "provides") is { } providesNode)
+            foreach (var (node, r) in Child(map, "provides") is { } providesNode ? ReadProvides(providesNode, Problem) : [])
             {
-                if (providesNode is not YamlSequenceNode pl)
+                if (provides.Any(x => x.Kind == r.Kind && x.Name == r.Name))
                 {
-                    Problem(providesNode, "'provides' must be a list (- api: billing-api ...)");
+                    Problem(node, $"project '{name}' provides {KindName(r.Kind)} '{r.Name}' twice");
                 }
                 else
                 {
-                    foreach (var p in pl)
-                    {
-                        if (ReadProvided(p, Problem) is { } r)
-                        {
-                            if (provides.Any(x => x.Kind == r.Kind && x.Name == r.Name))
-                            {
-                                Problem(p, $"project '{name}' provides {KindName(r.Kind)} '{r.Name}' twice");
-                            }
-                            else
-                            {
-                                provides.Add(r);
-                            }
-                        }
-                    }
+                    provides.Add(r);
                 }
             }
 
@@ -187,6 +183,79 @@ public sealed record DependencyFile(IReadOnlyList<ProjectNode> Projects, IReadOn
         _ => "queue",
     };
 
+    private static readonly (string Key, ResourceKind Kind)[] Groups = [("apis", ResourceKind.Api), ("databases", ResourceKind.Database), ("queues", ResourceKind.Queue)];
+
+    /// <summary>'provides' as a list of entries (- api: x), or grouped (apis: [x, {name: y, version: 1.0}], databases: [...], queues: [...]).</summary>
+    private static IEnumerable<(YamlNode Node, ProvidedResource Resource)> ReadProvides(YamlNode node, Action<YamlNode?, string> problem)
+    {
+        if (node is YamlSequenceNode list)
+        {
+            foreach (var p in list)
+            {
+                if (ReadProvided(p, problem) is { } r)
+                {
+                    yield return (p, r);
+                }
+            }
+
+            yield break;
+        }
+
+        if (node is not YamlMappingNode groups)
+        {
+            problem(node, "'provides' must be a list (- api: billing-api ...) or grouped (apis: [...], databases: [...], queues: [...])");
+            yield break;
+        }
+
+        CheckKeys(groups, Groups.Select(g => g.Key).ToArray(), "'provides'", problem);
+        foreach (var (key, kind) in Groups)
+        {
+            if (Child(groups, key) is not { } groupNode)
+            {
+                continue;
+            }
+
+            if (groupNode is not YamlSequenceNode items)
+            {
+                problem(groupNode, $"'{key}' must be a list of names or of mappings with 'name'");
+                continue;
+            }
+
+            foreach (var item in items)
+            {
+                if (item is YamlScalarNode)
+                {
+                    if (ScalarOrProblem(item, key, problem) is { } n)
+                    {
+                        yield return (item, new ProvidedResource { Kind = kind, Name = n, Line = (int)item.Start.Line });
+                    }
+
+                    continue;
+                }
+
+                if (item is not YamlMappingNode entry)
+                {
+                    problem(item, $"each entry of '{key}' must be a name or a mapping with 'name'");
+                    continue;
+                }
+
+                CheckKeys(entry, ["name", "version", "protocol", "contract", "description"], $"'{key}' entry", problem);
+                var nameNode = Child(entry, "name");
+                var name = nameNode is null ? null : ScalarOrProblem(nameNode, "name", problem);
+                if (name is null)
+                {
+                    problem(entry, $"each entry of '{key}' needs 'name'");
+                    continue;
+                }
+
+                if (Details(entry, kind, name, problem) is { } r)
+                {
+                    yield return (item, r);
+                }
+            }
+        }
+    }
+
     private static ProvidedResource? ReadProvided(YamlNode node, Action<YamlNode?, string> problem)
     {
         if (node is not YamlMappingNode map)
@@ -202,6 +271,11 @@ public sealed record DependencyFile(IReadOnlyList<ProjectNode> Projects, IReadOn
             return null;
         }
 
+        return Details(map, kind.Value, name, problem);
+    }
+
+    private static ProvidedResource? Details(YamlMappingNode map, ResourceKind kind, string name, Action<YamlNode?, string> problem)
+    {
         var version = Child(map, "version") is { } vn ? ScalarOrProblem(vn, "version", problem) : null;
         if (version is not null && !SemanticVersion.TryParse(version, out _))
         {
@@ -222,7 +296,7 @@ public sealed record DependencyFile(IReadOnlyList<ProjectNode> Projects, IReadOn
         }
 
         var contract = Child(map, "contract") is { } cn ? ScalarOrProblem(cn, "contract", problem)?.Replace('\\', '/') : null;
-        return new ProvidedResource { Kind = kind.Value, Name = name, Version = version, Protocol = protocol, Contract = contract, Line = (int)map.Start.Line };
+        return new ProvidedResource { Kind = kind, Name = name, Version = version, Protocol = protocol, Contract = contract, Line = (int)map.Start.Line };
     }
 
     private static Consumption? ReadConsumption(YamlNode node, Action<YamlNode?, string> problem)

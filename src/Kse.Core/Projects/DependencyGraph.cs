@@ -26,6 +26,26 @@ public sealed class DependencyGraph
 
     public DependencyFile File { get; }
 
+    /// <summary>
+    /// The workspace's graph for commands that act on it: <c>graph.not_declared</c> (not found) without the file,
+    /// <c>graph.invalid</c> (bad input, the first problem with its position) when it has schema problems.
+    /// </summary>
+    public static DependencyGraph LoadValid(KseWorkspace workspace)
+    {
+        var file = DependencyFile.Load(workspace);
+        if (file.Problems.Count > 0)
+        {
+            var p = file.Problems[0];
+            throw KseException.BadInput("graph.invalid", $"{p.File}:{p.Line}:{p.Column}: {p.Message}{(file.Problems.Count > 1 ? $" (and {file.Problems.Count - 1} more; run 'kse graph check')" : "")}");
+        }
+
+        return new DependencyGraph(file);
+    }
+
+    /// <summary>Every declared consumption as an edge from consumer to provider.</summary>
+    public IReadOnlyList<GraphEdge> Edges() =>
+        File.Projects.SelectMany(p => p.Consumes.Select(c => new GraphEdge(p.Name, c.Project, $"{DependencyFile.KindName(c.Kind)}:{c.Name}", c.Version))).ToList();
+
     public IReadOnlyList<ProjectNode> Projects => File.Projects;
 
     public bool Contains(string project) => _nodes.ContainsKey(project);

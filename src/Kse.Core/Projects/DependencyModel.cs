@@ -85,6 +85,12 @@ public sealed record GraphProblem
     public IReadOnlyList<string>? Projects { get; init; }
 }
 
+/// <summary>A consumer-to-provider edge of the graph, labelled with the resource and the version range.</summary>
+public sealed record GraphEdge(string From, string To, string Resource, string? Version);
+
+/// <summary>The graph as <c>kse graph show --format json</c> prints it.</summary>
+public sealed record GraphDocument(IReadOnlyList<ProjectNode> Projects, IReadOnlyList<GraphEdge> Edges);
+
 /// <summary>The result of <c>kse graph check</c>.</summary>
 public sealed record GraphCheckReport(bool Valid, int Projects, IReadOnlyList<GraphProblem> Problems);
 

@@ -77,7 +77,7 @@ public sealed record ApprovalView
             Risk = a.Risk,
             Requester = a.Requester,
             Reason = a.Reason,
-            Arguments = a.ArgumentsJson,
+            Arguments = ApprovalBinding.RedactSecrets(a.ArgumentsJson),
             Binding = a.Binding,
             CreatedAt = a.CreatedAt,
             ExpiresAt = a.ExpiresAt,

@@ -117,6 +117,11 @@ public sealed class ToolCallGate
             return await RunAsync(context, next, actor, toolName, args, readDecision, correlation, approval: null, cancellationToken);
         }
 
+        if (instance is null && args.TryGetValue("instance", out var rawInstance) && rawInstance.ValueKind is not (JsonValueKind.Null or JsonValueKind.String))
+        {
+            return await DenyAsync(actor, toolName, project, environment, args, correlation, new PolicyRule("input.instance_invalid", $"'instance' must be an instance id (a string), not {rawInstance.ValueKind.ToString().ToLowerInvariant()}"), cancellationToken);
+        }
+
         if (project is null || environment is null)
         {
             return await DenyAsync(actor, toolName, project, environment, args, correlation, new PolicyRule("input.scope_missing", $"tool '{toolName}' is {risk.Name()}: its call must name 'project' and 'environment'"), cancellationToken);
@@ -133,6 +138,17 @@ public sealed class ToolCallGate
 
             case DecisionKind.QueueForApproval:
             {
+                var binding = ApprovalBinding.Compute(toolName, canonical, project, environment, instance, actor.ToString(), reason, risk);
+                if (_approvals.FindApproved(binding) is { } approved && _approvals.TryBeginExecution(approved.Id, binding) is { } claimed)
+                {
+                    var viaApproval = decision with
+                    {
+                        Decision = DecisionKind.Run,
+                        Rules = [.. decision.Rules, new PolicyRule("approval.approved", $"approval {claimed.Id} by {claimed.DecidedBy} covers exactly this call; it runs once")],
+                    };
+                    return await RunAsync(context, next, actor, toolName, args, viaApproval, correlation, claimed, cancellationToken);
+                }
+
                 // Where configured (normal risk, development/test, never production) the client's user may confirm instead of the queue.
                 if (_confirmation is not null && await _confirmation.TryConfirmAsync(context, toolName, risk, decision, args, cancellationToken) is { } confirmed)
                 {
@@ -144,17 +160,6 @@ public sealed class ToolCallGate
 
                     await TryAuditAsync(Draft(actor, toolName, args, confirmedDecision, correlation, "denied"), cancellationToken);
                     return Denied(confirmed.Rule.Text);
-                }
-
-                var binding = ApprovalBinding.Compute(toolName, canonical, project, environment, instance, actor.ToString(), reason, risk);
-                if (_approvals.FindApproved(binding) is { } approved && _approvals.TryBeginExecution(approved.Id, binding) is { } claimed)
-                {
-                    var viaApproval = decision with
-                    {
-                        Decision = DecisionKind.Run,
-                        Rules = [.. decision.Rules, new PolicyRule("approval.approved", $"approval {claimed.Id} by {claimed.DecidedBy} covers exactly this call; it runs once")],
-                    };
-                    return await RunAsync(context, next, actor, toolName, args, viaApproval, correlation, claimed, cancellationToken);
                 }
 
                 if (!await TryAuditAsync(Draft(actor, toolName, args, decision, correlation, "queued"), cancellationToken))

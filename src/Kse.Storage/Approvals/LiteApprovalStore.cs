@@ -93,6 +93,7 @@ public sealed class LiteApprovalStore : IApprovalStore
             ApprovalState.Approved or ApprovalState.Rejected => "{ state: @1, decidedBy: @2, decidedAt: @3, decisionReason: @4 }",
             ApprovalState.Executed => "{ state: @1, executedAt: @3 }",
             ApprovalState.Expired => "{ state: @1, expiredAt: @3 }",
+            ApprovalState.Pending => "{ state: @1, decidedBy: null, decidedAt: null, decisionReason: null }",
             _ => throw new ArgumentOutOfRangeException(nameof(to)),
         };
         var where = "_id = @0 AND state = @5";

@@ -42,10 +42,25 @@ public sealed class GateAndChangeLogTests
         using var ws = ChangeFixtures.Workspace();
         ws.Write(".sce/specs/billing/operations/migration-plan.md", ChangeFixtures.CompleteMigrationPlan.Replace("\n", "\r\n", StringComparison.Ordinal));
         var service = Service(ws);
-        Assert.True(service.Gate(service.Assess(ChangeFixtures.DropColumnDiff), "billing").Passed);
+        var passed = service.Gate(service.Assess(ChangeFixtures.DropColumnDiff), "billing");
+        Assert.True(passed.Passed);
+        Assert.Empty(passed.Warnings);
         var l3 = service.Gate(service.Assess(ChangeFixtures.RemoveInvoicePathDiff), null);
         Assert.True(l3.Passed);
         Assert.False(l3.RequiresMigrationPlan);
+    }
+
+    [Fact]
+    public void Gate_FilledPlanForAnotherChange_PassesWithWarnings()
+    {
+        using var ws = ChangeFixtures.Workspace();
+        ws.Write(".sce/specs/billing/operations/migration-plan.md", "# p\n\n## Migration Strategy\n\nOnline, nothing special.\n\n## Data Mapping\n\ncustomers.fax -> none\n\n## Validation Steps\n\ncount rows\n\n## Rollback Plan\n\nrestore\n");
+        var service = Service(ws);
+        var result = service.Gate(service.Assess(ChangeFixtures.DropColumnDiff), "billing");
+        Assert.True(result.Passed);
+        Assert.Equal(2, result.Warnings.Count);
+        Assert.Contains("does not mention hybrid", result.Warnings[0]);
+        Assert.Contains("invoices.legacy_ref", result.Warnings[1]);
     }
 
     [Fact]

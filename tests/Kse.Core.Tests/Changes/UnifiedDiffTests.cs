@@ -94,4 +94,14 @@ public sealed class UnifiedDiffTests
         Assert.Equal(3, findings.Single(f => f.Rule == "data.index-blocking").Line);
         Assert.Equal("invoices.legacy", findings.Single(f => f.Rule == "data.column-dropped").Subject);
     }
+
+    [Fact]
+    public void Classify_HostileLongLines_AreClippedAndStillClassified()
+    {
+        var hostile = "public " + string.Concat(Enumerable.Repeat("a ", 200_000));
+        var diff = $"--- a/src/Controllers/XController.cs\n+++ b/src/Controllers/XController.cs\n@@ -1 +1 @@\n-x\n+{hostile}\n";
+        var result = new ChangeClassifier().Classify(diff);
+        Assert.Equal(ChangeLevel.L1, result.Level);
+        Assert.Equal(UnifiedDiff.MaxLineLength, UnifiedDiff.Parse(diff)[0].Hunks[0].Lines[1].Text.Length);
+    }
 }

@@ -165,4 +165,31 @@ public sealed class DependencyGraphTests
         Assert.True(SemanticVersion.TryParse(version, out var v));
         Assert.Equal(expected, r!.IsSatisfiedBy(v));
     }
+
+    [Fact]
+    public void Parse_AcceptsTheMappingShape_ProjectsByName_AndGroupedProvides()
+    {
+        const string yaml = """
+            projects:
+              billing:
+                provides:
+                  apis:
+                    - { name: billing-api, version: "2.3.0", protocol: http }
+                  databases: [billing]
+                  queues: [invoices.render]
+              storefront:
+                consumes:
+                  - { project: billing, api: billing-api, version: "^2.0" }
+              broken:
+                provides:
+                  caches: [x]
+            """;
+        var file = DependencyFile.Parse(yaml);
+        var problem = Assert.Single(file.Problems);
+        Assert.Equal((13, 7), (problem.Line, problem.Column));
+        var graph = new DependencyGraph(file);
+        Assert.Equal(["api billing-api 2.3.0", "database billing ", "queue invoices.render "], graph.Get("billing").Provides.Select(r => $"{DependencyFile.KindName(r.Kind)} {r.Name} {r.Version}"));
+        Assert.Equal(["storefront"], graph.Dependents("billing", false).Select(d => d.Project));
+        Assert.DoesNotContain(graph.Check().Problems, p => p.Kind != "schema");
+    }
 }

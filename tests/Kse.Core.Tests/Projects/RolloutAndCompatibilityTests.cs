@@ -43,6 +43,18 @@ public sealed class RolloutAndCompatibilityTests
     }
 
     [Fact]
+    public void Compatibility_ConsumerWhoseUsesDoNotMatch_IsStillAffected_WhenItsOperationsSpecUsesTheSubject()
+    {
+        using var ws = ChangeFixtures.Workspace();
+        var diff = ChangeFixtures.RemoveInvoicePathDiff.Replace("/invoices/{id}:", "/invoices:", StringComparison.Ordinal).Replace("-    get:\n      operationId: getInvoice", "-    post:\n      operationId: createInvoice", StringComparison.Ordinal);
+        Assert.Empty(Service(ws).Assess(diff).DependencyAnalysis!.Incompatibilities);
+        ws.Write(".sce/specs/ledger/operations/troubleshooting.md", "# ledger\n\n## Diagnostic Commands\n\n- curl -X POST http://billing.internal/invoices -d @probe.json\n");
+        var hit = Assert.Single(Service(ws).Assess(diff).DependencyAnalysis!.Incompatibilities);
+        Assert.Equal("ledger", hit.Consumer);
+        Assert.Contains("troubleshooting.md:5", hit.Reason);
+    }
+
+    [Fact]
     public void Compatibility_AdditiveChange_BreaksNobody()
     {
         using var ws = ChangeFixtures.Workspace();
@@ -111,4 +123,32 @@ public sealed class RolloutAndCompatibilityTests
         Assert.Equal(["reports", "billing"], stale.Projects);
         Assert.Equal(["web"], report.Skipped);
     }
+
+    [Fact]
+    public async Task BrokenDeclaration_ClassifyStillWorksWithANote_ButRolloutRefuses()
+    {
+        using var ws = ChangeFixtures.Workspace();
+        ws.Write(".sce/dependencies.yaml", "version: 1\nprojects:\n  - name: billing\n    provides: nope\n");
+        var report = Service(ws).Assess(ChangeFixtures.RemoveInvoicePathDiff);
+        Assert.Equal(ChangeLevel.L3, report.Level);
+        Assert.Null(report.DependencyAnalysis);
+        Assert.Contains("kse graph check", Assert.Single(report.Notes!));
+        var ex = await Assert.ThrowsAsync<KseException>(() => Service(ws).PlanRolloutAsync(ChangeFixtures.RemoveInvoicePathDiff, "billing"));
+        Assert.Equal("graph.invalid", ex.Code);
+        Assert.Contains("dependencies.yaml:4:15", ex.Message);
+    }
+
+    [Theory]
+    [InlineData("GET /invoices/{id}", "GET /invoices/{id}", true)]
+    [InlineData("GET /invoices/{id}", "/invoices/{id}", true)]
+    [InlineData("GET /invoices/{id}", "/invoices", false)]
+    [InlineData("GET /invoices/{id}", "DELETE /invoices/{id}", false)]
+    [InlineData("GET /invoices/{id}", "/invoices/{id} currency", true)]
+    [InlineData("invoices", "invoices.legacy_ref", true)]
+    [InlineData("invoices.total", "invoices", true)]
+    [InlineData("invoices.total", "invoices.legacy_ref", false)]
+    [InlineData("Invoice.currency", "invoice.currency", true)]
+    [InlineData("invoices", "invoice_lines", false)]
+    public void Uses_MatchSubjects_ByPathOrContainment(string use, string subject, bool expected) =>
+        Assert.Equal(expected, CompatibilityChecker.Matches(use, subject));
 }

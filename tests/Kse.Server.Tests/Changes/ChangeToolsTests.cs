@@ -20,7 +20,7 @@ public sealed class ChangeToolsTests
         using var ws = ChangeFixtures.Workspace();
         await using var mcp = await McpTestServer.StartAsync(ws);
         var tools = await mcp.Client.ListToolsAsync();
-        foreach (var name in new[] { "change_classify", "change_gate", "rollout_plan" })
+        foreach (var name in new[] { "change_classify", "change_gate", "rollout_plan", "graph_show", "graph_dependents" })
         {
             var tool = tools.Single(t => t.Name == name);
             Assert.True(tool.ProtocolTool.Annotations?.ReadOnlyHint);
@@ -99,6 +99,21 @@ public sealed class ChangeToolsTests
         var injected = await mcp.Client.CallToolAsync("change_classify", new Dictionary<string, object?> { ["base"] = "--output=/tmp/pwned" });
         Assert.True(injected.IsError);
         Assert.Contains("change.revision_invalid", ((TextContentBlock)injected.Content[0]).Text);
+    }
+
+    [Fact]
+    public async Task GraphTools_ShowTheGraphWithItsCheck_AndTransitiveDependents()
+    {
+        using var ws = ChangeFixtures.Workspace();
+        await using var mcp = await McpTestServer.StartAsync(ws);
+        var graph = Structured(await mcp.Client.CallToolAsync("graph_show", new Dictionary<string, object?>()));
+        Assert.Equal(4, graph.GetProperty("projects").GetArrayLength());
+        Assert.True(graph.GetProperty("check").GetProperty("valid").GetBoolean());
+        var dependents = Structured(await mcp.Client.CallToolAsync("graph_dependents", new Dictionary<string, object?> { ["project"] = "billing", ["transitive"] = true }));
+        Assert.Equal(["ledger", "reports", "web"], dependents.GetProperty("dependents").EnumerateArray().Select(d => d.GetProperty("project").GetString()));
+        var unknown = await mcp.Client.CallToolAsync("graph_dependents", new Dictionary<string, object?> { ["project"] = "nobody" });
+        Assert.True(unknown.IsError);
+        Assert.Contains("graph.project_unknown", ((TextContentBlock)unknown.Content[0]).Text);
     }
 
     private static void Git(string root, params string[] args)

@@ -183,6 +183,30 @@ public sealed class PolicyInterceptionTests
     }
 
     [Fact]
+    public async Task NonStringInstance_IsDenied()
+    {
+        using var ws = new TempWorkspace();
+        await using var mcp = await StartAsync(ws);
+        var result = await mcp.Client.CallToolAsync("probe_restart", Args("web", "development", ("instance", 7)));
+        Assert.True(result.IsError);
+        Assert.Empty(mcp.Get<ProbeLog>().Runs);
+        Assert.StartsWith("input.instance_invalid", Assert.Single(Assert.Single(Audit(mcp), e => e.OperationType == "tool.call").Rules!));
+    }
+
+    [Fact]
+    public async Task LevelChange_ByTheCommandLine_AppliesToTheNextCall()
+    {
+        using var ws = new TempWorkspace();
+        await using var mcp = await StartAsync(ws);
+        Assert.Equal("observed", Structured(await mcp.Client.CallToolAsync("probe_restart", Args("shop", "test"))).GetProperty("status").GetString());
+        var code = await Kse.Cli.KseCli.RunAsync(["takeover", "set", "shop", "--env", "test", "--level", "L3", "--reason", "clean weeks", "--root", ws.Root], TextWriter.Null, TextWriter.Null);
+        Assert.Equal(0, code);
+        var run = await mcp.Client.CallToolAsync("probe_restart", Args("shop", "test"));
+        Assert.NotEqual(true, run.IsError);
+        Assert.Single(mcp.Get<ProbeLog>().Runs);
+    }
+
+    [Fact]
     public async Task ToolFailure_IsAuditedAsFailed()
     {
         using var ws = new TempWorkspace();

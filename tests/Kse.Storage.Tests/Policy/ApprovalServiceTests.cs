@@ -47,6 +47,26 @@ public sealed class ApprovalServiceTests
     }
 
     [Fact]
+    public async Task Approval_WhoseAuditFails_DoesNotTakeEffect()
+    {
+        using var f = new PolicyFixture();
+        var a = await f.Approvals.CreateAsync(Draft());
+        var failing = new ApprovalService(f.ApprovalStore, new FailOn("approval.approve", f.Audit), f.Operators, [], new ApprovalOptions(), f.Clock);
+        await Assert.ThrowsAsync<IOException>(() => failing.ApproveAsync(a.Id, "bob", null));
+        var after = await f.Approvals.GetAsync(a.Id);
+        Assert.Equal(ApprovalState.Pending, after.State);
+        Assert.Null(after.DecidedBy);
+        Assert.Null(f.Approvals.TryBeginExecution(a.Id, a.Binding));
+        Assert.Equal(ApprovalState.Approved, (await f.Approvals.ApproveAsync(a.Id, "bob", null)).State);
+    }
+
+    private sealed class FailOn(string type, Kse.Core.Audit.IAuditTrail inner) : Kse.Core.Audit.IAuditTrail
+    {
+        public ValueTask<Kse.Core.Audit.AuditEntry> AppendAsync(Kse.Core.Audit.AuditDraft draft, CancellationToken cancellationToken = default) =>
+            draft.OperationType == type ? throw new IOException("disk full") : inner.AppendAsync(draft, cancellationToken);
+    }
+
+    [Fact]
     public async Task SameArguments_InAnotherKeyOrder_GiveTheSameBinding()
     {
         using var f = new PolicyFixture();
