@@ -61,6 +61,11 @@ public sealed class LiteDbAuditTrail : IAuditTrail, IDisposable
 
         lock (_startLock)
         {
+            if (Volatile.Read(ref _disposed) != 0)
+            {
+                throw new KseException("audit.closed", "the audit trail is closed; the action must not run", KseErrorKind.Failure);
+            }
+
             if (_writer is null)
             {
                 // A dedicated thread: LiteDB's shared-mode transaction holds a named mutex that must be released by the thread that took it.
@@ -184,8 +189,15 @@ public sealed class LiteDbAuditTrail : IAuditTrail, IDisposable
             return;
         }
 
-        _queue.CompleteAdding();
-        _writer?.Join();
+        Thread? writer;
+        lock (_startLock)
+        {
+            _queue.CompleteAdding();
+            writer = _writer;
+        }
+
+        // The writer drains what was queued before it stops, so every accepted append is committed or failed.
+        writer?.Join();
         _queue.Dispose();
     }
 
