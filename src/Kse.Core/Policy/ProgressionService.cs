@@ -136,36 +136,7 @@ public sealed class ProgressionService
             return null;
         }
 
-        if (!manifest.Environments.Contains(env))
-        {
-            return null;
-        }
-
-        var now = _clock.GetUtcNow();
-        var (level, source, setAt, setSequence) = LevelOf(manifest, env);
-        var cap = PolicyKernel.CapOf(env);
-        var thresholds = Options.For(env);
-        var recent = ProgressionEvidenceReader.ReadRecent(_reader, manifest.Name, env, setAt, setSequence, thresholds.DemotionWindow);
-        var evidence = ProgressionEvidence.From(recent, setAt, thresholds.DemotionWindow, now);
-        var recommendation = ProgressionRules.Recommend(level, cap, evidence, thresholds);
-        if (recommendation.Action != ProgressionAction.Demote)
-        {
-            return null;
-        }
-
-        var assessment = new ProgressionAssessment
-        {
-            Project = manifest.Name,
-            Environment = env,
-            Level = level,
-            Source = source,
-            Cap = cap,
-            Evidence = evidence,
-            Thresholds = thresholds,
-            Recommendation = recommendation,
-            AssessedAt = now,
-        };
-        return (await ApplyDemotionAsync(manifest, assessment, cancellationToken)).Applied;
+        return manifest.Environments.Contains(env) ? await CheckDemotionAsync(manifest, env, cancellationToken) : null;
     }
 
     /// <summary>Checks every environment of every project and applies due demotions (the server's periodic sweep). Returns the demotions.</summary>
@@ -187,8 +158,7 @@ public sealed class ProgressionService
             foreach (var env in manifest.Environments)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                var a = Assess(manifest, env, _clock.GetUtcNow());
-                if (a.Recommendation.Action == ProgressionAction.Demote && (await ApplyDemotionAsync(manifest, a, cancellationToken)).Applied is { } change)
+                if (await CheckDemotionAsync(manifest, env, cancellationToken) is { } change)
                 {
                     applied.Add(change);
                 }
@@ -229,6 +199,36 @@ public sealed class ProgressionService
             expectedFrom: null,
             cancellationToken);
         return (change!, a);
+    }
+
+    /// <summary>The demotion check alone, over the newest operations only (bounded reads): cheap enough for every outcome and every sweep.</summary>
+    private async Task<TakeoverChange?> CheckDemotionAsync(ProjectManifest manifest, EnvironmentKind env, CancellationToken cancellationToken)
+    {
+        var now = _clock.GetUtcNow();
+        var (level, source, setAt, setSequence) = LevelOf(manifest, env);
+        var cap = PolicyKernel.CapOf(env);
+        var thresholds = Options.For(env);
+        var recent = ProgressionEvidenceReader.ReadRecent(_reader, manifest.Name, env, setAt, setSequence, thresholds.DemotionWindow);
+        var evidence = ProgressionEvidence.From(recent, setAt, thresholds.DemotionWindow, now);
+        var recommendation = ProgressionRules.Recommend(level, cap, evidence, thresholds);
+        if (recommendation.Action != ProgressionAction.Demote)
+        {
+            return null;
+        }
+
+        var assessment = new ProgressionAssessment
+        {
+            Project = manifest.Name,
+            Environment = env,
+            Level = level,
+            Source = source,
+            Cap = cap,
+            Evidence = evidence,
+            Thresholds = thresholds,
+            Recommendation = recommendation,
+            AssessedAt = now,
+        };
+        return (await ApplyDemotionAsync(manifest, assessment, cancellationToken)).Applied;
     }
 
     private ProgressionAssessment Assess(ProjectManifest manifest, EnvironmentKind env, DateTimeOffset now)

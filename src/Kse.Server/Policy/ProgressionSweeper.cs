@@ -5,13 +5,13 @@ using Microsoft.Extensions.Logging;
 namespace Kse.Server.Policy;
 
 /// <summary>
-/// While <c>kse serve</c> runs: every five minutes, checks every project and environment against the demotion thresholds and applies
+/// While <c>kse serve</c> runs: every minute, checks every project and environment against the demotion thresholds and applies
 /// any demotion that is due (audited as <c>takeover.change</c> by <c>system:kse</c>). Each tool call and operation run already checks
 /// its own project after its outcome; this catches outcomes written by other processes (<c>kse ops run</c>, approvals).
 /// </summary>
 public sealed class ProgressionSweeper(ProgressionService progression, TimeProvider clock, ILogger<ProgressionSweeper> log) : BackgroundService
 {
-    public static readonly TimeSpan Interval = TimeSpan.FromMinutes(5);
+    public static readonly TimeSpan Interval = TimeSpan.FromMinutes(1);
 
     /// <summary>One pass; returns how many levels were demoted.</summary>
     public async Task<int> SweepOnceAsync(CancellationToken cancellationToken)
