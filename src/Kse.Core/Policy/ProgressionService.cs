@@ -196,9 +196,11 @@ public sealed class ProgressionService
             "progression.promote",
             Details(a),
             [.. a.Recommendation.Criteria.Select(c => $"{c.Id}: {c.Text}")],
-            expectedFrom: null,
+            expectedFrom: a.Recommendation.From,
             cancellationToken);
-        return (change!, a);
+        return change is null
+            ? throw KseException.Refused("progression.level_changed", $"{a.Project}/{a.Environment.Name()} changed level while the promotion was checked; run 'kse takeover progress' again")
+            : (change, a);
     }
 
     /// <summary>The demotion check alone, over the newest operations only (bounded reads): cheap enough for every outcome and every sweep.</summary>
