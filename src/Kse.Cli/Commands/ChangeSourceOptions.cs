@@ -43,7 +43,7 @@ internal sealed class ChangeSourceOptions
         return command;
     }
 
-    public async Task<string> ReadAsync(CliContext ctx, ChangeImpactService service, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<DiffFile>> ReadAsync(CliContext ctx, ChangeImpactService service, CancellationToken cancellationToken)
     {
         var file = ctx.Value(Diff);
         var baseRev = ctx.Value(Base);
@@ -73,9 +73,9 @@ internal sealed class ChangeSourceOptions
                 reader = Console.In;
             }
 
-            return await service.ReadDiffAsync(new DiffSource { Text = await reader.ReadToEndAsync(cancellationToken) }, cancellationToken);
+            return await service.ReadDiffFilesAsync(new DiffSource { Text = await reader.ReadToEndAsync(cancellationToken) }, cancellationToken);
         }
 
-        return await service.ReadDiffAsync(new DiffSource { File = file, Base = baseRev, Head = git ? headRev : null, Staged = staged }, cancellationToken);
+        return await service.ReadDiffFilesAsync(new DiffSource { File = file, Base = baseRev, Head = git ? headRev : null, Staged = staged }, cancellationToken);
     }
 }

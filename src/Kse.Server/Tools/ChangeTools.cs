@@ -57,14 +57,14 @@ public sealed class ChangeTools
         return await Run(async () => await service.PlanRolloutAsync(await ReadAsync(service, diff, @base, head, cancellationToken), project, actor, cancellationToken));
     }
 
-    private static Task<string> ReadAsync(ChangeImpactService service, string? diff, string? baseRev, string? head, CancellationToken cancellationToken)
+    private static Task<IReadOnlyList<DiffFile>> ReadAsync(ChangeImpactService service, string? diff, string? baseRev, string? head, CancellationToken cancellationToken)
     {
         if (diff is null && baseRev is null)
         {
             throw KseException.BadInput("change.source_missing", "give 'diff' (unified diff text) or 'base' (and optionally 'head') git revisions");
         }
 
-        return service.ReadDiffAsync(new DiffSource { Text = diff, Base = baseRev, Head = baseRev is null ? null : head }, cancellationToken);
+        return service.ReadDiffFilesAsync(new DiffSource { Text = diff, Base = baseRev, Head = baseRev is null ? null : head }, cancellationToken);
     }
 
     /// <summary>Kse errors reach the client with their stable code.</summary>

@@ -75,9 +75,35 @@ public sealed class ChangeCommandTests : IDisposable
         Assert.StartsWith("error change.revision_unknown:", unknown.Err, StringComparison.Ordinal);
     }
 
-    private void Git(params string[] args)
+    [Fact]
+    public async Task Classify_WorkspaceInsideALargerRepository_SeesPathsRelativeToTheWorkspace()
     {
-        var psi = new ProcessStartInfo("git") { WorkingDirectory = _ws.Root, RedirectStandardError = true, RedirectStandardOutput = true };
+        using var repo = new TempWorkspace(initialize: false);
+        repo.Write("platform/.sce/dependencies.yaml", "version: 1\nprojects:\n  - name: billing\n    path: services/billing\n");
+        repo.Write("other/readme.md", "outside the workspace\n");
+        const string service = "apiVersion: v1\nkind: Service\nmetadata:\n  name: billing\n  labels:\n    team: payments\nspec:\n  selector:\n    app: billing\n  ports:\n    - port: 80\n";
+        repo.Write("platform/deploy/k8s/billing.yaml", service);
+        GitIn(repo.Root, "init", "-q");
+        GitIn(repo.Root, "add", "-A");
+        GitIn(repo.Root, "commit", "-qm", "init");
+        repo.Write("platform/services/billing/db/migrations/V2__x.sql", "DROP TABLE invoices;\n");
+        repo.Write("other/readme.md", "changed, but outside\n");
+        repo.Write("platform/deploy/k8s/billing.yaml", service.Replace("port: 80", "port: 8080", StringComparison.Ordinal));
+        GitIn(repo.Root, "add", "-A");
+        var r = await CliRunner.RunAsync("change", "classify", "--staged", "--json", "--root", Path.Combine(repo.Root, "platform"));
+        Assert.Equal(0, r.ExitCode);
+        var findings = JsonDocument.Parse(r.Out).RootElement.GetProperty("findings").EnumerateArray().ToList();
+        Assert.Equal(["data.table-dropped", "arch.k8s-network-changed"], findings.Select(f => f.GetProperty("rule").GetString()).Order().Reverse());
+        var finding = findings.Single(f => f.GetProperty("rule").GetString() == "data.table-dropped");
+        Assert.Equal("services/billing/db/migrations/V2__x.sql", finding.GetProperty("file").GetString());
+        Assert.Equal("billing", finding.GetProperty("project").GetString());
+    }
+
+    private void Git(params string[] args) => GitIn(_ws.Root, args);
+
+    private static void GitIn(string root, params string[] args)
+    {
+        var psi = new ProcessStartInfo("git") { WorkingDirectory = root, RedirectStandardError = true, RedirectStandardOutput = true };
         foreach (var a in new[] { "-c", "user.email=t@example.com", "-c", "user.name=t", "-c", "commit.gpgsign=false" }.Concat(args))
         {
             psi.ArgumentList.Add(a);
