@@ -1,0 +1,35 @@
+using Kse.TestKit;
+
+namespace Kse.Cli.Tests;
+
+/// <summary>Bad input and damaged files give one stderr line <c>error code: message</c> and an exit code from the contract, never a stack trace.</summary>
+public sealed class BadInputTests
+{
+    private static void AssertOneErrorLine(CliRunner.Result r, int exit, string code)
+    {
+        Assert.Equal(exit, r.ExitCode);
+        var line = Assert.Single(r.Err.Trim().Split('\n'));
+        Assert.StartsWith($"error {code}: ", line);
+        Assert.DoesNotContain("   at ", r.Err);
+    }
+
+    [Theory]
+    [InlineData("audit", "verify")]
+    [InlineData("audit", "query")]
+    [InlineData("approvals", "list")]
+    [InlineData("takeover", "show", "billing")]
+    [InlineData("takeover", "set", "billing", "--env", "test", "--level", "L2", "--reason", "x")]
+    public async Task DamagedStateStore_IsNamed_OnOneLine_WithExitTwo(params string[] verb)
+    {
+        using var ws = new TempWorkspace();
+        SpecFixtures.CreateFilled(ws.Workspace, "billing");
+        var garbage = new byte[20_000];
+        new Random(7).NextBytes(garbage);
+        File.WriteAllBytes(ws.Workspace.DatabasePath, garbage);
+
+        var r = await CliRunner.RunAsync([.. verb, "--root", ws.Root]);
+
+        AssertOneErrorLine(r, 2, "store.unreadable");
+        Assert.Contains(".sce/state/kse.db", r.Err);
+    }
+}
