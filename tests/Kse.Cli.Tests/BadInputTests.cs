@@ -32,4 +32,30 @@ public sealed class BadInputTests
         AssertOneErrorLine(r, 2, "store.unreadable");
         Assert.Contains(".sce/state/kse.db", r.Err);
     }
+
+    [Theory]
+    [InlineData("'nosuchverb'", "nosuchverb")]
+    [InlineData("'xml'", "graph", "show", "--format", "xml")]
+    [InlineData("'--no-such-option'", "ops", "list", "--no-such-option")]
+    public async Task UsageErrors_NameTheOffendingWord_OnOneLine(string named, params string[] args)
+    {
+        var r = await CliRunner.RunAsync(args);
+
+        AssertOneErrorLine(r, 2, "usage.invalid");
+        Assert.Contains(named, r.Err);
+        Assert.DoesNotContain("kse  --help", r.Err);
+    }
+
+    [Theory]
+    [InlineData("query")]
+    [InlineData("export", "--format", "jsonl", "--out", "x.jsonl")]
+    public async Task AuditFilters_RefuseAProjectNameThatIsNotASlug(params string[] verb)
+    {
+        using var ws = new TempWorkspace();
+
+        var r = await CliRunner.RunAsync(["audit", .. verb, "--project", "../x", "--root", ws.Root]);
+
+        AssertOneErrorLine(r, 2, "spec.project_invalid");
+        Assert.False(File.Exists(ws.PathOf("x.jsonl")));
+    }
 }
