@@ -58,4 +58,18 @@ public sealed class BadInputTests
         AssertOneErrorLine(r, 2, "spec.project_invalid");
         Assert.False(File.Exists(ws.PathOf("x.jsonl")));
     }
+
+    [Theory]
+    [InlineData("serve")]
+    [InlineData("serve", "--http", "--urls", "http://127.0.0.1:1")]
+    public async Task Serve_ARootWithoutSce_IsRefused_AndNothingIsCreated(params string[] verb)
+    {
+        using var ws = new TempWorkspace(initialize: false);
+        var missing = ws.PathOf("typo");
+
+        var r = await CliRunner.RunAsync([.. verb, "--root", missing]);
+
+        AssertOneErrorLine(r, 3, "workspace.not_initialized");
+        Assert.False(Directory.Exists(missing));
+    }
 }
