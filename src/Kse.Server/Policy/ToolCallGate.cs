@@ -103,6 +103,11 @@ public sealed class ToolCallGate
 
         if (risk == RiskClass.Read)
         {
+            if (ToolArguments.Problem(tool.ProtocolTool, context.Params?.Arguments) is { } malformed)
+            {
+                return await RejectArgumentsAsync(actor, toolName, project, environment, args, correlation, malformed, cancellationToken);
+            }
+
             // Read tools run at every level; they often have no project scope, so the kernel's table is applied directly.
             var (_, rule) = PolicyKernel.DecideAt(TakeoverLevel.L1, RiskClass.Read);
             var readDecision = new PolicyExplanation
@@ -127,6 +132,11 @@ public sealed class ToolCallGate
         if (project is null || environment is null)
         {
             return await DenyAsync(actor, toolName, project, environment, args, correlation, new PolicyRule("input.scope_missing", $"tool '{toolName}' is {risk.Name()}: its call must name 'project' and 'environment'"), cancellationToken);
+        }
+
+        if (ToolArguments.Problem(tool.ProtocolTool, context.Params?.Arguments) is { } badArguments)
+        {
+            return await RejectArgumentsAsync(actor, toolName, project, environment, args, correlation, badArguments, cancellationToken);
         }
 
         var decision = _policy.Evaluate(project, environment, toolName, risk, instance, actor);
@@ -329,6 +339,13 @@ public sealed class ToolCallGate
         };
         await TryAuditAsync(Draft(actor, toolName, args, decision, correlation, "denied"), cancellationToken);
         return Denied(rule.Text);
+    }
+
+    /// <summary>A call whose arguments do not fit the tool's schema is denied (and audited) with the argument named.</summary>
+    private async ValueTask<CallToolResult> RejectArgumentsAsync(Actor actor, string toolName, string? project, string? environment, IReadOnlyDictionary<string, JsonElement> args, string correlation, (string Code, string Message) problem, CancellationToken cancellationToken)
+    {
+        await DenyAsync(actor, toolName, project, environment, args, correlation, new PolicyRule(problem.Code, problem.Message), cancellationToken);
+        return new CallToolResult { IsError = true, Content = [new TextContentBlock { Text = $"error {problem.Code}: {problem.Message}" }] };
     }
 
     private async ValueTask<RiskClass> ResolveRiskAsync(string tool, IReadOnlyDictionary<string, JsonElement> args, RiskClass declared, CancellationToken cancellationToken)
