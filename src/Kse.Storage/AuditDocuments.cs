@@ -123,6 +123,20 @@ internal static class AuditDocuments
     private static string? Get(BsonDocument doc, string key) =>
         doc.TryGetValue(key, out var v) && !v.IsNull ? v.AsString : null;
 
-    private static IReadOnlyList<string>? GetList(BsonDocument doc, string key) =>
-        doc.TryGetValue(key, out var v) && v.IsArray ? v.AsArray.Select(x => x.AsString).ToList() : null;
+    private static IReadOnlyList<string>? GetList(BsonDocument doc, string key)
+    {
+        if (!doc.TryGetValue(key, out var v) || !v.IsArray)
+        {
+            return null;
+        }
+
+        var array = v.AsArray;
+        var list = new string[array.Count];
+        for (var i = 0; i < list.Length; i++)
+        {
+            list[i] = array[i].AsString;
+        }
+
+        return list;
+    }
 }

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using Kse.Core;
 using Kse.Core.Audit;
 using LiteDB;
@@ -16,6 +17,7 @@ public sealed class LiteDbAuditTrail : IAuditTrail, IDisposable
 {
     internal const string CollectionName = "audit";
     private const int MaxBatch = 1024;
+    private const long LingerMicroseconds = 1_000;
 
     private readonly KseDatabase _database;
     private readonly TimeProvider _clock;
@@ -59,6 +61,11 @@ public sealed class LiteDbAuditTrail : IAuditTrail, IDisposable
 
         lock (_startLock)
         {
+            if (Volatile.Read(ref _disposed) != 0)
+            {
+                throw new KseException("audit.closed", "the audit trail is closed; the action must not run", KseErrorKind.Failure);
+            }
+
             if (_writer is null)
             {
                 // A dedicated thread: LiteDB's shared-mode transaction holds a named mutex that must be released by the thread that took it.
@@ -72,6 +79,7 @@ public sealed class LiteDbAuditTrail : IAuditTrail, IDisposable
     private void WriterLoop()
     {
         var batch = new List<Pending>(MaxBatch);
+        var lastBatchSize = 1;
         foreach (var first in _queue.GetConsumingEnumerable())
         {
             batch.Clear();
@@ -80,6 +88,25 @@ public sealed class LiteDbAuditTrail : IAuditTrail, IDisposable
             {
                 batch.Add(more);
             }
+
+            // Callers acknowledged by the last commit come back within moments; a commit costs milliseconds.
+            // Wait briefly for as many as the last batch had, so they share one commit instead of splitting it.
+            if (batch.Count < lastBatchSize)
+            {
+                var deadline = Stopwatch.GetTimestamp() + (Stopwatch.Frequency * LingerMicroseconds / 1_000_000);
+                while (batch.Count < lastBatchSize)
+                {
+                    var left = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), deadline);
+                    if (left <= TimeSpan.Zero || !_queue.TryTake(out var late, left))
+                    {
+                        break;
+                    }
+
+                    batch.Add(late);
+                }
+            }
+
+            lastBatchSize = batch.Count;
 
             try
             {
@@ -162,8 +189,15 @@ public sealed class LiteDbAuditTrail : IAuditTrail, IDisposable
             return;
         }
 
-        _queue.CompleteAdding();
-        _writer?.Join();
+        Thread? writer;
+        lock (_startLock)
+        {
+            _queue.CompleteAdding();
+            writer = _writer;
+        }
+
+        // The writer drains what was queued before it stops, so every accepted append is committed or failed.
+        writer?.Join();
         _queue.Dispose();
     }
 

@@ -241,6 +241,30 @@ public sealed class AuditVerifierTests : IDisposable
     }
 
     [Fact]
+    public void CanonicalForm_IsFixed_SoStoredChainsStayVerifiable()
+    {
+        var e = new AuditEntry
+        {
+            Sequence = 7,
+            Timestamp = new DateTimeOffset(2026, 11, 26, 8, 30, 15, 123, TimeSpan.FromHours(1)),
+            ActorKind = "operator",
+            ActorName = "olga",
+            OperationType = "takeover.change",
+            Project = "shop",
+            Environment = "production",
+            Parameters = new Dictionary<string, string?> { ["to"] = "L2", ["from"] = "L1", ["reason"] = "ünïcode \"quoted\"" },
+            Rules = ["cap production L2"],
+            Outcome = "succeeded",
+            PreviousHash = AuditCanonical.GenesisHash,
+            Hash = string.Empty,
+        };
+        Assert.Equal(
+            "{\"v\":1,\"sequence\":7,\"timestamp\":\"2026-11-26T07:30:15.123Z\",\"actorKind\":\"operator\",\"actorName\":\"olga\",\"operationType\":\"takeover.change\",\"project\":\"shop\",\"version\":null,\"environment\":\"production\",\"takeoverLevel\":null,\"target\":null,\"parameters\":{\"from\":\"L1\",\"reason\":\"\\u00FCn\\u00EFcode \\u0022quoted\\u0022\",\"to\":\"L2\"},\"decision\":null,\"rules\":[\"cap production L2\"],\"outcome\":\"succeeded\",\"errorContext\":null,\"recoveryAttempts\":null,\"correlationId\":null,\"relatedProjects\":null,\"previousHash\":\"0000000000000000000000000000000000000000000000000000000000000000\"}",
+            AuditCanonical.CanonicalJson(e));
+        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(AuditCanonical.CanonicalJson(e)))), AuditCanonical.ComputeHash(e));
+    }
+
+    [Fact]
     public void Csv_FollowsRfc4180_QuotingCommasQuotesAndLineBreaks()
     {
         var e = Chain(1)[0] with { ErrorContext = "disk \"sdb\" full,\r\nretry later" };

@@ -107,6 +107,28 @@ public sealed class AuditTrailTests : IDisposable
         Assert.Equal("audit.type_missing", ex.Code);
     }
 
+    [Fact]
+    public async Task Append_AfterDispose_IsRefused_WithoutStartingAWriter()
+    {
+        using var db = new KseDatabase(_ws.Workspace);
+        var trail = new LiteDbAuditTrail(db, TimeProvider.System);
+        trail.Dispose();
+        var ex = await Assert.ThrowsAsync<Kse.Core.KseException>(async () => await trail.AppendAsync(Draft(1)));
+        Assert.Equal("audit.closed", ex.Code);
+    }
+
+    [Fact]
+    public async Task Dispose_CommitsEverythingAlreadyAccepted()
+    {
+        using var db = new KseDatabase(_ws.Workspace);
+        var trail = new LiteDbAuditTrail(db, TimeProvider.System);
+        var pending = Enumerable.Range(0, 50).Select(i => trail.AppendAsync(Draft(i)).AsTask()).ToList();
+        trail.Dispose();
+        var entries = await Task.WhenAll(pending);
+        Assert.Equal(Enumerable.Range(1, 50).Select(i => (long)i), entries.Select(e => e.Sequence).Order());
+        Assert.Equal(50, new LiteDbAuditReader(db).ReadChain().Count());
+    }
+
     private sealed class EntryComparer : IEqualityComparer<AuditEntry>
     {
         public bool Equals(AuditEntry? x, AuditEntry? y) => x is not null && y is not null && AuditCanonical.CanonicalJson(x) == AuditCanonical.CanonicalJson(y) && x.Hash == y.Hash;

@@ -24,6 +24,27 @@ public static class AuditCanonical
     [ThreadStatic]
     private static Utf8JsonWriter? t_writer;
 
+    private static readonly JsonEncodedText PV = JsonEncodedText.Encode("v");
+    private static readonly JsonEncodedText PSequence = JsonEncodedText.Encode("sequence");
+    private static readonly JsonEncodedText PTimestamp = JsonEncodedText.Encode("timestamp");
+    private static readonly JsonEncodedText PActorKind = JsonEncodedText.Encode("actorKind");
+    private static readonly JsonEncodedText PActorName = JsonEncodedText.Encode("actorName");
+    private static readonly JsonEncodedText POperationType = JsonEncodedText.Encode("operationType");
+    private static readonly JsonEncodedText PProject = JsonEncodedText.Encode("project");
+    private static readonly JsonEncodedText PVersion = JsonEncodedText.Encode("version");
+    private static readonly JsonEncodedText PEnvironment = JsonEncodedText.Encode("environment");
+    private static readonly JsonEncodedText PTakeoverLevel = JsonEncodedText.Encode("takeoverLevel");
+    private static readonly JsonEncodedText PTarget = JsonEncodedText.Encode("target");
+    private static readonly JsonEncodedText PParameters = JsonEncodedText.Encode("parameters");
+    private static readonly JsonEncodedText PDecision = JsonEncodedText.Encode("decision");
+    private static readonly JsonEncodedText PRules = JsonEncodedText.Encode("rules");
+    private static readonly JsonEncodedText POutcome = JsonEncodedText.Encode("outcome");
+    private static readonly JsonEncodedText PErrorContext = JsonEncodedText.Encode("errorContext");
+    private static readonly JsonEncodedText PRecoveryAttempts = JsonEncodedText.Encode("recoveryAttempts");
+    private static readonly JsonEncodedText PCorrelationId = JsonEncodedText.Encode("correlationId");
+    private static readonly JsonEncodedText PRelatedProjects = JsonEncodedText.Encode("relatedProjects");
+    private static readonly JsonEncodedText PPreviousHash = JsonEncodedText.Encode("previousHash");
+
     private static readonly JsonWriterOptions WriterOptions = new() { Indented = false, SkipValidation = true };
 
     /// <summary>Timestamps are kept at millisecond precision (what the store keeps) and in UTC.</summary>
@@ -39,14 +60,19 @@ public static class AuditCanonical
     /// <summary>The lowercase hex SHA-256 of the entry's canonical form (its <see cref="AuditEntry.Hash"/> is ignored).</summary>
     public static string ComputeHash(AuditEntry entry)
     {
+        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+        HashInto(entry, hash);
+        return Convert.ToHexStringLower(hash);
+    }
+
+    private static void HashInto(AuditEntry entry, Span<byte> hash)
+    {
         var buffer = t_buffer ??= new ArrayBufferWriter<byte>(1024);
         buffer.ResetWrittenCount();
         var writer = t_writer ??= new Utf8JsonWriter(buffer, WriterOptions);
         writer.Reset(buffer);
         Write(entry, writer);
-        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
         SHA256.HashData(buffer.WrittenSpan, hash);
-        return Convert.ToHexStringLower(hash);
     }
 
     /// <summary>The canonical bytes as a string, for documentation and tests.</summary>
@@ -62,24 +88,42 @@ public static class AuditCanonical
     }
 
     /// <summary>Whether the stored hash matches the entry's content.</summary>
-    public static bool HashMatches(AuditEntry entry) =>
-        string.Equals(ComputeHash(entry), entry.Hash, StringComparison.Ordinal);
+    public static bool HashMatches(AuditEntry entry)
+    {
+        if (entry.Hash is not { Length: SHA256.HashSizeInBytes * 2 })
+        {
+            return false;
+        }
+
+        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+        HashInto(entry, hash);
+        Span<char> hex = stackalloc char[SHA256.HashSizeInBytes * 2];
+        Convert.TryToHexStringLower(hash, hex, out _);
+        return hex.SequenceEqual(entry.Hash);
+    }
 
     private static void Write(AuditEntry e, Utf8JsonWriter w)
     {
         w.WriteStartObject();
-        w.WriteNumber("v", 1);
-        w.WriteNumber("sequence", e.Sequence);
-        w.WriteString("timestamp", FormatTimestamp(e.Timestamp));
-        w.WriteString("actorKind", e.ActorKind);
-        w.WriteString("actorName", e.ActorName);
-        w.WriteString("operationType", e.OperationType);
-        w.WriteString("project", e.Project);
-        w.WriteString("version", e.Version);
-        w.WriteString("environment", e.Environment);
-        w.WriteString("takeoverLevel", e.TakeoverLevel);
-        w.WriteString("target", e.Target);
-        w.WritePropertyName("parameters");
+        w.WriteNumber(PV, 1);
+        w.WriteNumber(PSequence, e.Sequence);
+        Span<char> ts = stackalloc char[32];
+        var utc = Normalize(e.Timestamp).UtcDateTime;
+        if (!utc.TryFormat(ts, out var tsLength, TimestampFormat, CultureInfo.InvariantCulture))
+        {
+            throw new InvalidOperationException("timestamp does not fit its canonical form");
+        }
+
+        w.WriteString(PTimestamp, ts[..tsLength]);
+        w.WriteString(PActorKind, e.ActorKind);
+        w.WriteString(PActorName, e.ActorName);
+        w.WriteString(POperationType, e.OperationType);
+        w.WriteString(PProject, e.Project);
+        w.WriteString(PVersion, e.Version);
+        w.WriteString(PEnvironment, e.Environment);
+        w.WriteString(PTakeoverLevel, e.TakeoverLevel);
+        w.WriteString(PTarget, e.Target);
+        w.WritePropertyName(PParameters);
         if (e.Parameters is null)
         {
             w.WriteNullValue();
@@ -113,19 +157,19 @@ public static class AuditCanonical
             w.WriteEndObject();
         }
 
-        w.WriteString("decision", e.Decision);
-        WriteList(w, "rules", e.Rules);
-        w.WriteString("outcome", e.Outcome);
-        w.WriteString("errorContext", e.ErrorContext);
-        WriteList(w, "recoveryAttempts", e.RecoveryAttempts);
-        w.WriteString("correlationId", e.CorrelationId);
-        WriteList(w, "relatedProjects", e.RelatedProjects);
-        w.WriteString("previousHash", e.PreviousHash);
+        w.WriteString(PDecision, e.Decision);
+        WriteList(w, PRules, e.Rules);
+        w.WriteString(POutcome, e.Outcome);
+        w.WriteString(PErrorContext, e.ErrorContext);
+        WriteList(w, PRecoveryAttempts, e.RecoveryAttempts);
+        w.WriteString(PCorrelationId, e.CorrelationId);
+        WriteList(w, PRelatedProjects, e.RelatedProjects);
+        w.WriteString(PPreviousHash, e.PreviousHash);
         w.WriteEndObject();
         w.Flush();
     }
 
-    private static void WriteList(Utf8JsonWriter w, string name, IReadOnlyList<string>? values)
+    private static void WriteList(Utf8JsonWriter w, JsonEncodedText name, IReadOnlyList<string>? values)
     {
         w.WritePropertyName(name);
         if (values is null)
