@@ -385,6 +385,11 @@ internal static partial class ApiRules
             return;
         }
 
+        if (ProtoStructuralDiff.TryDiff(f, s))
+        {
+            return;
+        }
+
         foreach (var hunk in f.Hunks)
         {
             var lines = hunk.Lines;
