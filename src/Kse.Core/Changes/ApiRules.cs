@@ -366,16 +366,22 @@ internal static partial class ApiRules
 
     // ---------- protobuf ----------
     [GeneratedRegex("""^\s*(?:(?<label>optional|repeated|required)\s+)?(?<type>(?:map\s*<[^>]*>)|[A-Za-z_][\w.]*)\s+(?<name>[A-Za-z_]\w*)\s*=\s*(?<num>\d+)""")]
-    private static partial Regex ProtoField();
+    internal static partial Regex ProtoField();
 
     [GeneratedRegex("""^\s*(?<name>[A-Z][A-Z0-9_]*)\s*=\s*(?<num>-?\d+)\s*[;\[]""")]
-    private static partial Regex ProtoEnumValue();
+    internal static partial Regex ProtoEnumValue();
 
     [GeneratedRegex("""^\s*(?<kind>message|enum|service)\s+(?<name>\w+)""")]
     private static partial Regex ProtoBlock();
 
     [GeneratedRegex("""^\s*rpc\s+(?<name>\w+)\s*\((?<sig>.*)""")]
-    private static partial Regex ProtoRpc();
+    internal static partial Regex ProtoRpc();
+
+    /// <summary>An RPC's request and response part, whitespace collapsed: <c>(GetRequest) returns (Invoice)</c>.</summary>
+    internal static string RpcSignature(Match rpc) => Regex.Replace(rpc.Groups["sig"].Value, @"\s+", " ").Trim().TrimEnd('{', ';').Trim();
+
+    /// <summary>A field's label and type, whitespace removed from map types: <c>repeated string</c>, <c>map&lt;string,int32&gt;</c>.</summary>
+    internal static string FieldType(Match field) => (field.Groups["label"].Success ? field.Groups["label"].Value + " " : "") + Regex.Replace(field.Groups["type"].Value, @"\s+", "");
 
     public static void Proto(DiffFile f, FindingSink s)
     {
@@ -410,7 +416,7 @@ internal static partial class ApiRules
                 var isRemoved = l.Kind == DiffLineKind.Removed;
                 if (ProtoRpc().Match(l.Text) is { Success: true } rm)
                 {
-                    var sig = Regex.Replace(rm.Groups["sig"].Value, @"\s+", " ").Trim().TrimEnd('{', ';').Trim();
+                    var sig = RpcSignature(rm);
                     if (isRemoved)
                     {
                         removedRpcs.Add((rm.Groups["name"].Value, sig, i));
@@ -440,7 +446,7 @@ internal static partial class ApiRules
                 var block = HunkScan.Enclosing(hunk, i, ProtoBlock())?.Groups["name"].Value ?? "?";
                 if (ProtoField().Match(l.Text) is { Success: true } fm && fm.Groups["type"].Value is not "option" and not "reserved")
                 {
-                    var type = (fm.Groups["label"].Success ? fm.Groups["label"].Value + " " : "") + Regex.Replace(fm.Groups["type"].Value, @"\s+", "");
+                    var type = FieldType(fm);
                     (isRemoved ? removed : added).Add((block, fm.Groups["name"].Value, type, fm.Groups["num"].Value, i));
                 }
                 else if (ProtoEnumValue().Match(l.Text) is { Success: true } em)

@@ -20,15 +20,6 @@ internal static partial class ProtoStructuralDiff
     [GeneratedRegex(@"^\s*(?<kind>message|enum|service|oneof)\s+(?<name>\w+)\s*\{?")]
     private static partial Regex BlockStart();
 
-    [GeneratedRegex(@"^\s*(?:(?<label>optional|repeated|required)\s+)?(?<type>(?:map\s*<[^>]*>)|[A-Za-z_][\w.]*)\s+(?<name>[A-Za-z_]\w*)\s*=\s*(?<num>\d+)")]
-    private static partial Regex FieldLine();
-
-    [GeneratedRegex(@"^\s*(?<name>[A-Z][A-Z0-9_]*)\s*=\s*(?<num>-?\d+)")]
-    private static partial Regex EnumValue();
-
-    [GeneratedRegex(@"^\s*rpc\s+(?<name>\w+)\s*\((?<sig>[^{;]*)")]
-    private static partial Regex Rpc();
-
     public static bool TryDiff(DiffFile f, FindingSink s)
     {
         if (f.Content is not { Old: { } oldText, New: { } newText } || f.Status != DiffFileStatus.Modified && f.Status != DiffFileStatus.Renamed)
@@ -145,18 +136,17 @@ internal static partial class ProtoStructuralDiff
             }
             else if (owner is not null)
             {
-                if (owner.Kind == "service" && Rpc().Match(text) is { Success: true } rm)
+                if (owner.Kind == "service" && ApiRules.ProtoRpc().Match(text) is { Success: true } rm)
                 {
-                    owner.Rpcs.TryAdd(rm.Groups["name"].Value, (Regex.Replace(rm.Groups["sig"].Value, @"\s+", " ").Trim(), i + 1));
+                    owner.Rpcs.TryAdd(rm.Groups["name"].Value, (ApiRules.RpcSignature(rm), i + 1));
                 }
-                else if (owner.Kind == "enum" && EnumValue().Match(text) is { Success: true } em)
+                else if (owner.Kind == "enum" && ApiRules.ProtoEnumValue().Match(text) is { Success: true } em)
                 {
                     owner.Fields.TryAdd(em.Groups["name"].Value, new Field("enum", em.Groups["num"].Value, i + 1));
                 }
-                else if (owner.Kind == "message" && FieldLine().Match(text) is { Success: true } fm && fm.Groups["type"].Value is not "option" and not "reserved" and not "extensions")
+                else if (owner.Kind == "message" && ApiRules.ProtoField().Match(text) is { Success: true } fm && fm.Groups["type"].Value is not "option" and not "reserved" and not "extensions")
                 {
-                    var type = (fm.Groups["label"].Success ? fm.Groups["label"].Value + " " : "") + Regex.Replace(fm.Groups["type"].Value, @"\s+", "");
-                    owner.Fields.TryAdd(fm.Groups["name"].Value, new Field(type, fm.Groups["num"].Value, i + 1));
+                    owner.Fields.TryAdd(fm.Groups["name"].Value, new Field(ApiRules.FieldType(fm), fm.Groups["num"].Value, i + 1));
                 }
             }
 

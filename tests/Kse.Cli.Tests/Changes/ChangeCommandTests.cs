@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using Kse.Cli.Commands;
 using Kse.TestKit;
@@ -83,13 +82,13 @@ public sealed class ChangeCommandTests : IDisposable
         repo.Write("other/readme.md", "outside the workspace\n");
         const string service = "apiVersion: v1\nkind: Service\nmetadata:\n  name: billing\n  labels:\n    team: payments\nspec:\n  selector:\n    app: billing\n  ports:\n    - port: 80\n";
         repo.Write("platform/deploy/k8s/billing.yaml", service);
-        GitIn(repo.Root, "init", "-q");
-        GitIn(repo.Root, "add", "-A");
-        GitIn(repo.Root, "commit", "-qm", "init");
+        GitRepo.Run(repo.Root, "init", "-q");
+        GitRepo.Run(repo.Root, "add", "-A");
+        GitRepo.Run(repo.Root, "commit", "-qm", "init");
         repo.Write("platform/services/billing/db/migrations/V2__x.sql", "DROP TABLE invoices;\n");
         repo.Write("other/readme.md", "changed, but outside\n");
         repo.Write("platform/deploy/k8s/billing.yaml", service.Replace("port: 80", "port: 8080", StringComparison.Ordinal));
-        GitIn(repo.Root, "add", "-A");
+        GitRepo.Run(repo.Root, "add", "-A");
         var r = await CliRunner.RunAsync("change", "classify", "--staged", "--json", "--root", Path.Combine(repo.Root, "platform"));
         Assert.Equal(0, r.ExitCode);
         var findings = JsonDocument.Parse(r.Out).RootElement.GetProperty("findings").EnumerateArray().ToList();
@@ -99,20 +98,8 @@ public sealed class ChangeCommandTests : IDisposable
         Assert.Equal("billing", finding.GetProperty("project").GetString());
     }
 
-    private void Git(params string[] args) => GitIn(_ws.Root, args);
+    private void Git(params string[] args) => GitRepo.Run(_ws.Root, args);
 
-    private static void GitIn(string root, params string[] args)
-    {
-        var psi = new ProcessStartInfo("git") { WorkingDirectory = root, RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var a in new[] { "-c", "user.email=t@example.com", "-c", "user.name=t", "-c", "commit.gpgsign=false" }.Concat(args))
-        {
-            psi.ArgumentList.Add(a);
-        }
-
-        using var p = Process.Start(psi)!;
-        p.WaitForExit();
-        Assert.True(p.ExitCode == 0, p.StandardError.ReadToEnd());
-    }
 
     [Fact]
     public async Task Classify_NotADiff_ExitsTwo()

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Kse.Core.Changes;
 using Kse.TestKit;
 
@@ -7,18 +6,6 @@ namespace Kse.Core.Tests.Changes;
 /// <summary>From git, rules see the full file: what encloses a hunk is found even when it is outside the diff's context lines.</summary>
 public sealed class GitContentTests
 {
-    private static void Git(string root, params string[] args)
-    {
-        var psi = new ProcessStartInfo("git") { WorkingDirectory = root, RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var a in new[] { "-c", "user.email=t@example.com", "-c", "user.name=t", "-c", "commit.gpgsign=false" }.Concat(args))
-        {
-            psi.ArgumentList.Add(a);
-        }
-
-        using var p = Process.Start(psi)!;
-        p.WaitForExit();
-        Assert.True(p.ExitCode == 0, p.StandardError.ReadToEnd());
-    }
 
     private const string Service = "apiVersion: v1\nkind: Service\nmetadata:\n  name: billing\n  labels:\n    team: payments\n    tier: backend\nspec:\n  selector:\n    app: billing\n  ports:\n    - port: 80\n      targetPort: 8080\n";
 
@@ -30,12 +17,12 @@ public sealed class GitContentTests
         using var ws = new TempWorkspace();
         ws.Write("deploy/k8s/billing.yaml", Service);
         ws.Write("api/billing.yaml", OpenApi);
-        Git(ws.Root, "init", "-q");
-        Git(ws.Root, "add", "-A");
-        Git(ws.Root, "commit", "-qm", "init");
+        GitRepo.Run(ws.Root, "init", "-q");
+        GitRepo.Run(ws.Root, "add", "-A");
+        GitRepo.Run(ws.Root, "commit", "-qm", "init");
         ws.Write("deploy/k8s/billing.yaml", Service.Replace("targetPort: 8080", "targetPort: 9090", StringComparison.Ordinal));
         ws.Write("api/billing.yaml", OpenApi[..OpenApi.IndexOf("    delete:", StringComparison.Ordinal)]);
-        Git(ws.Root, "add", "-A");
+        GitRepo.Run(ws.Root, "add", "-A");
         var service = new ChangeImpactService(ws.Workspace, new ChangeClassifier(), TimeProvider.System);
 
         var fromText = service.Assess(await service.ReadDiffAsync(new DiffSource { Staged = true }));
@@ -54,12 +41,12 @@ public sealed class GitContentTests
         var migration = "using Microsoft.EntityFrameworkCore.Migrations;\n\npublic partial class AddNote : Migration\n{\n    protected override void Up(MigrationBuilder migrationBuilder)\n    {\n        migrationBuilder.AddColumn<string>(name: \"Note\", table: \"Invoices\", nullable: true);\n    }\n\n    protected override void Down(MigrationBuilder migrationBuilder)\n    {\n        // remove the column again\n        // (kept simple)\n        // nothing else\n        migrationBuilder.DropColumn(name: \"Note\", table: \"Invoices\");\n    }\n}\n";
         using var ws = new TempWorkspace();
         ws.Write("src/Data/Migrations/20260101_AddNote.cs", migration);
-        Git(ws.Root, "init", "-q");
-        Git(ws.Root, "add", "-A");
-        Git(ws.Root, "commit", "-qm", "init");
+        GitRepo.Run(ws.Root, "init", "-q");
+        GitRepo.Run(ws.Root, "add", "-A");
+        GitRepo.Run(ws.Root, "commit", "-qm", "init");
         ws.Write("src/Data/Migrations/20260101_AddNote.cs", migration.Replace("migrationBuilder.DropColumn(name: \"Note\", table: \"Invoices\");", "migrationBuilder.DropColumn(name: \"Note\", table: \"Invoices\", schema: \"billing\");", StringComparison.Ordinal));
-        Git(ws.Root, "add", "-A");
-        Git(ws.Root, "commit", "-qm", "edit down");
+        GitRepo.Run(ws.Root, "add", "-A");
+        GitRepo.Run(ws.Root, "commit", "-qm", "edit down");
         var service = new ChangeImpactService(ws.Workspace, new ChangeClassifier(), TimeProvider.System);
         var report = service.Assess(await service.ReadDiffFilesAsync(new DiffSource { Base = "HEAD~1", Head = "HEAD" }));
         Assert.Equal(["data.applied-migration-edited"], report.Findings.Select(f => f.Rule));
