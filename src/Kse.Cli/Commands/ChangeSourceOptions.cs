@@ -13,8 +13,8 @@ internal sealed class ChangeSourceOptions
     public ChangeSourceOptions(string diffOption = "--diff", params string[] aliases)
     {
         Diff = new Option<string?>(diffOption, aliases) { Description = "A unified diff file ('-' for stdin; stdin is also read when no source is given)" };
-        Base = new Option<string?>("--base") { Description = "Git revision to diff from (with --head, default HEAD)" };
-        Head = new Option<string?>("--head") { Description = "Git revision to diff to" };
+        Base = new Option<string?>("--base") { Description = "Git revision to diff from (to --head)" };
+        Head = new Option<string?>("--head") { Description = "Git revision to diff to (default HEAD; needs --base)" };
         Staged = new Option<bool>("--staged") { Description = "Classify the staged changes (git diff --cached)" };
         Project = new Option<string?>("--project", "-p") { Description = "The project the change belongs to (default: from the 'path' of projects in .sce/dependencies.yaml)" };
     }
