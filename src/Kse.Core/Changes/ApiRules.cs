@@ -522,16 +522,21 @@ internal static partial class ApiRules
     private static partial Regex GqlType();
 
     [GeneratedRegex("""^\s*(?<name>\w+)\s*(?:\((?<args>[^)]*)\))?\s*:\s*(?<type>[\w!\[\]]+)(?<default>\s*=)?""")]
-    private static partial Regex GqlField();
+    internal static partial Regex GqlField();
 
     [GeneratedRegex("""(?<name>\w+)\s*:\s*(?<type>[\w!\[\]]+)(?<default>\s*=)?""")]
-    private static partial Regex GqlArg();
+    internal static partial Regex GqlArg();
 
     public static void GraphQL(DiffFile f, FindingSink s)
     {
         if (f.Status == DiffFileStatus.Added)
         {
             s.Add("api.graphql.added", f, 1, "new GraphQL schema file", subject: f.Path);
+            return;
+        }
+
+        if (GraphQLStructuralDiff.TryDiff(f, s))
+        {
             return;
         }
 
