@@ -574,6 +574,28 @@ internal static partial class ApiRules
                     continue;
                 }
 
+                // An argument on its own line inside a field's open parenthesis belongs to that field.
+                if (OpenArgumentList(hunk, i) is { } owner)
+                {
+                    var ownerType = HunkScan.Enclosing(hunk, i, GqlType())?.Groups["name"].Value ?? "?";
+                    var subject = $"{ownerType}.{owner}({fm.Groups["name"].Value})";
+                    if (l.Kind == DiffLineKind.Added && fm.Groups["type"].Value.EndsWith('!') && !fm.Groups["default"].Success
+                        && !hunk.Lines.Any(x => x.Kind == DiffLineKind.Removed && GqlField().Match(x.Text) is { Success: true } r && r.Groups["name"].Value == fm.Groups["name"].Value))
+                    {
+                        s.Add("api.graphql.required-argument-added", f, l.Line, $"required argument {fm.Groups["name"].Value}: {fm.Groups["type"].Value} added to {ownerType}.{owner}: existing queries fail", subject: subject);
+                    }
+                    else if (l.Kind == DiffLineKind.Removed && !hunk.Lines.Any(x => x.Kind == DiffLineKind.Added && GqlField().Match(x.Text) is { Success: true } a && a.Groups["name"].Value == fm.Groups["name"].Value))
+                    {
+                        s.Add("api.graphql.field-removed", f, l.Line, $"argument {fm.Groups["name"].Value} removed from {ownerType}.{owner}: queries that pass it fail", subject: subject);
+                    }
+                    else if (l.Kind == DiffLineKind.Added)
+                    {
+                        s.Add("api.graphql.added", f, l.Line, $"argument {fm.Groups["name"].Value} added to {ownerType}.{owner}", subject: subject);
+                    }
+
+                    continue;
+                }
+
                 var enclosing = HunkScan.Enclosing(hunk, i, GqlType());
                 var typeName = enclosing?.Groups["name"].Value ?? "?";
                 if (l.Kind == DiffLineKind.Removed)
@@ -657,6 +679,53 @@ internal static partial class ApiRules
         {
             s.Add("api.graphql.added", f, f.FirstChangedLine, "GraphQL schema edited without a type or field change (descriptions, directives)");
         }
+    }
+
+    [GeneratedRegex(@"^\s*(?<name>\w+)\s*\(")]
+    private static partial Regex GqlFieldOpen();
+
+    /// <summary>The field whose argument list is still open above line <paramref name="index"/> (same side of the diff), if any.</summary>
+    private static string? OpenArgumentList(DiffHunk hunk, int index)
+    {
+        var oldSide = hunk.Lines[index].Kind == DiffLineKind.Removed;
+        var depth = 0;
+        for (var i = index - 1; i >= 0; i--)
+        {
+            var l = hunk.Lines[i];
+            if ((oldSide && l.Kind == DiffLineKind.Added) || (!oldSide && l.Kind == DiffLineKind.Removed))
+            {
+                continue;
+            }
+
+            depth += l.Text.Count(c => c == ')') - l.Text.Count(c => c == '(');
+            if (depth < 0)
+            {
+                return GqlFieldOpen().Match(l.Text) is { Success: true } m ? m.Groups["name"].Value : null;
+            }
+
+            if (l.Text.Contains('{', StringComparison.Ordinal) || l.Text.Contains('}', StringComparison.Ordinal))
+            {
+                return null;
+            }
+        }
+
+        var text = oldSide ? hunk.Content?.Old : hunk.Content?.New;
+        var start = Math.Min(text?.Count ?? 0, (oldSide ? hunk.OldStart : hunk.NewStart) - 1) - 1;
+        for (var i = start; text is not null && i >= 0 && i >= start - 50; i--)
+        {
+            depth += text[i].Count(c => c == ')') - text[i].Count(c => c == '(');
+            if (depth < 0)
+            {
+                return GqlFieldOpen().Match(text[i]) is { Success: true } m ? m.Groups["name"].Value : null;
+            }
+
+            if (text[i].Contains('{', StringComparison.Ordinal) || text[i].Contains('}', StringComparison.Ordinal))
+            {
+                return null;
+            }
+        }
+
+        return null;
     }
 
     // ---------- ASP.NET ----------
