@@ -16,6 +16,12 @@ public static class GitDiff
                 throw KseException.BadInput("change.source_conflict", "--staged cannot be combined with --base/--head");
             }
 
+            // Outside a repository 'git diff --cached' is not an index diff at all (git falls back to comparing files).
+            if ((await RunAsync(git, ["-C", repository, "rev-parse", "--git-dir"], cancellationToken)).ExitCode != 0)
+            {
+                throw KseException.NotFound("change.not_a_repository", $"'{repository}' is not a git repository");
+            }
+
             args.Add("--cached");
         }
         else

@@ -20,6 +20,16 @@ public sealed class GitDiffRevisionTests
         Assert.Equal(("change.not_a_repository", KseErrorKind.NotFound), (ex.Code, ex.Kind));
     }
 
+    [Fact]
+    public async Task OutsideARepository_Staged_IsNotARepository()
+    {
+        using var ws = new TempWorkspace();
+
+        var ex = await Assert.ThrowsAsync<KseException>(() => GitDiff.ReadAsync(ws.Root, null, null, staged: true));
+
+        Assert.Equal(("change.not_a_repository", KseErrorKind.NotFound), (ex.Code, ex.Kind));
+    }
+
     [Theory]
     [InlineData("no-such-branch")]
     [InlineData("/etc/hostname")]
