@@ -33,7 +33,7 @@ public sealed class ToolArgumentsTests
             Assert.Matches("^error (input.argument_missing|policy.denied): ", Text(result));
             if (!Text(result).StartsWith("error policy.denied", StringComparison.Ordinal))
             {
-                Assert.Contains($"'{required[0].GetString()}'", Text(result));
+                Assert.Contains(required.EnumerateArray(), r => Text(result).Contains($"'{r.GetString()}'", StringComparison.Ordinal));
             }
 
             Assert.DoesNotContain("An error occurred", Text(result));

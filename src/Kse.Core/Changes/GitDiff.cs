@@ -17,6 +17,12 @@ public static class GitDiff
                 throw KseException.BadInput("change.source_conflict", "--staged cannot be combined with --base/--head");
             }
 
+            // Outside a repository 'git diff --cached' is not an index diff at all (git falls back to comparing files).
+            if ((await RunAsync(git, ["-C", repository, "rev-parse", "--git-dir"], cancellationToken)).ExitCode != 0)
+            {
+                throw KseException.NotFound("change.not_a_repository", $"'{repository}' is not a git repository");
+            }
+
             args.Add("--cached");
         }
         else
@@ -26,11 +32,52 @@ public static class GitDiff
                 throw KseException.BadInput("change.source_missing", "--base REV is required for a git range (with --head REV, default HEAD)");
             }
 
-            args.Add(CheckRevision(baseRev, "--base"));
-            args.Add(CheckRevision(headRev ?? "HEAD", "--head"));
+            // Each side is resolved to a commit first: outside a repository (or given a path outside it) 'git diff A B'
+            // would compare two files of the file system instead of two revisions.
+            args.Add(await ResolveAsync(repository, CheckRevision(baseRev, "--base"), git, cancellationToken));
+            args.Add(await ResolveAsync(repository, CheckRevision(headRev ?? "HEAD", "--head"), git, cancellationToken));
         }
 
         args.Add("--");
+        var (exitCode, output, error) = await RunAsync(git, args, cancellationToken);
+        if (exitCode != 0)
+        {
+            var first = error.Split('\n')[0];
+            if (error.Contains("unknown revision", StringComparison.OrdinalIgnoreCase) || error.Contains("bad revision", StringComparison.OrdinalIgnoreCase))
+            {
+                throw KseException.NotFound("change.revision_unknown", $"git: {first}");
+            }
+
+            if (error.Contains("not a git repository", StringComparison.OrdinalIgnoreCase))
+            {
+                throw KseException.NotFound("change.not_a_repository", $"'{repository}' is not a git repository");
+            }
+
+            throw new KseException("change.git_failed", $"git diff exited {exitCode}: {first}", KseErrorKind.Failure);
+        }
+
+        return output;
+    }
+
+    /// <summary>The commit a revision names, or change.revision_unknown / change.not_a_repository (exit 3).</summary>
+    private static async Task<string> ResolveAsync(string repository, string revision, string git, CancellationToken cancellationToken)
+    {
+        var (exitCode, output, error) = await RunAsync(git, ["-C", repository, "rev-parse", "--verify", "--quiet", revision + "^{commit}"], cancellationToken);
+        if (exitCode == 0 && output.Trim() is { Length: > 0 } commit)
+        {
+            return commit;
+        }
+
+        if (error.Contains("not a git repository", StringComparison.OrdinalIgnoreCase))
+        {
+            throw KseException.NotFound("change.not_a_repository", $"'{repository}' is not a git repository");
+        }
+
+        throw KseException.NotFound("change.revision_unknown", $"git: '{revision}' is not a commit of the workspace repository");
+    }
+
+    private static async Task<(int ExitCode, string Output, string Error)> RunAsync(string git, IEnumerable<string> args, CancellationToken cancellationToken)
+    {
         var psi = new ProcessStartInfo(git)
         {
             RedirectStandardOutput = true,
@@ -61,25 +108,7 @@ public static class GitDiff
             var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
             var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
             await process.WaitForExitAsync(cancellationToken);
-            var output = await stdout;
-            var error = (await stderr).Trim();
-            if (process.ExitCode != 0)
-            {
-                var first = error.Split('\n')[0];
-                if (error.Contains("unknown revision", StringComparison.OrdinalIgnoreCase) || error.Contains("bad revision", StringComparison.OrdinalIgnoreCase))
-                {
-                    throw KseException.NotFound("change.revision_unknown", $"git: {first}");
-                }
-
-                if (error.Contains("not a git repository", StringComparison.OrdinalIgnoreCase))
-                {
-                    throw KseException.NotFound("change.not_a_repository", $"'{repository}' is not a git repository");
-                }
-
-                throw new KseException("change.git_failed", $"git diff exited {process.ExitCode}: {first}", KseErrorKind.Failure);
-            }
-
-            return output;
+            return (process.ExitCode, await stdout, (await stderr).Trim());
         }
     }
 

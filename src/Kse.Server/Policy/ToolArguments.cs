@@ -11,7 +11,8 @@ namespace Kse.Server.Policy;
 internal static class ToolArguments
 {
     /// <summary>The first thing wrong with <paramref name="arguments"/> for <paramref name="tool"/>, or null.</summary>
-    internal static (string Code, string Message)? Problem(Tool tool, IDictionary<string, JsonElement>? arguments)
+    /// <param name="exceptScope">Do not report a missing <c>project</c> or <c>environment</c> (the gate denies those with its own rule).</param>
+    internal static (string Code, string Message)? Problem(Tool tool, IDictionary<string, JsonElement>? arguments, bool exceptScope = false)
     {
         var schema = tool.InputSchema;
         if (schema.ValueKind != JsonValueKind.Object || !schema.TryGetProperty("properties", out var properties) || properties.ValueKind != JsonValueKind.Object)
@@ -22,7 +23,7 @@ internal static class ToolArguments
         var given = arguments ?? new Dictionary<string, JsonElement>();
         if (schema.TryGetProperty("required", out var required) && required.ValueKind == JsonValueKind.Array)
         {
-            foreach (var name in required.EnumerateArray().Select(r => r.GetString()).OfType<string>())
+            foreach (var name in required.EnumerateArray().Select(r => r.GetString()).OfType<string>().Where(n => !exceptScope || n is not ("project" or "environment")))
             {
                 if (!given.TryGetValue(name, out var value) || value.ValueKind is JsonValueKind.Null or JsonValueKind.Undefined)
                 {

@@ -91,6 +91,12 @@ public sealed class ToolCallGate
             return await DenyAsync(actor, toolName, project, environment, args, correlation, new PolicyRule("tool.unclassified", $"tool '{toolName}' declares no risk class"), cancellationToken);
         }
 
+        // Malformed arguments are named before anything reads them; a missing scope of a non-read tool is left to input.scope_missing.
+        if (ToolArguments.Problem(tool.ProtocolTool, context.Params?.Arguments, exceptScope: attribute.Risk != RiskClass.Read) is { } badArguments)
+        {
+            return await RejectArgumentsAsync(actor, toolName, project, environment, args, correlation, badArguments, cancellationToken);
+        }
+
         RiskClass risk;
         try
         {
@@ -98,7 +104,7 @@ public sealed class ToolCallGate
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            return await DenyAsync(actor, toolName, project, environment, args, correlation, new PolicyRule("tool.risk_unresolved", $"the risk of this '{toolName}' call could not be determined: {Describe(ex)}"), cancellationToken);
+            return await DenyAsync(actor, toolName, project, environment, args, correlation, new PolicyRule("tool.risk_unresolved", $"this '{toolName}' call cannot be decided (its risk or target could not be resolved): {Describe(ex)}"), cancellationToken);
         }
 
         if (risk == RiskClass.Read)
@@ -132,11 +138,6 @@ public sealed class ToolCallGate
         if (project is null || environment is null)
         {
             return await DenyAsync(actor, toolName, project, environment, args, correlation, new PolicyRule("input.scope_missing", $"tool '{toolName}' is {risk.Name()}: its call must name 'project' and 'environment'"), cancellationToken);
-        }
-
-        if (ToolArguments.Problem(tool.ProtocolTool, context.Params?.Arguments) is { } badArguments)
-        {
-            return await RejectArgumentsAsync(actor, toolName, project, environment, args, correlation, badArguments, cancellationToken);
         }
 
         var decision = _policy.Evaluate(project, environment, toolName, risk, instance, actor);
