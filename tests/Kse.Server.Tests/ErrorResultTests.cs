@@ -26,6 +26,20 @@ public sealed class ErrorResultTests
         Assert.DoesNotContain("An error occurred", Text(result));
     }
 
+    [Theory]
+    [InlineData("../x", "error spec.project_invalid: ")]
+    [InlineData("nope", "error graph.project_unknown: ")]
+    public async Task GraphDependents_BadProject_IsAnErrorResult_StartingWithTheStableCode(string project, string expected)
+    {
+        using var ws = ChangeFixtures.Workspace();
+        await using var mcp = await McpTestServer.StartAsync(ws);
+
+        var result = await mcp.Client.CallToolAsync("graph_dependents", new Dictionary<string, object?> { ["project"] = project });
+
+        Assert.True(result.IsError);
+        Assert.StartsWith(expected, Text(result));
+    }
+
     [Fact]
     public async Task ApprovalResource_UnknownId_IsResourceNotFound_NamingTheApproval()
     {

@@ -2,7 +2,6 @@ using System.ComponentModel;
 using Kse.Core;
 using Kse.Core.Policy;
 using Kse.Core.Projects;
-using ModelContextProtocol;
 using ModelContextProtocol.Server;
 
 namespace Kse.Server.Tools;
@@ -38,15 +37,6 @@ public sealed class ProjectsTools
         return new DependentsView(name, transitive, DependencyGraph.LoadValid(workspace).Dependents(name, transitive));
     });
 
-    private static T Run<T>(Func<T> body)
-    {
-        try
-        {
-            return body();
-        }
-        catch (KseException ex)
-        {
-            throw new McpException(ex.ToString(), ex);
-        }
-    }
+    /// <summary>Runs the body; a <see cref="KseException"/> reaches the client through the error filter with its stable code.</summary>
+    private static T Run<T>(Func<T> body) => body();
 }
