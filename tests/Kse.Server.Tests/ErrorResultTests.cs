@@ -41,6 +41,31 @@ public sealed class ErrorResultTests
     }
 
     [Fact]
+    public async Task EveryTool_GivenWellTypedNonsense_AnswersWithAStableCode_NeverTheSdksGenericError()
+    {
+        using var ws = ChangeFixtures.Workspace();
+        await using var mcp = await McpTestServer.StartAsync(ws);
+
+        foreach (var tool in await mcp.Client.ListToolsAsync())
+        {
+            var arguments = new Dictionary<string, object?>();
+            foreach (var p in tool.ProtocolTool.InputSchema.GetProperty("properties").EnumerateObject())
+            {
+                var types = p.Value.TryGetProperty("type", out var t) ? t.ToString() : "";
+                arguments[p.Name] = types.Contains("string") ? "../x" : types.Contains("integer") ? 0 : types.Contains("boolean") ? false : null;
+            }
+
+            var result = await mcp.Client.CallToolAsync(tool.Name, arguments);
+
+            Assert.DoesNotContain("An error occurred", Text(result));
+            if (result.IsError == true)
+            {
+                Assert.Matches("^error [a-z_]+\\.[a-z_.]+: ", Text(result));
+            }
+        }
+    }
+
+    [Fact]
     public async Task ApprovalResource_UnknownId_IsResourceNotFound_NamingTheApproval()
     {
         using var ws = new TempWorkspace();
