@@ -11,7 +11,7 @@ namespace Kse.Server.Policy;
 internal static class ToolArguments
 {
     /// <summary>The first thing wrong with <paramref name="arguments"/> for <paramref name="tool"/>, or null.</summary>
-    /// <param name="exceptScope">Do not report a missing <c>project</c> or <c>environment</c> (the gate denies those with its own rule).</param>
+    /// <param name="exceptScope">Leave <c>project</c>, <c>environment</c> and <c>instance</c> to the gate, which denies a missing or malformed scope with its own rules.</param>
     internal static (string Code, string Message)? Problem(Tool tool, IDictionary<string, JsonElement>? arguments, bool exceptScope = false)
     {
         var schema = tool.InputSchema;
@@ -23,7 +23,7 @@ internal static class ToolArguments
         var given = arguments ?? new Dictionary<string, JsonElement>();
         if (schema.TryGetProperty("required", out var required) && required.ValueKind == JsonValueKind.Array)
         {
-            foreach (var name in required.EnumerateArray().Select(r => r.GetString()).OfType<string>().Where(n => !exceptScope || n is not ("project" or "environment")))
+            foreach (var name in required.EnumerateArray().Select(r => r.GetString()).OfType<string>().Where(n => !exceptScope || !IsScope(n)))
             {
                 if (!given.TryGetValue(name, out var value) || value.ValueKind is JsonValueKind.Null or JsonValueKind.Undefined)
                 {
@@ -34,7 +34,7 @@ internal static class ToolArguments
 
         foreach (var (name, value) in given)
         {
-            if (!properties.TryGetProperty(name, out var property))
+            if (!properties.TryGetProperty(name, out var property) || (exceptScope && IsScope(name)))
             {
                 continue;
             }
@@ -47,6 +47,8 @@ internal static class ToolArguments
 
         return null;
     }
+
+    private static bool IsScope(string name) => name is "project" or "environment" or "instance";
 
     /// <summary>What the value should have been and what it was, when it does not fit the property's schema.</summary>
     private static string? Mismatch(JsonElement property, JsonElement value)
