@@ -72,4 +72,20 @@ public sealed class BadInputTests
         AssertOneErrorLine(r, 3, "workspace.not_initialized");
         Assert.False(Directory.Exists(missing));
     }
+
+    [Theory]
+    [InlineData("owner: team-web\n", "project.yaml:5:1: unknown key 'owner'")]
+    [InlineData("instances:\n  - id: web-1\n    environment: test\n    host: local\n    port: 8080\n", "project.yaml:9:5: unknown key 'port'")]
+    public async Task ProjectYaml_WithAnUnknownKey_IsRefused_AndNotRewrittenWithoutIt(string extra, string named)
+    {
+        using var ws = new TempWorkspace();
+        var text = "name: shop\nsystemType: existing   # adopted\ndescription: Web shop\nenvironments: [development, test, production]\n" + extra;
+        var file = ws.Write(".sce/specs/shop/project.yaml", text);
+
+        var r = await CliRunner.RunAsync("instances", "add", "shop", "web-9", "--env", "test", "--host", "local", "--root", ws.Root);
+
+        AssertOneErrorLine(r, 2, "spec.project_yaml_invalid");
+        Assert.Contains(named, r.Err);
+        Assert.Equal(text, File.ReadAllText(file));
+    }
 }

@@ -63,6 +63,10 @@ public sealed record ProjectManifest
         return File.Exists(file) ? Parse(project, File.ReadAllText(file), file) : new ProjectManifest { Name = project };
     }
 
+    private static readonly string[] TopLevelKeys = ["name", "systemType", "description", "version", "environments", "instances"];
+
+    private static readonly string[] InstanceKeys = ["id", "environment", "host", "version"];
+
     /// <summary>Parses project.yaml text; errors name the file, line and column.</summary>
     public static ProjectManifest Parse(string project, string yaml, string fileName = "project.yaml")
     {
@@ -87,6 +91,19 @@ public sealed record ProjectManifest
         KseException Error(YamlNode node, string message) =>
             KseException.BadInput("spec.project_yaml_invalid", $"{fileName}:{node.Start.Line}:{node.Start.Column}: {message}");
 
+        // Unknown keys are refused, not ignored: a command that rewrites the file (kse instances add) would drop them.
+        void RefuseUnknownKeys(YamlMappingNode map, string[] known, string where)
+        {
+            foreach (var key in map.Children.Keys)
+            {
+                if (key is not YamlScalarNode { Value: { } name } || !known.Contains(name, StringComparer.Ordinal))
+                {
+                    throw Error(key, $"unknown key '{(key as YamlScalarNode)?.Value}' {where} (keys: {string.Join(", ", known)})");
+                }
+            }
+        }
+
+        RefuseUnknownKeys(root, TopLevelKeys, "in project.yaml");
         var systemType = SystemType.Kse;
         if (Scalar(root, "systemType") is { } st)
         {
@@ -136,6 +153,7 @@ public sealed record ProjectManifest
                     throw Error(item, "each instance is a mapping with id, environment, host and version");
                 }
 
+                RefuseUnknownKeys(m, InstanceKeys, "in an instance");
                 var id = Scalar(m, "id");
                 if (!ProjectName.IsValid(id))
                 {
