@@ -27,6 +27,7 @@ public static class KseHttpEndpoints
         api.MapGet("/approvals", (HttpContext http, ApprovalService approvals, TimeProvider clock, string? status, string? project, int? limit) => Guard(async () =>
         {
             ApprovalState? state = status is null or "" or "all" ? null : ParseState(status);
+            PositiveLimit(limit, "approval.limit_invalid");
             var list = await approvals.ListAsync(state, project is null ? null : ProjectName.Validate(project), Math.Clamp(limit ?? 100, 1, 500), http.RequestAborted);
             var execution = http.RequestServices.GetService<OperationExecutionService>();
             var now = clock.GetUtcNow();
@@ -74,6 +75,7 @@ public static class KseHttpEndpoints
 
         api.MapGet("/audit", (IAuditReader reader, DateTimeOffset? from, DateTimeOffset? to, string? project, string? operationType, string? outcome, string? user, string? environment, int? limit) => Guard(() =>
         {
+            PositiveLimit(limit, "audit.limit_invalid");
             var query = new AuditQuery
             {
                 From = from,
@@ -140,6 +142,15 @@ public static class KseHttpEndpoints
         }
 
         return (reason.Trim(), string.IsNullOrEmpty(command) ? null : command);
+    }
+
+    /// <summary>A limit below 1 is refused rather than quietly read as 1.</summary>
+    private static void PositiveLimit(int? limit, string code)
+    {
+        if (limit is < 1)
+        {
+            throw KseException.BadInput(code, $"limit must be a positive number, not {limit}");
+        }
     }
 
     private static ApprovalState ParseState(string text) => text.Trim().ToLowerInvariant() switch

@@ -26,4 +26,17 @@ public sealed class ApiBadRequestTests
         Assert.Equal("api.request_invalid", error.GetProperty("error").GetString());
         Assert.False(string.IsNullOrWhiteSpace(error.GetProperty("message").GetString()));
     }
+
+    [Theory]
+    [InlineData("/api/audit?limit=-1", "audit.limit_invalid")]
+    [InlineData("/api/approvals?limit=0", "approval.limit_invalid")]
+    public async Task ALimitBelowOne_Is400_NotQuietlyOne(string path, string code)
+    {
+        await using var host = await KseHttpTestHost.StartAsync();
+
+        var response = await host.Http.SendAsync(host.Request(HttpMethod.Get, path, KseHttpTestHost.CarolToken));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal(code, (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error").GetString());
+    }
 }
