@@ -140,6 +140,12 @@ public sealed class ToolCallGate
             return await DenyAsync(actor, toolName, project, environment, args, correlation, new PolicyRule("input.scope_missing", $"tool '{toolName}' is {risk.Name()}: its call must name 'project' and 'environment'"), cancellationToken);
         }
 
+        // An accepted alias ('prod') is recorded by its name, so approvals and audit entries can be found by it.
+        if (PolicyKernel.IsKnownEnvironmentName(environment, out var environmentKind))
+        {
+            environment = environmentKind.Name();
+        }
+
         var decision = _policy.Evaluate(project, environment, toolName, risk, instance, actor);
         var canonical = ApprovalBinding.Canonical(args);
         var reason = Str(args, "reason") ?? $"{toolName} requested by {actor}";

@@ -63,4 +63,25 @@ public sealed class OpsRunQueueChecksTests
         Assert.NotEqual(true, result.IsError);
         Assert.Single(mcp.Get<IApprovalStore>().List(null, null, 100));
     }
+
+    [Fact]
+    public async Task AnEnvironmentAlias_IsQueuedAndAudited_UnderTheEnvironmentsName()
+    {
+        using var ws = new TempWorkspace();
+        ExecutionToolsTests.Seed(ws, ws.PathOf("marker.txt"));
+        await using var mcp = await McpTestServer.StartAsync(ws);
+
+        var result = await mcp.Client.CallToolAsync("ops_run", new Dictionary<string, object?>
+        {
+            ["project"] = "shop",
+            ["operation"] = "greet",
+            ["environment"] = "prod",
+            ["parameters"] = new Dictionary<string, string> { ["who"] = "abc" },
+        });
+
+        Assert.NotEqual(true, result.IsError);
+        Assert.Equal("production", Assert.Single(mcp.Get<IApprovalStore>().List(null, null, 100)).Environment);
+        var entry = Assert.Single(mcp.Get<Kse.Core.Audit.IAuditReader>().ReadChain(), e => e.OperationType == "tool.call");
+        Assert.Equal("production", entry.Environment);
+    }
 }
