@@ -11,7 +11,7 @@ namespace Kse.Server.Policy;
 internal static class ToolArguments
 {
     /// <summary>The first thing wrong with <paramref name="arguments"/> for <paramref name="tool"/>, or null.</summary>
-    /// <param name="exceptScope">Leave <c>project</c>, <c>environment</c> and <c>instance</c> to the gate, which denies a missing or malformed scope with its own rules.</param>
+    /// <param name="exceptScope">Leave <c>project</c> and <c>environment</c> to the gate, which denies a missing scope with its own rule.</param>
     internal static (string Code, string Message)? Problem(Tool tool, IDictionary<string, JsonElement>? arguments, bool exceptScope = false)
     {
         var schema = tool.InputSchema;
@@ -48,7 +48,7 @@ internal static class ToolArguments
         return null;
     }
 
-    private static bool IsScope(string name) => name is "project" or "environment" or "instance";
+    private static bool IsScope(string name) => name is "project" or "environment";
 
     /// <summary>What the value should have been and what it was, when it does not fit the property's schema.</summary>
     private static string? Mismatch(JsonElement property, JsonElement value)
