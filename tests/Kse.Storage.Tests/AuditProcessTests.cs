@@ -5,7 +5,7 @@ using Kse.TestKit;
 
 namespace Kse.Storage.Tests;
 
-/// <summary>Several real processes on one kse.db, and a process killed mid-append.</summary>
+/// <summary>Several real processes on one audit.db, and a process killed mid-append.</summary>
 public sealed class AuditProcessTests : IDisposable
 {
     private readonly TempWorkspace _ws = new();
@@ -42,7 +42,7 @@ public sealed class AuditProcessTests : IDisposable
 
     private List<AuditEntry> Chain()
     {
-        using var db = new KseDatabase(_ws.Workspace);
+        using var db = new AuditDatabase(_ws.Workspace);
         return new LiteDbAuditReader(db).ReadChain().ToList();
     }
 
