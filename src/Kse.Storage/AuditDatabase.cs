@@ -185,6 +185,12 @@ public sealed class AuditDatabase : IDisposable
         }
 
         var source = legacy.GetCollection(LiteDbAuditTrail.CollectionName);
+        if (source.Count() == 0)
+        {
+            legacy.DropCollection(LiteDbAuditTrail.CollectionName);
+            return;
+        }
+
         var target = db.GetCollection(LiteDbAuditTrail.CollectionName);
         var mark = log.Confirmed;
         db.BeginTrans();
