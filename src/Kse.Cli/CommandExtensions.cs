@@ -25,8 +25,40 @@ public static class CommandExtensions
                 await context.Err.WriteLineAsync("error run.cancelled: cancelled");
                 return 130;
             }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // Never a stack trace: one line that names the problem, and an exit code from the contract.
+                var (code, message, exit) = Unexpected(ex, context.Workspace);
+                await context.Err.WriteLineAsync($"error {code}: {message}");
+                return exit;
+            }
         });
         return command;
+    }
+
+    /// <summary>An exception no service turned into a <see cref="KseException"/>: a state store that cannot be read is a malformed file (exit 2), anything else an internal failure (exit 5).</summary>
+    internal static (string Code, string Message, int Exit) Unexpected(Exception ex, KseWorkspace workspace)
+    {
+        var what = $"{ex.GetType().Name}: {ex.Message.ReplaceLineEndings(" ")}";
+        if (FromStore(ex))
+        {
+            return ("store.unreadable", $"the state store {Path.GetRelativePath(workspace.Root, workspace.DatabasePath)} could not be read ({what}); it is damaged or not a kse database: restore it from a backup", (int)KseErrorKind.BadInput);
+        }
+
+        return ("internal.unexpected", what, (int)KseErrorKind.Failure);
+    }
+
+    private static bool FromStore(Exception ex)
+    {
+        for (var e = ex; e is not null; e = e.InnerException)
+        {
+            if (e.GetType().Assembly.GetName().Name == "LiteDB" || new System.Diagnostics.StackTrace(e).GetFrames().Any(f => f.GetMethod()?.DeclaringType?.Assembly.GetName().Name == "LiteDB"))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     public static Command WithAction(this Command command, Func<CliContext, int> action) =>

@@ -44,8 +44,10 @@ public static class KseCli
         var isHelp = args.Any(a => a is "-h" or "--help" or "-?");
         if (parse.Errors.Count > 0 && !isHelp)
         {
-            var first = parse.Errors[0].Message;
-            await stderr.WriteLineAsync($"error usage.invalid: {first} (see 'kse {string.Join(' ', CommandPath(parse))} --help')");
+            // One line that names the real problem: an unrecognized word says more than the "command required" it causes.
+            var error = parse.Errors.FirstOrDefault(e => e.Message.StartsWith("Unrecognized", StringComparison.Ordinal)) ?? parse.Errors[0];
+            var message = string.Join(' ', error.Message.Split((char[])['\r', '\n', '\t'], StringSplitOptions.RemoveEmptyEntries).Select(p => p.Trim()));
+            await stderr.WriteLineAsync($"error usage.invalid: {message} (see '{string.Join(' ', CommandPath(parse).Prepend("kse"))} --help')");
             return 2;
         }
 

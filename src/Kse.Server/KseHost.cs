@@ -2,6 +2,7 @@ using Kse.Core;
 using Kse.Server.Http;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -58,8 +59,25 @@ public static class KseHost
         builder.Services.AddSerilog(KseLogging.Create(workspace), dispose: true);
         addServices(builder.Services);
         builder.Services.AddKseMcpServer().WithHttpTransport(o => o.Stateless = true);
+        // A query or body that cannot be bound (from=garbage, minutes:"ten") answers { error, message } like every other API error.
+        builder.Services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         var app = builder.Build();
         app.UseOperatorAccess();
+        app.Use(async (context, next) =>
+        {
+            try
+            {
+                await next(context);
+            }
+            catch (BadHttpRequestException ex) when (!context.Response.HasStarted)
+            {
+                context.Response.StatusCode = ex.StatusCode;
+                if (context.Request.Path.StartsWithSegments("/api"))
+                {
+                    await context.Response.WriteAsJsonAsync(new ApiError("api.request_invalid", ex.Message), KseJson.Options);
+                }
+            }
+        });
         app.MapMcp("/mcp");
         app.MapKseHttp();
         return app;

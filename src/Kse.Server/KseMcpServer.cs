@@ -17,6 +17,7 @@ public static class KseMcpServer
         var assembly = typeof(KseMcpServer).Assembly;
         builder.Services.AddSingleton<ToolCallGate>();
         builder.Services.AddHostedService<ExpirySweeper>();
+        builder.Services.AddHostedService<ProgressionSweeper>();
         builder
             .WithToolsFromAssembly(assembly, Kse.Core.KseJson.Options)
             .WithResourcesFromAssembly(assembly)

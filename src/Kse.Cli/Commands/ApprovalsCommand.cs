@@ -117,7 +117,8 @@ internal static class ApprovalsCommand
                 ctx.WriteLine($"{a.Id}: {Name(a.State)} by {a.DecidedBy}{(a.Outcome is null ? "" : $"; ran: {a.Outcome}{(a.OutcomeDetail is null ? "" : " — " + a.OutcomeDetail)}")}");
             }
 
-            return 0;
+            // Approved and run at once, but the run failed: a script must not read that as success (as with 'kse ops run').
+            return a.Outcome == "failed" ? 1 : 0;
         });
     }
 

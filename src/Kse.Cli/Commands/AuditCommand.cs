@@ -276,7 +276,7 @@ internal static class AuditCommand
             {
                 From = ctx.Value(_from) is { } f ? ParseTime(f, "--from") : null,
                 To = ctx.Value(_to) is { } t ? ParseTime(t, "--to") : null,
-                Project = ctx.Value(_project),
+                Project = ctx.Value(_project) is { } p ? ProjectName.Validate(p) : null,
                 OperationType = ctx.Value(_type),
                 Outcome = ctx.Value(_outcome),
                 User = ctx.Value(_user),

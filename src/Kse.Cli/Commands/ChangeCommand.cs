@@ -123,19 +123,28 @@ internal static class ChangeCommand
             else
             {
                 ctx.WriteLine($"{(result.Passed ? "PASS" : "FAIL")} {LevelName(result.Level)}: {result.Reason}");
-                foreach (var s in result.MissingSections)
+                foreach (var plan in result.Plans ?? [result])
                 {
-                    ctx.WriteLine($"  missing section: {s}");
-                }
+                    var prefix = result.Plans is null ? "" : $"{plan.Project}: ";
+                    if (result.Plans is not null)
+                    {
+                        ctx.WriteLine($"  {(plan.Passed ? "PASS" : "FAIL")} {plan.Reason}");
+                    }
 
-                foreach (var s in result.UnfilledSections)
-                {
-                    ctx.WriteLine($"  unfilled section: {s}");
-                }
+                    foreach (var s in plan.MissingSections)
+                    {
+                        ctx.WriteLine($"  {prefix}missing section: {s}");
+                    }
 
-                foreach (var w in result.Warnings)
-                {
-                    ctx.WriteLine($"  warning: {w}");
+                    foreach (var s in plan.UnfilledSections)
+                    {
+                        ctx.WriteLine($"  {prefix}unfilled section: {s}");
+                    }
+
+                    foreach (var w in plan.Warnings)
+                    {
+                        ctx.WriteLine($"  {prefix}warning: {w}");
+                    }
                 }
 
                 if (!result.Passed && result.Rules.Count > 0)

@@ -13,8 +13,8 @@ internal sealed class ChangeSourceOptions
     public ChangeSourceOptions(string diffOption = "--diff", params string[] aliases)
     {
         Diff = new Option<string?>(diffOption, aliases) { Description = "A unified diff file ('-' for stdin; stdin is also read when no source is given)" };
-        Base = new Option<string?>("--base") { Description = "Git revision to diff from (with --head, default HEAD)" };
-        Head = new Option<string?>("--head") { Description = "Git revision to diff to" };
+        Base = new Option<string?>("--base") { Description = "Git revision to diff from (to --head)" };
+        Head = new Option<string?>("--head") { Description = "Git revision to diff to (default HEAD; needs --base)" };
         Staged = new Option<bool>("--staged") { Description = "Classify the staged changes (git diff --cached)" };
         Project = new Option<string?>("--project", "-p") { Description = "The project the change belongs to (default: from the 'path' of projects in .sce/dependencies.yaml)" };
     }
@@ -43,7 +43,7 @@ internal sealed class ChangeSourceOptions
         return command;
     }
 
-    public async Task<string> ReadAsync(CliContext ctx, ChangeImpactService service, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<DiffFile>> ReadAsync(CliContext ctx, ChangeImpactService service, CancellationToken cancellationToken)
     {
         var file = ctx.Value(Diff);
         var baseRev = ctx.Value(Base);
@@ -73,9 +73,9 @@ internal sealed class ChangeSourceOptions
                 reader = Console.In;
             }
 
-            return await service.ReadDiffAsync(new DiffSource { Text = await reader.ReadToEndAsync(cancellationToken) }, cancellationToken);
+            return await service.ReadDiffFilesAsync(new DiffSource { Text = await reader.ReadToEndAsync(cancellationToken) }, cancellationToken);
         }
 
-        return await service.ReadDiffAsync(new DiffSource { File = file, Base = baseRev, Head = git ? headRev : null, Staged = staged }, cancellationToken);
+        return await service.ReadDiffFilesAsync(new DiffSource { File = file, Base = baseRev, Head = git ? headRev : null, Staged = staged }, cancellationToken);
     }
 }

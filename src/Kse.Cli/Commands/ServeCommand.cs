@@ -24,6 +24,9 @@ internal static class ServeCommand
         return command.WithAction(async (ctx, ct) =>
         {
             var ws = ctx.Workspace;
+
+            // A mistyped --root must not quietly become a new, empty workspace that serves nothing.
+            ws.EnsureInitialized();
             var config = ctx.Configuration;
             if (!ctx.Parse.GetValue(Http))
             {

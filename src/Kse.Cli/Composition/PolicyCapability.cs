@@ -19,6 +19,8 @@ internal static class PolicyCapability
         services.AddSingleton<ITakeoverStore, LiteTakeoverStore>();
         services.AddSingleton<PolicyService>();
         services.AddSingleton<EmergencyService>();
+        services.AddSingleton(_ => ReadProgressionOptions(configuration));
+        services.AddSingleton<ProgressionService>();
 
         // Approvals: the queue, its TTL and the in-process executor for emergency requests.
         services.AddSingleton(_ => ReadApprovalOptions(configuration));
@@ -52,6 +54,59 @@ internal static class PolicyCapability
         }
 
         return options;
+    }
+
+    /// <summary>
+    /// <c>Kse:Policy:Progression</c>: MinDays, MinOperations, MinConfidence, DemotionWindow, DemotionMinOperations and
+    /// ErrorRateThresholds per environment name. Values out of range or unknown environment names are configuration errors.
+    /// </summary>
+    internal static ProgressionOptions ReadProgressionOptions(IConfiguration configuration)
+    {
+        const string prefix = "Kse:Policy:Progression";
+        var section = configuration.GetSection(prefix);
+        var options = new ProgressionOptions();
+        double? Number(string key)
+        {
+            var text = section[key];
+            if (string.IsNullOrWhiteSpace(text))
+            {
+                return null;
+            }
+
+            return double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var v) && double.IsFinite(v)
+                ? v
+                : throw KseException.BadInput("config.invalid", $"{prefix}:{key} must be a number; got '{text}'");
+        }
+
+        int? Whole(string key) => Number(key) is { } v
+            ? (v == Math.Floor(v) && v is >= int.MinValue and <= int.MaxValue ? (int)v : throw KseException.BadInput("config.invalid", $"{prefix}:{key} must be a whole number; got {v}"))
+            : null;
+
+        options = options with
+        {
+            MinDays = Number("MinDays") ?? options.MinDays,
+            MinOperations = Whole("MinOperations") ?? options.MinOperations,
+            MinConfidence = Number("MinConfidence") ?? options.MinConfidence,
+            DemotionWindow = Whole("DemotionWindow") ?? options.DemotionWindow,
+            DemotionMinOperations = Whole("DemotionMinOperations") ?? options.DemotionMinOperations,
+        };
+        var thresholds = new Dictionary<EnvironmentKind, double>(options.ErrorRateThresholds);
+        foreach (var child in section.GetSection("ErrorRateThresholds").GetChildren())
+        {
+            EnvironmentKind env;
+            try
+            {
+                env = PolicyNames.ParseEnvironment(child.Key);
+            }
+            catch (KseException ex)
+            {
+                throw KseException.BadInput("config.invalid", $"{prefix}:ErrorRateThresholds: {ex.Message}");
+            }
+
+            thresholds[env] = Number($"ErrorRateThresholds:{child.Key}") ?? thresholds[env];
+        }
+
+        return (options with { ErrorRateThresholds = thresholds }).Validated();
     }
 
     /// <summary><c>Kse:Approvals:TtlHours</c> (default 24, at most 720).</summary>

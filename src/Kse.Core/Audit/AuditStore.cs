@@ -76,6 +76,8 @@ public static class AuditSealer
             throw KseException.BadInput("audit.type_missing", "an audit entry needs an operation type");
         }
 
+        // A secret given as a parameter is masked wherever it reappears: a command line, an error, a recovery step.
+        var secrets = SecretRedactor.SecretValues(draft.Parameters);
         return new AuditEntry
         {
             Sequence = 0,
@@ -87,13 +89,13 @@ public static class AuditSealer
             Version = draft.Version,
             Environment = draft.Environment,
             TakeoverLevel = draft.TakeoverLevel,
-            Target = SecretRedactor.RedactValue(draft.Target),
+            Target = SecretRedactor.RedactValue(draft.Target, secrets),
             Parameters = SecretRedactor.RedactParameters(draft.Parameters),
             Decision = draft.Decision,
-            Rules = SecretRedactor.RedactList(draft.Rules),
+            Rules = SecretRedactor.RedactList(draft.Rules, secrets),
             Outcome = draft.Outcome,
-            ErrorContext = SecretRedactor.RedactValue(draft.ErrorContext),
-            RecoveryAttempts = SecretRedactor.RedactList(draft.RecoveryAttempts),
+            ErrorContext = SecretRedactor.RedactValue(draft.ErrorContext, secrets),
+            RecoveryAttempts = SecretRedactor.RedactList(draft.RecoveryAttempts, secrets),
             CorrelationId = draft.CorrelationId,
             RelatedProjects = draft.RelatedProjects is { Count: > 0 } r ? r.ToList() : null,
             PreviousHash = string.Empty,

@@ -77,7 +77,35 @@ public static partial class SecretRedactor
         return result;
     }
 
-    /// <summary>Parameters with values under secret keys replaced and secret parts of the others masked.</summary>
+    /// <summary>
+    /// The values given under secret keys (at least <see cref="MinSecretLength"/> characters), longest first: they are
+    /// masked wherever else they appear, e.g. inside a command line built from a <c>{token}</c> placeholder.
+    /// </summary>
+    public static IReadOnlyList<string> SecretValues(IReadOnlyDictionary<string, string?>? parameters) =>
+        parameters is null ? []
+        : parameters.Where(p => p.Value is { Length: >= MinSecretLength } && IsSecretKey(p.Key)).Select(p => p.Value!).Distinct(StringComparer.Ordinal).OrderByDescending(v => v.Length).ToList();
+
+    /// <summary>Shorter secret values are not searched for elsewhere: they would mask ordinary text by coincidence.</summary>
+    public const int MinSecretLength = 4;
+
+    /// <summary>The value with secret parts masked and every literal occurrence of <paramref name="secrets"/> replaced.</summary>
+    public static string? RedactValue(string? value, IReadOnlyList<string> secrets)
+    {
+        var result = RedactValue(value);
+        if (result is null || secrets.Count == 0)
+        {
+            return result;
+        }
+
+        foreach (var secret in secrets)
+        {
+            result = result.Replace(secret, Mask, StringComparison.Ordinal);
+        }
+
+        return result;
+    }
+
+    /// <summary>Parameters with values under secret keys replaced and secret parts of the others masked (including the secret values themselves).</summary>
     public static IReadOnlyDictionary<string, string?>? RedactParameters(IReadOnlyDictionary<string, string?>? parameters)
     {
         if (parameters is null || parameters.Count == 0)
@@ -85,17 +113,20 @@ public static partial class SecretRedactor
             return null;
         }
 
+        var secrets = SecretValues(parameters);
         var result = new Dictionary<string, string?>(parameters.Count, StringComparer.Ordinal);
         foreach (var (key, value) in parameters)
         {
-            result[key] = value is null ? null : IsSecretKey(key) ? Mask : RedactValue(value);
+            result[key] = value is null ? null : IsSecretKey(key) ? Mask : RedactValue(value, secrets);
         }
 
         return result;
     }
 
-    public static IReadOnlyList<string>? RedactList(IReadOnlyList<string>? values) =>
-        values is null || values.Count == 0 ? null : values.Select(v => RedactValue(v) ?? string.Empty).ToList();
+    public static IReadOnlyList<string>? RedactList(IReadOnlyList<string>? values) => RedactList(values, []);
+
+    public static IReadOnlyList<string>? RedactList(IReadOnlyList<string>? values, IReadOnlyList<string> secrets) =>
+        values is null || values.Count == 0 ? null : values.Select(v => RedactValue(v, secrets) ?? string.Empty).ToList();
 
     // key=value pairs as in connection strings, command lines and query strings: keep the key, mask up to ; & , or whitespace.
     [GeneratedRegex(@"(?<prefix>(?<![A-Za-z0-9])(?:pass(?:word|wd|phrase)?|pwd|secret|client[_\- ]?secret|token|access[_\- ]?token|refresh[_\- ]?token|api[_\- ]?key|access[_\- ]?key|account[_\- ]?key|shared[_\- ]?access[_\- ]?key|sig|private[_\- ]?key)\s*[=:]\s*)(?:""[^""]*""|'[^']*'|[^;&,\s""']+)", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]

@@ -21,14 +21,65 @@ internal static partial class ApiRules
     [GeneratedRegex("""^\s*"?required"?\s*:\s*(?<inline>\[.*)?$""")]
     private static partial Regex OpenApiRequiredList();
 
-    [GeneratedRegex("""^\s*-\s*"?(?<f>[\w.\-]+)"?\s*$""")]
+    [GeneratedRegex("""^\s*(?:-\s*"?(?<f>[\w.\-]+)"?|"(?<f>[\w.\-]+)")\s*,?\s*$""")]
     private static partial Regex YamlListItem();
 
-    [GeneratedRegex("""^\s*"?(?<k>type|format|\$ref)"?\s*:\s*"?(?<v>[^",\s]+)"?""")]
+    [GeneratedRegex("""["']?(?<f>[\w.\-]+)["']?""")]
+    private static partial Regex InlineItem();
+
+    [GeneratedRegex("""^\s*"?(?<k>type|format|\$ref)"?\s*:\s*(?:(?<list>\[[^\]]*\]?)|"?(?<v>[^",\s\[]+)"?)""")]
     private static partial Regex OpenApiType();
+
+    [GeneratedRegex("""^\s*-?\s*"?(?<t>[\w]+)"?\s*,?\s*$""")]
+    private static partial Regex TypeListItem();
+
+    /// <summary>A type value as a set: <c>integer</c>, inline <c>["integer", "null"]</c>, or a list that continues on the next lines.</summary>
+    private static SortedSet<string> TypeValue(Match m, IReadOnlyList<DiffLine> lines, int index, DiffLineKind side)
+    {
+        var set = new SortedSet<string>(StringComparer.Ordinal);
+        if (m.Groups["v"].Success)
+        {
+            set.Add(m.Groups["v"].Value);
+            return set;
+        }
+
+        var list = m.Groups["list"].Value;
+        foreach (Match item in InlineItem().Matches(list.Trim('[', ']')))
+        {
+            set.Add(item.Groups["f"].Value);
+        }
+
+        if (!list.EndsWith(']'))
+        {
+            for (var k = index + 1; k < lines.Count && k <= index + 8; k++)
+            {
+                if (lines[k].Kind != side && lines[k].Kind != DiffLineKind.Context)
+                {
+                    continue;
+                }
+
+                if (lines[k].Text.Trim().StartsWith(']'))
+                {
+                    break;
+                }
+
+                if (TypeListItem().Match(lines[k].Text) is { Success: true } t)
+                {
+                    set.Add(t.Groups["t"].Value);
+                }
+            }
+        }
+
+        return set;
+    }
 
     public static void OpenApi(DiffFile f, FindingSink s)
     {
+        if (OpenApiStructuralDiff.TryDiff(f, s))
+        {
+            return;
+        }
+
         if (f.Status == DiffFileStatus.Added)
         {
             s.Add("api.openapi.added", f, 1, "new OpenAPI document: every path is an addition", subject: f.Path);
@@ -57,14 +108,16 @@ internal static partial class ApiRules
 
             var addedKeys = addedPaths.Select(p => p.Key).ToHashSet(StringComparer.Ordinal);
             var removedKeys = removedPaths.Select(p => p.Key).ToHashSet(StringComparer.Ordinal);
-            var renameTargets = new Queue<string>(addedPaths.Where(p => !removedKeys.Contains(p.Key)).Select(p => p.Key));
-            foreach (var (key, index) in removedPaths.Where(p => !addedKeys.Contains(p.Key)))
+            var addedShapes = addedPaths.Select(p => Template(p.Key)).ToHashSet(StringComparer.Ordinal);
+            var removedShapes = removedPaths.Select(p => Template(p.Key)).ToHashSet(StringComparer.Ordinal);
+            var renameTargets = new Queue<string>(addedPaths.Where(p => !removedShapes.Contains(Template(p.Key))).Select(p => p.Key));
+            foreach (var (key, index) in removedPaths.Where(p => !addedShapes.Contains(Template(p.Key))))
             {
                 var reason = renameTargets.Count > 0 ? $"path {key} removed (renamed to {renameTargets.Dequeue()}?): its clients get 404" : $"path {key} removed: its clients get 404";
                 s.Add("api.openapi.path-removed", f, lines[index].Line, reason, subject: key);
             }
 
-            foreach (var (key, index) in addedPaths.Where(p => !removedKeys.Contains(p.Key)))
+            foreach (var (key, index) in addedPaths.Where(p => !removedShapes.Contains(Template(p.Key))))
             {
                 s.Add("api.openapi.added", f, lines[index].Line, $"path {key} added", subject: key);
             }
@@ -95,7 +148,7 @@ internal static partial class ApiRules
                 }
                 else
                 {
-                    addedOps.Add(op);
+                    addedOps.Add(Template(op));
                     addedOpList.Add((op, i));
                     newBlockStarts.Add((i, HunkScan.Indent(l.Text)));
                 }
@@ -106,8 +159,8 @@ internal static partial class ApiRules
                 newBlockStarts.Add((index, HunkScan.Indent(lines[index].Text)));
             }
 
-            var removedOpNames = removedOps.Select(o => o.Op).ToHashSet(StringComparer.Ordinal);
-            foreach (var (op, index) in removedOps.Where(o => !addedOps.Contains(o.Op)))
+            var removedOpNames = removedOps.Select(o => Template(o.Op)).ToHashSet(StringComparer.Ordinal);
+            foreach (var (op, index) in removedOps.Where(o => !addedOps.Contains(Template(o.Op))))
             {
                 if (!removedKeys.Contains(op[(op.IndexOf(' ', StringComparison.Ordinal) + 1)..]) || addedKeys.Contains(op[(op.IndexOf(' ', StringComparison.Ordinal) + 1)..]))
                 {
@@ -115,7 +168,7 @@ internal static partial class ApiRules
                 }
             }
 
-            foreach (var (op, index) in addedOpList.Where(o => !removedOpNames.Contains(o.Op)))
+            foreach (var (op, index) in addedOpList.Where(o => !removedOpNames.Contains(Template(o.Op))))
             {
                 s.Add("api.openapi.added", f, lines[index].Line, $"operation {op} added", subject: op);
             }
@@ -180,7 +233,10 @@ internal static partial class ApiRules
                 s.Add("api.openapi.parameter-removed", f, lines[index].Line, $"parameter '{name}' removed{(path is null ? "" : " from " + path)}: clients that send it are rejected or ignored", subject: path is null ? name : $"{path} {name}");
             }
 
-            // Required: new `required: true`, or new entries in a `required:` list, outside newly added blocks.
+            // Required: new `required: true`, or new entries in a `required:` list (block or inline), outside newly added blocks.
+            var removedInline = lines.Where(l => l.Kind == DiffLineKind.Removed)
+                .Select(l => OpenApiRequiredList().Match(l.Text)).Where(m => m.Success && m.Groups["inline"].Success)
+                .SelectMany(m => InlineItem().Matches(m.Groups["inline"].Value).Select(x => x.Groups["f"].Value)).ToHashSet(StringComparer.Ordinal);
             var inRequired = -1;
             for (var i = 0; i < lines.Count; i++)
             {
@@ -191,9 +247,17 @@ internal static partial class ApiRules
                 }
 
                 var indent = HunkScan.Indent(l.Text);
-                if (OpenApiRequiredList().IsMatch(l.Text) && !OpenApiRequiredTrue().IsMatch(l.Text))
+                if (OpenApiRequiredList().Match(l.Text) is { Success: true } rl && !OpenApiRequiredTrue().IsMatch(l.Text))
                 {
-                    inRequired = indent;
+                    if (rl.Groups["inline"].Success && l.Kind == DiffLineKind.Added && !InsideNewBlock(i) && removedInline.Count > 0)
+                    {
+                        foreach (var field in InlineItem().Matches(rl.Groups["inline"].Value).Select(x => x.Groups["f"].Value).Where(f => !removedInline.Contains(f)))
+                        {
+                            s.Add("api.openapi.required-added", f, l.Line, $"field '{field}' became required: existing requests without it are rejected", subject: field);
+                        }
+                    }
+
+                    inRequired = rl.Groups["inline"].Success && rl.Groups["inline"].Value.Contains(']', StringComparison.Ordinal) ? -1 : indent;
                     continue;
                 }
 
@@ -217,28 +281,58 @@ internal static partial class ApiRules
                 }
             }
 
-            // Types: removed and added type/format/$ref lines paired in order.
-            var removedTypes = new Queue<(string Key, string Value, int Index)>();
-            foreach (var (l, i) in lines.Select((l, i) => (l, i)))
+            // Types: a removed type/format/$ref pairs with the added one of the same name (else the next unused one).
+            // A value that reappears anywhere in the hunk (oneOf reshuffles) is not a change; widening is additive.
+            var removedTypes = new List<(string Key, SortedSet<string> Value, string? Name)>();
+            var addedTypes = new List<(string Key, SortedSet<string> Value, string? Name, int Index)>();
+            for (var i = 0; i < lines.Count; i++)
             {
-                if (l.Kind == DiffLineKind.Removed && OpenApiType().Match(l.Text) is { Success: true } tm)
+                var l = lines[i];
+                if (l.Kind != DiffLineKind.Context && OpenApiType().Match(l.Text) is { Success: true } tm)
                 {
-                    removedTypes.Enqueue((tm.Groups["k"].Value, tm.Groups["v"].Value, i));
+                    var value = TypeValue(tm, lines, i, l.Kind);
+                    if (l.Kind == DiffLineKind.Removed)
+                    {
+                        removedTypes.Add((tm.Groups["k"].Value, value, NearestName(hunk, i)));
+                    }
+                    else
+                    {
+                        addedTypes.Add((tm.Groups["k"].Value, value, NearestName(hunk, i), i));
+                    }
                 }
             }
 
-            foreach (var (l, i) in lines.Select((l, i) => (l, i)))
+            var used = new HashSet<int>();
+            foreach (var (k, old, oldName) in removedTypes)
             {
-                if (l.Kind != DiffLineKind.Added || removedTypes.Count == 0 || OpenApiType().Match(l.Text) is not { Success: true } tm)
+                var candidates = addedTypes.Where(x => x.Key == k && !used.Contains(x.Index)).ToList();
+                var partner = candidates.FirstOrDefault(x => x.Name is not null && x.Name == oldName);
+                if (partner.Value is null)
+                {
+                    partner = candidates.FirstOrDefault();
+                }
+
+                if (partner.Value is null)
                 {
                     continue;
                 }
 
-                var (k, v, _) = removedTypes.Dequeue();
-                if (k == tm.Groups["k"].Value && v != tm.Groups["v"].Value)
+                used.Add(partner.Index);
+                if (old.SetEquals(partner.Value) || (partner.Name != oldName && addedTypes.Any(x => x.Key == k && x.Value.SetEquals(old))))
                 {
-                    var name = NearestName(hunk, i);
-                    s.Add("api.openapi.type-changed", f, l.Line, $"{k} changed from {v} to {tm.Groups["v"].Value}{(name is null ? "" : " for " + name)}: clients deserialize the old shape", subject: name ?? $"{k}:{v}");
+                    continue;
+                }
+
+                var name = partner.Name;
+                var (from, to) = (string.Join("|", old), string.Join("|", partner.Value));
+                var line = lines[partner.Index].Line;
+                if (k == "type" && partner.Value.IsSupersetOf(old))
+                {
+                    s.Add("api.openapi.added", f, line, $"type widened from {from} to {to}{(name is null ? "" : " for " + name)}", subject: name ?? $"{k}:{from}");
+                }
+                else
+                {
+                    s.Add("api.openapi.type-changed", f, line, $"{k} changed from {from} to {to}{(name is null ? "" : " for " + name)}: clients deserialize the old shape", subject: name ?? $"{k}:{from}");
                 }
             }
         }
@@ -264,24 +358,41 @@ internal static partial class ApiRules
         return key?.Groups["n"].Value;
     }
 
+    [GeneratedRegex(@"\{[^}:=?*]+")]
+    private static partial Regex TemplateParameterName();
+
+    /// <summary>A route or path template without its parameter names: <c>/items/{id:int}</c> and <c>/items/{itemId:int}</c> are the same URL to a client.</summary>
+    internal static string Template(string route) => TemplateParameterName().Replace(route.TrimEnd('/'), "{");
+
     // ---------- protobuf ----------
     [GeneratedRegex("""^\s*(?:(?<label>optional|repeated|required)\s+)?(?<type>(?:map\s*<[^>]*>)|[A-Za-z_][\w.]*)\s+(?<name>[A-Za-z_]\w*)\s*=\s*(?<num>\d+)""")]
-    private static partial Regex ProtoField();
+    internal static partial Regex ProtoField();
 
     [GeneratedRegex("""^\s*(?<name>[A-Z][A-Z0-9_]*)\s*=\s*(?<num>-?\d+)\s*[;\[]""")]
-    private static partial Regex ProtoEnumValue();
+    internal static partial Regex ProtoEnumValue();
 
     [GeneratedRegex("""^\s*(?<kind>message|enum|service)\s+(?<name>\w+)""")]
     private static partial Regex ProtoBlock();
 
     [GeneratedRegex("""^\s*rpc\s+(?<name>\w+)\s*\((?<sig>.*)""")]
-    private static partial Regex ProtoRpc();
+    internal static partial Regex ProtoRpc();
+
+    /// <summary>An RPC's request and response part, whitespace collapsed: <c>(GetRequest) returns (Invoice)</c>.</summary>
+    internal static string RpcSignature(Match rpc) => Regex.Replace(rpc.Groups["sig"].Value, @"\s+", " ").Trim().TrimEnd('{', ';').Trim();
+
+    /// <summary>A field's label and type, whitespace removed from map types: <c>repeated string</c>, <c>map&lt;string,int32&gt;</c>.</summary>
+    internal static string FieldType(Match field) => (field.Groups["label"].Success ? field.Groups["label"].Value + " " : "") + Regex.Replace(field.Groups["type"].Value, @"\s+", "");
 
     public static void Proto(DiffFile f, FindingSink s)
     {
         if (f.Status == DiffFileStatus.Added)
         {
             s.Add("api.proto.added", f, 1, "new protobuf file", subject: f.Path);
+            return;
+        }
+
+        if (ProtoStructuralDiff.TryDiff(f, s))
+        {
             return;
         }
 
@@ -305,7 +416,7 @@ internal static partial class ApiRules
                 var isRemoved = l.Kind == DiffLineKind.Removed;
                 if (ProtoRpc().Match(l.Text) is { Success: true } rm)
                 {
-                    var sig = Regex.Replace(rm.Groups["sig"].Value, @"\s+", " ").Trim().TrimEnd('{', ';').Trim();
+                    var sig = RpcSignature(rm);
                     if (isRemoved)
                     {
                         removedRpcs.Add((rm.Groups["name"].Value, sig, i));
@@ -335,7 +446,7 @@ internal static partial class ApiRules
                 var block = HunkScan.Enclosing(hunk, i, ProtoBlock())?.Groups["name"].Value ?? "?";
                 if (ProtoField().Match(l.Text) is { Success: true } fm && fm.Groups["type"].Value is not "option" and not "reserved")
                 {
-                    var type = (fm.Groups["label"].Success ? fm.Groups["label"].Value + " " : "") + Regex.Replace(fm.Groups["type"].Value, @"\s+", "");
+                    var type = FieldType(fm);
                     (isRemoved ? removed : added).Add((block, fm.Groups["name"].Value, type, fm.Groups["num"].Value, i));
                 }
                 else if (ProtoEnumValue().Match(l.Text) is { Success: true } em)
@@ -411,16 +522,21 @@ internal static partial class ApiRules
     private static partial Regex GqlType();
 
     [GeneratedRegex("""^\s*(?<name>\w+)\s*(?:\((?<args>[^)]*)\))?\s*:\s*(?<type>[\w!\[\]]+)(?<default>\s*=)?""")]
-    private static partial Regex GqlField();
+    internal static partial Regex GqlField();
 
     [GeneratedRegex("""(?<name>\w+)\s*:\s*(?<type>[\w!\[\]]+)(?<default>\s*=)?""")]
-    private static partial Regex GqlArg();
+    internal static partial Regex GqlArg();
 
     public static void GraphQL(DiffFile f, FindingSink s)
     {
         if (f.Status == DiffFileStatus.Added)
         {
             s.Add("api.graphql.added", f, 1, "new GraphQL schema file", subject: f.Path);
+            return;
+        }
+
+        if (GraphQLStructuralDiff.TryDiff(f, s))
+        {
             return;
         }
 
@@ -455,6 +571,28 @@ internal static partial class ApiRules
 
                 if (GqlField().Match(l.Text) is not { Success: true } fm)
                 {
+                    continue;
+                }
+
+                // An argument on its own line inside a field's open parenthesis belongs to that field.
+                if (OpenArgumentList(hunk, i) is { } owner)
+                {
+                    var ownerType = HunkScan.Enclosing(hunk, i, GqlType())?.Groups["name"].Value ?? "?";
+                    var subject = $"{ownerType}.{owner}({fm.Groups["name"].Value})";
+                    if (l.Kind == DiffLineKind.Added && fm.Groups["type"].Value.EndsWith('!') && !fm.Groups["default"].Success
+                        && !hunk.Lines.Any(x => x.Kind == DiffLineKind.Removed && GqlField().Match(x.Text) is { Success: true } r && r.Groups["name"].Value == fm.Groups["name"].Value))
+                    {
+                        s.Add("api.graphql.required-argument-added", f, l.Line, $"required argument {fm.Groups["name"].Value}: {fm.Groups["type"].Value} added to {ownerType}.{owner}: existing queries fail", subject: subject);
+                    }
+                    else if (l.Kind == DiffLineKind.Removed && !hunk.Lines.Any(x => x.Kind == DiffLineKind.Added && GqlField().Match(x.Text) is { Success: true } a && a.Groups["name"].Value == fm.Groups["name"].Value))
+                    {
+                        s.Add("api.graphql.field-removed", f, l.Line, $"argument {fm.Groups["name"].Value} removed from {ownerType}.{owner}: queries that pass it fail", subject: subject);
+                    }
+                    else if (l.Kind == DiffLineKind.Added)
+                    {
+                        s.Add("api.graphql.added", f, l.Line, $"argument {fm.Groups["name"].Value} added to {ownerType}.{owner}", subject: subject);
+                    }
+
                     continue;
                 }
 
@@ -543,6 +681,53 @@ internal static partial class ApiRules
         }
     }
 
+    [GeneratedRegex(@"^\s*(?<name>\w+)\s*\(")]
+    private static partial Regex GqlFieldOpen();
+
+    /// <summary>The field whose argument list is still open above line <paramref name="index"/> (same side of the diff), if any.</summary>
+    private static string? OpenArgumentList(DiffHunk hunk, int index)
+    {
+        var oldSide = hunk.Lines[index].Kind == DiffLineKind.Removed;
+        var depth = 0;
+        for (var i = index - 1; i >= 0; i--)
+        {
+            var l = hunk.Lines[i];
+            if ((oldSide && l.Kind == DiffLineKind.Added) || (!oldSide && l.Kind == DiffLineKind.Removed))
+            {
+                continue;
+            }
+
+            depth += l.Text.Count(c => c == ')') - l.Text.Count(c => c == '(');
+            if (depth < 0)
+            {
+                return GqlFieldOpen().Match(l.Text) is { Success: true } m ? m.Groups["name"].Value : null;
+            }
+
+            if (l.Text.Contains('{', StringComparison.Ordinal) || l.Text.Contains('}', StringComparison.Ordinal))
+            {
+                return null;
+            }
+        }
+
+        var text = oldSide ? hunk.Content?.Old : hunk.Content?.New;
+        var start = Math.Min(text?.Count ?? 0, (oldSide ? hunk.OldStart : hunk.NewStart) - 1) - 1;
+        for (var i = start; text is not null && i >= 0 && i >= start - 50; i--)
+        {
+            depth += text[i].Count(c => c == ')') - text[i].Count(c => c == '(');
+            if (depth < 0)
+            {
+                return GqlFieldOpen().Match(text[i]) is { Success: true } m ? m.Groups["name"].Value : null;
+            }
+
+            if (text[i].Contains('{', StringComparison.Ordinal) || text[i].Contains('}', StringComparison.Ordinal))
+            {
+                return null;
+            }
+        }
+
+        return null;
+    }
+
     // ---------- ASP.NET ----------
     [GeneratedRegex("""\[\s*(?<attr>Http(?:Get|Post|Put|Delete|Patch|Head|Options)|Route|AcceptVerbs)(?:Attribute)?\s*(?:\(\s*@?"(?<tpl>[^"]*)")?""")]
     private static partial Regex AspNetRouteAttribute();
@@ -627,8 +812,8 @@ internal static partial class ApiRules
                 }
             }
 
-            var unmatchedAdded = addedRoutes.Where(a => removedRoutes.All(r => r.Route != a.Route)).ToList();
-            foreach (var r in removedRoutes.Where(r => addedRoutes.All(a => a.Route != r.Route)))
+            var unmatchedAdded = addedRoutes.Where(a => removedRoutes.All(r => Template(r.Route) != Template(a.Route))).ToList();
+            foreach (var r in removedRoutes.Where(r => addedRoutes.All(a => Template(a.Route) != Template(r.Route))))
             {
                 if (unmatchedAdded.Count > 0)
                 {

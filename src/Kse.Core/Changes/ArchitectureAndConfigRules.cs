@@ -61,6 +61,10 @@ internal static partial class ArchitectureAndConfigRules
 
     private static string? Key(string text) => KeyPattern().Match(text) is { Success: true } m ? m.Groups["k"].Value : null;
 
+    /// <summary>The version line, or keys only OpenAPI documents use (the version line is often outside the hunk).</summary>
+    [GeneratedRegex("""^\s*"?(?:(?:openapi|swagger)"?\s*:\s*["']?\d|(?:operationId|requestBody|responses)"?\s*:)""")]
+    private static partial Regex OpenApiMarker();
+
     [GeneratedRegex(@"^\s*kind\s*:\s*(?<k>\w+)")]
     private static partial Regex K8sKind();
 
@@ -75,13 +79,13 @@ internal static partial class ArchitectureAndConfigRules
     public static void Structured(DiffFile f, FindingSink s, bool helmValues)
     {
         var name = Path.GetFileName(f.Path).ToLowerInvariant();
-        var texts = f.AllLines.Select(l => l.Text).ToList();
+        var texts = HunkScan.Sniffable(f).ToList();
         bool Any(Func<string, bool> p) => texts.Any(p);
 
         var folders = f.Path.Replace('\\', '/').ToLowerInvariant();
         if (name.Contains("openapi", StringComparison.Ordinal) || name.Contains("swagger", StringComparison.Ordinal)
             || FileKinds.IsUnder(folders, "openapi") || FileKinds.IsUnder(folders, "swagger")
-            || Any(t => Regex.IsMatch(t, """^\s*"?(openapi|swagger)"?\s*:\s*"?\d"""))
+            || Any(t => OpenApiMarker().IsMatch(t))
             || (Any(t => Regex.IsMatch(t, """^\s*"?operationId"?\s*:""")) && Any(t => Regex.IsMatch(t, """^\s*"?/[^\s"]*"?\s*:\s*\{?\s*$"""))))
         {
             ApiRules.OpenApi(f, s);

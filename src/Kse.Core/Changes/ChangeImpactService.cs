@@ -56,8 +56,28 @@ public sealed class ChangeImpactService
         return source.Text ?? throw KseException.BadInput("change.source_missing", "no diff given: pass a diff text or file, --base/--head, or --staged");
     }
 
+    /// <summary>
+    /// Reads and parses the diff. From git, each file also carries its full old and new text, so rules can see what encloses a
+    /// hunk; a diff given as text or file is classified from its hunks alone.
+    /// </summary>
+    public async Task<IReadOnlyList<DiffFile>> ReadDiffFilesAsync(DiffSource source, CancellationToken cancellationToken = default)
+    {
+        var files = UnifiedDiff.Parse(await ReadDiffAsync(source, cancellationToken));
+        if (!source.IsGit)
+        {
+            return files;
+        }
+
+        return source.Staged
+            ? await GitDiff.AttachContentAsync(files, _workspace.Root, "HEAD", null, _git, cancellationToken)
+            : await GitDiff.AttachContentAsync(files, _workspace.Root, GitDiff.CheckRevision(source.Base!, "--base"), GitDiff.CheckRevision(source.Head ?? "HEAD", "--head"), _git, cancellationToken);
+    }
+
     /// <summary>Classifies the diff and adds affected systems, migration strategy, risk and (L3+, with a graph) the dependency analysis.</summary>
-    public ChangeReport Assess(string diffText, string? project = null)
+    public ChangeReport Assess(string diffText, string? project = null) => Assess(UnifiedDiff.Parse(diffText), project);
+
+    /// <inheritdoc cref="Assess(string, string?)"/>
+    public ChangeReport Assess(IReadOnlyList<DiffFile> files, string? project = null)
     {
         if (project is not null)
         {
@@ -72,7 +92,7 @@ public sealed class ChangeImpactService
         }
 
         Func<string, string?>? projectOf = project is not null ? _ => project : graph is not null ? graph.ProjectOf : null;
-        var classification = _classifier.Classify(diffText, projectOf);
+        var classification = _classifier.Classify(files, projectOf);
         var findings = classification.Findings;
         var projects = project is not null ? [project] : findings.Select(f => f.Project).OfType<string>().Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
         var ops = OperationsContext.Load(_documents, projects.Count == 1 ? projects[0] : null);
@@ -105,22 +125,58 @@ public sealed class ChangeImpactService
         };
     }
 
-    /// <summary>L4/L5 pass only when the project's migration-plan.md has every required section filled.</summary>
+    /// <summary>
+    /// L4/L5 pass only when the migration-plan.md of the project has every required section filled. Without
+    /// <paramref name="project"/>, every project whose files carry L4/L5 findings is checked (a monorepo diff).
+    /// </summary>
     public GateResult Gate(ChangeReport report, string? project)
     {
-        var rules = report.Findings.Where(f => f.Level >= ChangeLevel.L4).Select(f => f.Rule).Distinct(StringComparer.Ordinal).ToList();
+        var deep = report.Findings.Where(f => f.Level >= ChangeLevel.L4).ToList();
+        var rules = deep.Select(f => f.Rule).Distinct(StringComparer.Ordinal).ToList();
         if (!report.RequiresMigrationPlan)
         {
             return new GateResult { Passed = true, Level = report.Level, RequiresMigrationPlan = false, Project = project, Reason = $"{report.Level} change: no migration plan required" };
         }
 
-        project ??= report.Projects is { Count: 1 } one ? one[0] : null;
-        if (project is null)
+        if (project is not null)
         {
-            throw KseException.BadInput("change.project_required", $"{report.Level} change needs a migration plan: pass --project so its migration-plan.md can be checked{(report.Projects is { Count: > 1 } many ? $" (the diff touches {string.Join(", ", many)})" : "")}");
+            return GateProject(report, ProjectName.Validate(project), rules);
         }
 
-        ProjectName.Validate(project);
+        var candidates = deep.Select(f => f.Project).OfType<string>().Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        var unmapped = deep.Where(f => f.Project is null).Select(f => f.File).Distinct(StringComparer.Ordinal).ToList();
+        if (candidates.Count == 0)
+        {
+            throw KseException.BadInput("change.project_required", $"{report.Level} change needs a migration plan: pass --project so its migration-plan.md can be checked (no changed file belongs to a declared project)");
+        }
+
+        if (candidates.Count == 1 && unmapped.Count == 0)
+        {
+            return GateProject(report, candidates[0], rules);
+        }
+
+        var plans = candidates.Select(p => GateProject(report, p, deep.Where(f => f.Project == p).Select(f => f.Rule).Distinct(StringComparer.Ordinal).ToList())).ToList();
+        var failed = plans.Where(p => !p.Passed).Select(p => p.Project!).ToList();
+        var reasons = new List<string>();
+        if (failed.Count > 0)
+        {
+            reasons.Add($"incomplete migration plans: {string.Join(", ", failed)}");
+        }
+
+        if (unmapped.Count > 0)
+        {
+            reasons.Add($"{unmapped.Count} L4/L5 file(s) belong to no declared project ({string.Join(", ", unmapped.Take(3))}): pass --project");
+        }
+
+        return new GateResult
+        {
+            Passed = reasons.Count == 0, Level = report.Level, RequiresMigrationPlan = true, Rules = rules, Plans = plans,
+            Reason = reasons.Count == 0 ? $"{report.Level} change and the migration plans of {string.Join(", ", candidates)} are complete" : $"{report.Level} change: {string.Join("; ", reasons)}",
+        };
+    }
+
+    private GateResult GateProject(ChangeReport report, string project, IReadOnlyList<string> rules)
+    {
         var path = Path.Combine(_workspace.OperationsDir(project), "migration-plan.md");
         var relative = Path.GetRelativePath(_workspace.Root, path).Replace('\\', '/');
         if (!File.Exists(path))
@@ -288,7 +344,11 @@ public sealed class ChangeImpactService
     }
 
     /// <summary>Classifies the diff and plans rollout waves across the changed projects and their incompatible consumers.</summary>
-    public async Task<RolloutPlan> PlanRolloutAsync(string diffText, string? project, Actor? actor = null, CancellationToken cancellationToken = default)
+    public Task<RolloutPlan> PlanRolloutAsync(string diffText, string? project, Actor? actor = null, CancellationToken cancellationToken = default) =>
+        PlanRolloutAsync(UnifiedDiff.Parse(diffText), project, actor, cancellationToken);
+
+    /// <inheritdoc cref="PlanRolloutAsync(string, string?, Actor?, CancellationToken)"/>
+    public async Task<RolloutPlan> PlanRolloutAsync(IReadOnlyList<DiffFile> files, string? project, Actor? actor = null, CancellationToken cancellationToken = default)
     {
         var graph = DependencyGraph.LoadValid(_workspace);
         if (project is not null)
@@ -296,7 +356,7 @@ public sealed class ChangeImpactService
             graph.Get(ProjectName.Validate(project));
         }
 
-        var report = Assess(diffText, project);
+        var report = Assess(files, project);
         var projects = report.Projects ?? [];
         if (projects.Count == 0)
         {

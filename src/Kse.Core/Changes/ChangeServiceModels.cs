@@ -41,6 +41,9 @@ public sealed record GateResult
     /// <summary>Rule ids that put the change at L4/L5.</summary>
     public IReadOnlyList<string> Rules { get; init; } = [];
 
+    /// <summary>When the diff touches several projects at L4/L5: the result for each of them.</summary>
+    public IReadOnlyList<GateResult>? Plans { get; init; }
+
     /// <summary>Where a complete plan does not seem to be about this change (the strategy or a touched table is not mentioned). They do not fail the gate.</summary>
     public IReadOnlyList<string> Warnings { get; init; } = [];
 }

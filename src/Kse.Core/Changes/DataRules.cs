@@ -430,7 +430,7 @@ internal static partial class DataRules
 
         foreach (var hunk in f.Hunks)
         {
-            var method = EfMethod().Match(hunk.Section) is { Success: true } sm ? sm.Groups["m"].Value : "Up";
+            var method = (HunkScan.Above(hunk, oldSide: false, EfMethod()) ?? EfMethod().Match(hunk.Section)) is { Success: true } sm ? sm.Groups["m"].Value : "Up";
             var call = new StringBuilder();
             var callLine = 0;
             var depth = 0;

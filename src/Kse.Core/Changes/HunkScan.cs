@@ -5,6 +5,9 @@ namespace Kse.Core.Changes;
 /// <summary>Small helpers the rule sets share for reading hunks.</summary>
 internal static class HunkScan
 {
+    /// <summary>How many lines <see cref="Enclosing"/> walks back at most.</summary>
+    public const int MaxLookBack = 300;
+
     public static int Indent(string text)
     {
         var n = 0;
@@ -22,7 +25,10 @@ internal static class HunkScan
         var line = hunk.Lines[index];
         var indent = Indent(line.Text);
         var oldSide = line.Kind == DiffLineKind.Removed;
-        for (var i = index - 1; i >= 0; i--)
+
+        // Nothing encloses a line at column 0 by indentation; and parents are near, so the walk back is bounded.
+        var stop = requireSmallerIndent && indent == 0 ? index : Math.Max(0, index - MaxLookBack);
+        for (var i = index - 1; i >= stop; i--)
         {
             var l = hunk.Lines[i];
             if ((oldSide && l.Kind == DiffLineKind.Added) || (!oldSide && l.Kind == DiffLineKind.Removed))
@@ -42,8 +48,58 @@ internal static class HunkScan
             }
         }
 
+        if (Above(hunk, oldSide, pattern, requireSmallerIndent ? indent : int.MaxValue) is { } above)
+        {
+            return above;
+        }
+
         var s = pattern.Match(hunk.Section);
         return s.Success ? s : null;
+    }
+
+    /// <summary>
+    /// The nearest line above the hunk, in the file's full text, that matches (and is indented less than
+    /// <paramref name="belowIndent"/>); null without the full text.
+    /// </summary>
+    public static Match? Above(DiffHunk hunk, bool oldSide, Regex pattern, int belowIndent = int.MaxValue)
+    {
+        var text = oldSide ? hunk.Content?.Old : hunk.Content?.New;
+        if (text is null || belowIndent == 0)
+        {
+            return null;
+        }
+
+        var start = Math.Min(text.Count, (oldSide ? hunk.OldStart : hunk.NewStart) - 1) - 1;
+        for (var i = start; i >= 0 && i >= start - MaxLookBack; i--)
+        {
+            var t = text[i];
+            if (belowIndent != int.MaxValue && (Indent(t) >= belowIndent || t.Trim().Length == 0))
+            {
+                continue;
+            }
+
+            var m = pattern.Match(t);
+            if (m.Success)
+            {
+                return m;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The lines a content sniffer may read: the hunks, plus the head of the full new (or old) text when known.</summary>
+    public static IEnumerable<string> Sniffable(DiffFile file, int headLines = 400)
+    {
+        foreach (var l in file.AllLines)
+        {
+            yield return l.Text;
+        }
+
+        foreach (var t in (file.Content?.New ?? file.Content?.Old ?? []).Take(headLines))
+        {
+            yield return t;
+        }
     }
 
     public static bool HasChanges(DiffFile file) => file.AllLines.Any(l => l.Kind != DiffLineKind.Context);

@@ -1,4 +1,6 @@
 using System.Text.RegularExpressions;
+using Markdig;
+using Markdig.Syntax;
 using Kse.Core.Specs;
 
 namespace Kse.Core.Changes;
@@ -39,37 +41,96 @@ public sealed partial class OperationsDocuments(KseWorkspace workspace, SpecServ
     public IReadOnlyList<string> FilledItems(string project, string document, string heading) =>
         Load(project, document)?.Find(heading) is { IsFilled: true } section ? Items(section.Body) : [];
 
-    [GeneratedRegex(@"<!--[\s\S]*?(-->|$)")]
-    private static partial Regex HtmlComment();
+    private static readonly MarkdownPipeline Pipeline = new MarkdownPipelineBuilder().UsePreciseSourceLocation().Build();
 
-    [GeneratedRegex(@"^\s*(?:[-*+]|\d+[.)])\s+(?<t>.+)$")]
-    private static partial Regex ListItem();
+    [GeneratedRegex(@"^\s*(?:[-*+]|\d+[.)])\s+")]
+    private static partial Regex ListMarker();
 
+    [GeneratedRegex(@"^\s*(?<k>name|risk)\s*:\s*[""']?(?<v>[^""'#\s]+)", RegexOptions.Multiline)]
+    private static partial Regex OperationField();
+
+    [GeneratedRegex(@"\s+")]
+    private static partial Regex Whitespace();
+
+    /// <summary>
+    /// The steps of a section body, in order: each list item (its lines joined), each paragraph, each line of a code block,
+    /// and a declared <c>kse-operation</c> block as one step naming the operation. HTML comments (placeholders) and sub-headings are left out.
+    /// </summary>
     public static IReadOnlyList<string> Items(string body)
     {
-        var lines = HtmlComment().Replace(body, "").Split('\n').Select(l => l.TrimEnd('\r')).ToList();
-        var items = lines.Select(l => ListItem().Match(l)).Where(m => m.Success).Select(m => m.Groups["t"].Value.Trim()).Where(t => t.Length > 0).ToList();
-        if (items.Count > 0)
-        {
-            return items;
-        }
-
-        var inFence = false;
+        var text = body.Replace("\r\n", "\n", StringComparison.Ordinal);
         var result = new List<string>();
-        foreach (var line in lines.Select(l => l.Trim()))
+        foreach (var block in Markdown.Parse(text, Pipeline))
         {
-            if (line.StartsWith("```", StringComparison.Ordinal) || line.StartsWith("~~~", StringComparison.Ordinal))
-            {
-                inFence = !inFence;
-                continue;
-            }
-
-            if (line.Length > 0 && (inFence || !line.StartsWith('#')))
-            {
-                result.Add(line);
-            }
+            Collect(block, text, result);
         }
 
         return result;
+    }
+
+    private static void Collect(Block block, string text, List<string> result)
+    {
+        switch (block)
+        {
+            case ListBlock list:
+                foreach (var item in list.OfType<ListItemBlock>())
+                {
+                    // The item's own paragraph, then anything nested in it (code, sub-lists).
+                    var first = true;
+                    foreach (var child in item)
+                    {
+                        if (first && child is ParagraphBlock p)
+                        {
+                            Add(result, ListMarker().Replace(Source(text, p), string.Empty));
+                        }
+                        else
+                        {
+                            Collect(child, text, result);
+                        }
+
+                        first = false;
+                    }
+                }
+
+                break;
+            case FencedCodeBlock fence when string.Equals(fence.Info, "kse-operation", StringComparison.OrdinalIgnoreCase):
+                var fields = OperationField().Matches(fence.Lines.ToString()).ToDictionary(m => m.Groups["k"].Value, m => m.Groups["v"].Value);
+                Add(result, fields.TryGetValue("name", out var name)
+                    ? $"run operation `{name}`" + (fields.TryGetValue("risk", out var risk) ? $" (risk {risk})" : string.Empty)
+                    : "run the declared kse-operation block");
+                break;
+            case CodeBlock code:
+                foreach (var line in code.Lines.ToString().Split('\n'))
+                {
+                    if (line.Trim().Length > 0)
+                    {
+                        result.Add(line.Trim());
+                    }
+                }
+
+                break;
+            case ParagraphBlock paragraph:
+                Add(result, Source(text, paragraph));
+                break;
+            case ContainerBlock container when block is not ListBlock:
+                foreach (var child in container)
+                {
+                    Collect(child, text, result);
+                }
+
+                break;
+        }
+    }
+
+    private static string Source(string text, Block block) =>
+        block.Span.Start >= 0 && block.Span.End < text.Length ? text[block.Span.Start..(block.Span.End + 1)] : string.Empty;
+
+    private static void Add(List<string> result, string item)
+    {
+        var t = Whitespace().Replace(item, " ").Trim();
+        if (t.Length > 0)
+        {
+            result.Add(t);
+        }
     }
 }

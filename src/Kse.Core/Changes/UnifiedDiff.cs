@@ -20,8 +20,15 @@ public enum DiffLineKind
 /// <summary>One line of a hunk with its line number on the side it belongs to (new side for context and added lines).</summary>
 public readonly record struct DiffLine(DiffLineKind Kind, string Text, int Line);
 
+/// <summary>The whole old and new text of a file, when the diff came from the repository (null sides are absent).</summary>
+public sealed record DiffFileContent(IReadOnlyList<string>? Old, IReadOnlyList<string>? New);
+
 /// <summary>One <c>@@</c> hunk: its lines in diff order and the header's section text.</summary>
-public sealed record DiffHunk(int OldStart, int NewStart, string Section, IReadOnlyList<DiffLine> Lines);
+public sealed record DiffHunk(int OldStart, int NewStart, string Section, IReadOnlyList<DiffLine> Lines)
+{
+    /// <summary>The file's full text, when known: rules look above the hunk for what encloses a line.</summary>
+    public DiffFileContent? Content { get; init; }
+}
 
 /// <summary>One file of a unified diff.</summary>
 public sealed record DiffFile
@@ -36,7 +43,14 @@ public sealed record DiffFile
 
     public IReadOnlyList<DiffHunk> Hunks { get; init; } = [];
 
+    /// <summary>The file's full text, when the diff came from the repository.</summary>
+    public DiffFileContent? Content { get; init; }
+
     public IEnumerable<DiffLine> AllLines => Hunks.SelectMany(h => h.Lines);
+
+    /// <summary>The file with its full text attached to it and to every hunk.</summary>
+    public DiffFile WithContent(DiffFileContent content) =>
+        this with { Content = content, Hunks = Hunks.Select(h => h with { Content = content }).ToList() };
 
     /// <summary>The first changed line, for whole-file findings (1 when there is none).</summary>
     public int FirstChangedLine

@@ -124,7 +124,8 @@ public sealed class OperationExecutionService(
     OperationRunner runner,
     PolicyService policy,
     ApprovalService approvals,
-    IAuditTrail audit)
+    IAuditTrail audit,
+    ProgressionService? progression = null)
 {
     public const string AuditOperationType = "ops.run";
 
@@ -217,6 +218,20 @@ public sealed class OperationExecutionService(
     {
         var result = await runner.RunAsync(plan, (rollback, ct) => DecideRecoveryAsync(rollback, actor, correlationId, ct), cancellationToken);
         await audit.AppendAsync(OutcomeDraft(plan, actor, result, correlationId, attribution), cancellationToken);
+        if (progression is not null)
+        {
+            // An outcome is evidence: a run of failures demotes the level by itself (audited as takeover.change by system:kse).
+            // A failed check must not turn a finished run into an error; the server's sweep and 'kse takeover progress' check again.
+            try
+            {
+                await progression.CheckAfterOutcomeAsync(plan.Project, plan.Environment.Name(), CancellationToken.None);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // Deliberately ignored here (see above).
+            }
+        }
+
         return result;
     }
 

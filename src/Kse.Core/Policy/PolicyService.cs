@@ -161,9 +161,59 @@ public sealed class PolicyService
             throw KseException.Refused("policy.level_above_cap", $"{to} is above the {env.Name()} cap {cap}; use at most {cap} (an emergency elevation cannot pass the cap either)");
         }
 
+        return (await ChangeLevelAsync(manifest.Name, env, to, reason.Trim(), actor, trigger: null, details: null, rules: null, expectedFrom: null, cancellationToken))!;
+    }
+
+    /// <summary>
+    /// Audits, then stores a level change (the cap already checked by the caller). <paramref name="trigger"/> and
+    /// <paramref name="details"/> say what caused it (e.g. a progression demotion and its evidence). With
+    /// <paramref name="expectedFrom"/>, nothing happens (null) unless the level in force is still that one.
+    /// </summary>
+    internal async Task<TakeoverChange?> ChangeLevelAsync(
+        string project,
+        EnvironmentKind env,
+        TakeoverLevel to,
+        string reason,
+        Actor actor,
+        string? trigger,
+        IReadOnlyDictionary<string, string?>? details,
+        IReadOnlyList<string>? rules,
+        TakeoverLevel? expectedFrom,
+        CancellationToken cancellationToken)
+    {
+        var manifest = LoadManifest(project);
+        var cap = PolicyKernel.CapOf(env);
+        if (to > cap)
+        {
+            throw KseException.Refused("policy.level_above_cap", $"{to} is above the {env.Name()} cap {cap}; use at most {cap} (an emergency elevation cannot pass the cap either)");
+        }
+
         var current = _store.GetLevel(manifest.Name, env);
-        var from = current?.Level ?? Clamp(Kernel.Options.DefaultFor(manifest.SystemType), cap);
+        var from = Clamp(current?.Level ?? Kernel.Options.DefaultFor(manifest.SystemType), cap);
+        if (expectedFrom is { } expected && from != expected)
+        {
+            return null;
+        }
+
         var now = _clock.GetUtcNow();
+        var parameters = new Dictionary<string, string?>(StringComparer.Ordinal)
+        {
+            ["from"] = from.ToString(),
+            ["to"] = to.ToString(),
+            ["cap"] = cap.ToString(),
+            ["reason"] = reason,
+            ["previousSource"] = current is null ? "default" : "set",
+        };
+        if (trigger is not null)
+        {
+            parameters["trigger"] = trigger;
+        }
+
+        foreach (var (k, v) in details ?? new Dictionary<string, string?>())
+        {
+            parameters[k] = v;
+        }
+
         var entry = await _audit.AppendAsync(
             new AuditDraft
             {
@@ -173,20 +223,13 @@ public sealed class PolicyService
                 Environment = env.Name(),
                 TakeoverLevel = to.ToString(),
                 Target = $"{manifest.Name}/{env.Name()}",
-                Parameters = new Dictionary<string, string?>
-                {
-                    ["from"] = from.ToString(),
-                    ["to"] = to.ToString(),
-                    ["cap"] = cap.ToString(),
-                    ["reason"] = reason.Trim(),
-                    ["previousSource"] = current is null ? "default" : "set",
-                },
+                Parameters = parameters,
                 Decision = "applied",
-                Rules = [$"policy.level_within_cap: {to} <= {env.Name()} cap {cap}"],
+                Rules = [$"policy.level_within_cap: {to} <= {env.Name()} cap {cap}", .. rules ?? []],
                 Outcome = "succeeded",
             },
             cancellationToken);
-        _store.SetLevel(new TakeoverSetting { Project = manifest.Name, Environment = env, Level = to, Reason = reason.Trim(), SetBy = actor.Name, SetAt = now });
+        _store.SetLevel(new TakeoverSetting { Project = manifest.Name, Environment = env, Level = to, Reason = reason, SetBy = actor.Name, SetAt = now, AuditSequence = entry.Sequence });
         return new TakeoverChange
         {
             Project = manifest.Name,
@@ -194,7 +237,7 @@ public sealed class PolicyService
             From = from,
             To = to,
             Cap = cap,
-            Reason = reason.Trim(),
+            Reason = reason,
             User = actor.Name,
             At = now,
             AuditSequence = entry.Sequence,

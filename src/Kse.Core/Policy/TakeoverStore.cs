@@ -14,6 +14,9 @@ public sealed record TakeoverSetting
     public required string SetBy { get; init; }
 
     public required DateTimeOffset SetAt { get; init; }
+
+    /// <summary>The sequence of the <c>takeover.change</c> audit entry of this setting (null for settings stored before it was kept).</summary>
+    public long? AuditSequence { get; init; }
 }
 
 /// <summary>The takeover state of the workspace: levels per project and environment, and emergency elevations.</summary>

@@ -77,6 +77,7 @@ public sealed record ApprovalView
             Risk = a.Risk,
             Requester = a.Requester,
             Reason = a.Reason,
+            // Secrets stay out of what a browser shows (as in 'kse approvals show'); the stored arguments run unchanged.
             Arguments = ApprovalBinding.RedactSecrets(a.ArgumentsJson),
             Binding = a.Binding,
             CreatedAt = a.CreatedAt,
@@ -99,12 +100,13 @@ public sealed record ApprovalView
         {
             var request = OperationExecutionService.RequestFromArguments(a.ArgumentsJson, out var approvedArgv);
             var plan = execution.Plan(request);
+            var secrets = Kse.Core.Audit.SecretRedactor.SecretValues(request.Parameters);
             return view with
             {
                 Operation = plan.Operation,
                 Host = plan.Host,
-                Command = plan.CommandLine,
-                Argv = approvedArgv ?? plan.Argv,
+                Command = Kse.Core.Audit.SecretRedactor.RedactValue(plan.CommandLine, secrets),
+                Argv = (approvedArgv ?? plan.Argv).Select(arg => Kse.Core.Audit.SecretRedactor.RedactValue(arg, secrets) ?? "").ToList(),
             };
         }
         catch (Exception ex) when (ex is KseException or System.Text.Json.JsonException)

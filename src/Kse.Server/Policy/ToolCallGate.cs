@@ -56,9 +56,11 @@ public sealed class ToolCallGate
     private readonly ApprovalSubscriptions _followers;
 
     private readonly UserConfirmation? _confirmation;
+    private readonly ProgressionService? _progression;
 
-    public ToolCallGate(PolicyService policy, ApprovalService approvals, IAuditTrail audit, IEnumerable<IToolRiskResolver> resolvers, ApprovalSubscriptions followers, ILogger<ToolCallGate> log, UserConfirmation? confirmation = null)
+    public ToolCallGate(PolicyService policy, ApprovalService approvals, IAuditTrail audit, IEnumerable<IToolRiskResolver> resolvers, ApprovalSubscriptions followers, ILogger<ToolCallGate> log, UserConfirmation? confirmation = null, ProgressionService? progression = null)
     {
+        _progression = progression;
         _followers = followers;
         _confirmation = confirmation;
         _policy = policy;
@@ -89,6 +91,12 @@ public sealed class ToolCallGate
             return await DenyAsync(actor, toolName, project, environment, args, correlation, new PolicyRule("tool.unclassified", $"tool '{toolName}' declares no risk class"), cancellationToken);
         }
 
+        // Malformed arguments are named before anything reads them; a missing scope of a non-read tool is left to input.scope_missing.
+        if (ToolArguments.Problem(tool.ProtocolTool, context.Params?.Arguments, exceptScope: attribute.Risk != RiskClass.Read) is { } badArguments)
+        {
+            return await RejectArgumentsAsync(actor, toolName, project, environment, args, correlation, badArguments, cancellationToken);
+        }
+
         RiskClass risk;
         try
         {
@@ -96,11 +104,16 @@ public sealed class ToolCallGate
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            return await DenyAsync(actor, toolName, project, environment, args, correlation, new PolicyRule("tool.risk_unresolved", $"the risk of this '{toolName}' call could not be determined: {Describe(ex)}"), cancellationToken);
+            return await DenyAsync(actor, toolName, project, environment, args, correlation, new PolicyRule("tool.risk_unresolved", $"this '{toolName}' call cannot be decided (its risk or target could not be resolved): {Describe(ex)}"), cancellationToken);
         }
 
         if (risk == RiskClass.Read)
         {
+            if (ToolArguments.Problem(tool.ProtocolTool, context.Params?.Arguments) is { } malformed)
+            {
+                return await RejectArgumentsAsync(actor, toolName, project, environment, args, correlation, malformed, cancellationToken);
+            }
+
             // Read tools run at every level; they often have no project scope, so the kernel's table is applied directly.
             var (_, rule) = PolicyKernel.DecideAt(TakeoverLevel.L1, RiskClass.Read);
             var readDecision = new PolicyExplanation
@@ -267,6 +280,11 @@ public sealed class ToolCallGate
                 _approvals.CompleteExecution(approval.Id, succeeded: false, Describe(ex));
             }
 
+            if (ex is not OperationCanceledException)
+            {
+                await CheckProgressionAsync(decision);
+            }
+
             throw;
         }
 
@@ -283,7 +301,30 @@ public sealed class ToolCallGate
             _approvals.CompleteExecution(approval.Id, !failed, error);
         }
 
+        await CheckProgressionAsync(decision);
         return result;
+    }
+
+    /// <summary>After an outcome of a scoped (non-read) call: demote by itself when the recent error rate passes the threshold.</summary>
+    private async ValueTask CheckProgressionAsync(PolicyExplanation decision)
+    {
+        if (_progression is null || decision.EffectiveLevel is null || string.IsNullOrEmpty(decision.Project) || decision.Environment is null)
+        {
+            return;
+        }
+
+        try
+        {
+            if (await _progression.CheckAfterOutcomeAsync(decision.Project, decision.Environment, CancellationToken.None) is { } change)
+            {
+                _log.LogWarning("Demoted {Project}/{Environment} from {From} to {To}: {Reason}", change.Project, change.Environment.Name(), change.From, change.To, change.Reason);
+            }
+        }
+        catch (Exception ex)
+        {
+            // The call's own result stands; the periodic sweep and 'kse takeover progress' check again.
+            _log.LogError(ex, "Progression check after {Operation} on {Project}/{Environment} failed", decision.Operation, decision.Project, decision.Environment);
+        }
     }
 
     private async ValueTask<CallToolResult> DenyAsync(Actor actor, string toolName, string? project, string? environment, IReadOnlyDictionary<string, JsonElement> args, string correlation, PolicyRule rule, CancellationToken cancellationToken)
@@ -299,6 +340,13 @@ public sealed class ToolCallGate
         };
         await TryAuditAsync(Draft(actor, toolName, args, decision, correlation, "denied"), cancellationToken);
         return Denied(rule.Text);
+    }
+
+    /// <summary>A call whose arguments do not fit the tool's schema is denied (and audited) with the argument named.</summary>
+    private async ValueTask<CallToolResult> RejectArgumentsAsync(Actor actor, string toolName, string? project, string? environment, IReadOnlyDictionary<string, JsonElement> args, string correlation, (string Code, string Message) problem, CancellationToken cancellationToken)
+    {
+        await DenyAsync(actor, toolName, project, environment, args, correlation, new PolicyRule(problem.Code, problem.Message), cancellationToken);
+        return new CallToolResult { IsError = true, Content = [new TextContentBlock { Text = $"error {problem.Code}: {problem.Message}" }] };
     }
 
     private async ValueTask<RiskClass> ResolveRiskAsync(string tool, IReadOnlyDictionary<string, JsonElement> args, RiskClass declared, CancellationToken cancellationToken)

@@ -12,6 +12,9 @@ public sealed class ApprovalResources
 {
     [McpServerResource(UriTemplate = "kse://approvals/{id}", Name = "approval", MimeType = "application/json")]
     [Description("A queued action's state (pending, approved, rejected, expired, executed). Subscribe for resource-updated notifications.")]
-    public static async Task<string> Approval(ApprovalService approvals, string id, CancellationToken cancellationToken = default) =>
-        KseJson.Serialize(ApprovalStatus.From(await approvals.GetAsync(id, cancellationToken)), indented: true);
+    public static async Task<string> Approval(ApprovalService approvals, string id, CancellationToken cancellationToken = default)
+    {
+        var approval = await SpecResources.GuardAsync(() => approvals.GetAsync(id, cancellationToken));
+        return KseJson.Serialize(ApprovalStatus.From(approval), indented: true);
+    }
 }

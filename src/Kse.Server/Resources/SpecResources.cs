@@ -27,8 +27,23 @@ public sealed class SpecResources
         }
         catch (KseException ex)
         {
-            var code = ex.Kind == KseErrorKind.NotFound ? McpErrorCode.ResourceNotFound : McpErrorCode.InvalidParams;
-            throw new McpProtocolException($"error {ex.Code}: {ex.Message}", code);
+            throw AsProtocolError(ex);
         }
     }
+
+    /// <summary>The same for an asynchronous read.</summary>
+    internal static async Task<T> GuardAsync<T>(Func<Task<T>> read)
+    {
+        try
+        {
+            return await read();
+        }
+        catch (KseException ex)
+        {
+            throw AsProtocolError(ex);
+        }
+    }
+
+    private static McpProtocolException AsProtocolError(KseException ex) =>
+        new($"error {ex.Code}: {ex.Message}", ex.Kind == KseErrorKind.NotFound ? McpErrorCode.ResourceNotFound : McpErrorCode.InvalidParams);
 }

@@ -4,7 +4,6 @@ using Kse.Core.Audit;
 using Kse.Core.Changes;
 using Kse.Core.Policy;
 using Kse.Core.Projects;
-using ModelContextProtocol;
 using ModelContextProtocol.Server;
 
 namespace Kse.Server.Tools;
@@ -57,26 +56,16 @@ public sealed class ChangeTools
         return await Run(async () => await service.PlanRolloutAsync(await ReadAsync(service, diff, @base, head, cancellationToken), project, actor, cancellationToken));
     }
 
-    private static Task<string> ReadAsync(ChangeImpactService service, string? diff, string? baseRev, string? head, CancellationToken cancellationToken)
+    private static Task<IReadOnlyList<DiffFile>> ReadAsync(ChangeImpactService service, string? diff, string? baseRev, string? head, CancellationToken cancellationToken)
     {
         if (diff is null && baseRev is null)
         {
             throw KseException.BadInput("change.source_missing", "give 'diff' (unified diff text) or 'base' (and optionally 'head') git revisions");
         }
 
-        return service.ReadDiffAsync(new DiffSource { Text = diff, Base = baseRev, Head = baseRev is null ? null : head }, cancellationToken);
+        return service.ReadDiffFilesAsync(new DiffSource { Text = diff, Base = baseRev, Head = baseRev is null ? null : head }, cancellationToken);
     }
 
-    /// <summary>Kse errors reach the client with their stable code.</summary>
-    private static async Task<T> Run<T>(Func<Task<T>> body)
-    {
-        try
-        {
-            return await body();
-        }
-        catch (KseException ex)
-        {
-            throw new McpException(ex.ToString(), ex);
-        }
-    }
+    /// <summary>Runs the body; a <see cref="KseException"/> reaches the client through the error filter with its stable code.</summary>
+    private static Task<T> Run<T>(Func<Task<T>> body) => body();
 }

@@ -34,6 +34,15 @@ public sealed class PolicyTools
         [Description("Only this environment")] string? environment = null) =>
         policy.Show(project, environment);
 
+    [McpServerTool(Name = "takeover_progress", UseStructuredContent = true, ReadOnly = true, Destructive = false, Idempotent = true, OpenWorld = false)]
+    [Description("Progression of a project's takeover level per environment: the evidence from the audit trail (days observed, operations, errors, error rate, confidence), the thresholds, and the recommendation: promote (a human applies it with 'kse takeover promote'), demote (applied by the system itself) or hold, with reasons. Changes nothing.")]
+    [OperationRisk(RiskClass.Read)]
+    public static ProgressionReport TakeoverProgress(
+        ProgressionService progression,
+        [Description("The project")] string project,
+        [Description("Only this environment (development, test, pre-production or production)")] string? environment = null) =>
+        progression.Report(project, environment);
+
     [McpServerTool(Name = "emergency_request", UseStructuredContent = true, ReadOnly = false, Destructive = false, Idempotent = false, OpenWorld = false)]
     [Description("Ask a human emergency-approver to raise a project's takeover level in one environment for a while (default 60, at most 240 minutes). Only queues the request: an operator grants or refuses it.")]
     // Read: it changes nothing on any system, it only queues a request for a human, so it is allowed at every level.

@@ -39,6 +39,7 @@ public sealed class LiteTakeoverStore : ITakeoverStore
             ["reason"] = setting.Reason,
             ["setBy"] = setting.SetBy,
             ["setAt"] = setting.SetAt.UtcTicks,
+            ["auditSeq"] = setting.AuditSequence is { } seq ? seq : BsonValue.Null,
         });
     }
 
@@ -97,6 +98,7 @@ public sealed class LiteTakeoverStore : ITakeoverStore
         Reason = d["reason"].AsString,
         SetBy = d["setBy"].AsString,
         SetAt = Time(d["setAt"])!.Value,
+        AuditSequence = d["auditSeq"].IsNull ? null : d["auditSeq"].AsInt64,
     };
 
     private static EmergencyElevation ToElevation(BsonDocument d) => new()

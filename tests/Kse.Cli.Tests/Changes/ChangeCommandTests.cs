@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using Kse.Cli.Commands;
 using Kse.TestKit;
@@ -75,18 +74,32 @@ public sealed class ChangeCommandTests : IDisposable
         Assert.StartsWith("error change.revision_unknown:", unknown.Err, StringComparison.Ordinal);
     }
 
-    private void Git(params string[] args)
+    [Fact]
+    public async Task Classify_WorkspaceInsideALargerRepository_SeesPathsRelativeToTheWorkspace()
     {
-        var psi = new ProcessStartInfo("git") { WorkingDirectory = _ws.Root, RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var a in new[] { "-c", "user.email=t@example.com", "-c", "user.name=t", "-c", "commit.gpgsign=false" }.Concat(args))
-        {
-            psi.ArgumentList.Add(a);
-        }
-
-        using var p = Process.Start(psi)!;
-        p.WaitForExit();
-        Assert.True(p.ExitCode == 0, p.StandardError.ReadToEnd());
+        using var repo = new TempWorkspace(initialize: false);
+        repo.Write("platform/.sce/dependencies.yaml", "version: 1\nprojects:\n  - name: billing\n    path: services/billing\n");
+        repo.Write("other/readme.md", "outside the workspace\n");
+        const string service = "apiVersion: v1\nkind: Service\nmetadata:\n  name: billing\n  labels:\n    team: payments\nspec:\n  selector:\n    app: billing\n  ports:\n    - port: 80\n";
+        repo.Write("platform/deploy/k8s/billing.yaml", service);
+        GitRepo.Run(repo.Root, "init", "-q");
+        GitRepo.Run(repo.Root, "add", "-A");
+        GitRepo.Run(repo.Root, "commit", "-qm", "init");
+        repo.Write("platform/services/billing/db/migrations/V2__x.sql", "DROP TABLE invoices;\n");
+        repo.Write("other/readme.md", "changed, but outside\n");
+        repo.Write("platform/deploy/k8s/billing.yaml", service.Replace("port: 80", "port: 8080", StringComparison.Ordinal));
+        GitRepo.Run(repo.Root, "add", "-A");
+        var r = await CliRunner.RunAsync("change", "classify", "--staged", "--json", "--root", Path.Combine(repo.Root, "platform"));
+        Assert.Equal(0, r.ExitCode);
+        var findings = JsonDocument.Parse(r.Out).RootElement.GetProperty("findings").EnumerateArray().ToList();
+        Assert.Equal(["data.table-dropped", "arch.k8s-network-changed"], findings.Select(f => f.GetProperty("rule").GetString()).Order().Reverse());
+        var finding = findings.Single(f => f.GetProperty("rule").GetString() == "data.table-dropped");
+        Assert.Equal("services/billing/db/migrations/V2__x.sql", finding.GetProperty("file").GetString());
+        Assert.Equal("billing", finding.GetProperty("project").GetString());
     }
+
+    private void Git(params string[] args) => GitRepo.Run(_ws.Root, args);
+
 
     [Fact]
     public async Task Classify_NotADiff_ExitsTwo()

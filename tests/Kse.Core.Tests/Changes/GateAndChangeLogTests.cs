@@ -64,6 +64,21 @@ public sealed class GateAndChangeLogTests
     }
 
     [Fact]
+    public void Gate_DiffTouchingSeveralProjectsAtL4_ChecksEachPlan()
+    {
+        using var ws = ChangeFixtures.Workspace();
+        ws.Write(".sce/specs/billing/operations/migration-plan.md", ChangeFixtures.CompleteMigrationPlan);
+        var ledgerDrop = ChangeFixtures.DropColumnDiff.Replace("services/billing/", "services/ledger/", StringComparison.Ordinal).Replace("V7__", "V3__", StringComparison.Ordinal);
+        var service = Service(ws);
+        var result = service.Gate(service.Assess(ChangeFixtures.DropColumnDiff + ledgerDrop), null);
+        Assert.False(result.Passed);
+        Assert.Null(result.Project);
+        Assert.Equal([("billing", true), ("ledger", false)], result.Plans!.Select(p => (p.Project!, p.Passed)));
+        Assert.Contains("incomplete migration plans: ledger", result.Reason);
+        Assert.Equal(ChangeImpactService.MigrationPlanSections, result.Plans![1].MissingSections);
+    }
+
+    [Fact]
     public void Gate_L4WithoutAnyProject_AsksForOne()
     {
         using var ws = new TempWorkspace();

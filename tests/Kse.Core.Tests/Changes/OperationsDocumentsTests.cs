@@ -6,6 +6,15 @@ namespace Kse.Core.Tests.Changes;
 public sealed class OperationsDocumentsTests
 {
     [Fact]
+    public void Items_JoinMultiLineEntries_AndNameDeclaredOperations_InDocumentOrder()
+    {
+        var body = "\n- `GET /health/ready` returns 200 within 2 s; the `database`\n  and `psp` checks must be Healthy.\n\n```kse-operation\nname: smoke-test\nrisk: read\ncommand: [\"curl\", \"-fsS\", \"http://localhost:3000/api/health\"]\n```\n\nThe home page renders in under 1.5 s.\n";
+        Assert.Equal(
+            ["`GET /health/ready` returns 200 within 2 s; the `database` and `psp` checks must be Healthy.", "run operation `smoke-test` (risk read)", "The home page renders in under 1.5 s."],
+            OperationsDocuments.Items(body));
+    }
+
+    [Fact]
     public void Items_AreListEntries_WithoutPlaceholders_OrPlainLinesWhenThereIsNoList()
     {
         Assert.Equal(["helm rollback billing", "flyway undo"], OperationsDocuments.Items("\n<!-- kse:fill: steps,\nmultiline -->\n1. helm rollback billing\n- flyway undo\n"));

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using Kse.TestKit;
 using ModelContextProtocol.Protocol;
@@ -46,12 +45,12 @@ public sealed class ChangeToolsTests
     public async Task ChangeClassify_GitRange_ReadsTheWorkspaceRepository()
     {
         using var ws = ChangeFixtures.Workspace();
-        Git(ws.Root, "init", "-q");
-        Git(ws.Root, "add", "-A");
-        Git(ws.Root, "commit", "-qm", "init");
+        GitRepo.Run(ws.Root, "init", "-q");
+        GitRepo.Run(ws.Root, "add", "-A");
+        GitRepo.Run(ws.Root, "commit", "-qm", "init");
         ws.Write("services/billing/Dockerfile", "FROM mcr.microsoft.com/dotnet/aspnet:10.0\n");
-        Git(ws.Root, "add", "-A");
-        Git(ws.Root, "commit", "-qm", "image");
+        GitRepo.Run(ws.Root, "add", "-A");
+        GitRepo.Run(ws.Root, "commit", "-qm", "image");
         await using var mcp = await McpTestServer.StartAsync(ws);
         var sc = Structured(await mcp.Client.CallToolAsync("change_classify", new Dictionary<string, object?> { ["base"] = "HEAD~1", ["head"] = "HEAD" }));
         Assert.Equal("L5", sc.GetProperty("level").GetString());
@@ -116,16 +115,4 @@ public sealed class ChangeToolsTests
         Assert.Contains("graph.project_unknown", ((TextContentBlock)unknown.Content[0]).Text);
     }
 
-    private static void Git(string root, params string[] args)
-    {
-        var psi = new ProcessStartInfo("git") { WorkingDirectory = root, RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var a in new[] { "-c", "user.email=t@example.com", "-c", "user.name=t", "-c", "commit.gpgsign=false" }.Concat(args))
-        {
-            psi.ArgumentList.Add(a);
-        }
-
-        using var p = Process.Start(psi)!;
-        p.WaitForExit();
-        Assert.True(p.ExitCode == 0, p.StandardError.ReadToEnd());
-    }
 }

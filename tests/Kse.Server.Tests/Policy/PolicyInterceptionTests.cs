@@ -190,7 +190,10 @@ public sealed class PolicyInterceptionTests
         var result = await mcp.Client.CallToolAsync("probe_restart", Args("web", "development", ("instance", 7)));
         Assert.True(result.IsError);
         Assert.Empty(mcp.Get<ProbeLog>().Runs);
-        Assert.StartsWith("input.instance_invalid", Assert.Single(Assert.Single(Audit(mcp), e => e.OperationType == "tool.call").Rules!));
+        // Argument types are checked against the tool's schema before anything else reads them.
+        var rule = Assert.Single(Assert.Single(Audit(mcp), e => e.OperationType == "tool.call").Rules!);
+        Assert.StartsWith("input.argument_invalid", rule);
+        Assert.Contains("'instance'", rule);
     }
 
     [Fact]

@@ -1,0 +1,75 @@
+using Kse.TestKit;
+
+namespace Kse.Cli.Tests;
+
+/// <summary>Bad input and damaged files give one stderr line <c>error code: message</c> and an exit code from the contract, never a stack trace.</summary>
+public sealed class BadInputTests
+{
+    private static void AssertOneErrorLine(CliRunner.Result r, int exit, string code)
+    {
+        Assert.Equal(exit, r.ExitCode);
+        var line = Assert.Single(r.Err.Trim().Split('\n'));
+        Assert.StartsWith($"error {code}: ", line);
+        Assert.DoesNotContain("   at ", r.Err);
+    }
+
+    [Theory]
+    [InlineData("audit", "verify")]
+    [InlineData("audit", "query")]
+    [InlineData("approvals", "list")]
+    [InlineData("takeover", "show", "billing")]
+    [InlineData("takeover", "set", "billing", "--env", "test", "--level", "L2", "--reason", "x")]
+    public async Task DamagedStateStore_IsNamed_OnOneLine_WithExitTwo(params string[] verb)
+    {
+        using var ws = new TempWorkspace();
+        SpecFixtures.CreateFilled(ws.Workspace, "billing");
+        var garbage = new byte[20_000];
+        new Random(7).NextBytes(garbage);
+        File.WriteAllBytes(ws.Workspace.DatabasePath, garbage);
+
+        var r = await CliRunner.RunAsync([.. verb, "--root", ws.Root]);
+
+        AssertOneErrorLine(r, 2, "store.unreadable");
+        Assert.Contains(".sce/state/kse.db", r.Err);
+    }
+
+    [Theory]
+    [InlineData("'nosuchverb'", "nosuchverb")]
+    [InlineData("'xml'", "graph", "show", "--format", "xml")]
+    [InlineData("'--no-such-option'", "ops", "list", "--no-such-option")]
+    public async Task UsageErrors_NameTheOffendingWord_OnOneLine(string named, params string[] args)
+    {
+        var r = await CliRunner.RunAsync(args);
+
+        AssertOneErrorLine(r, 2, "usage.invalid");
+        Assert.Contains(named, r.Err);
+        Assert.DoesNotContain("kse  --help", r.Err);
+    }
+
+    [Theory]
+    [InlineData("query")]
+    [InlineData("export", "--format", "jsonl", "--out", "x.jsonl")]
+    public async Task AuditFilters_RefuseAProjectNameThatIsNotASlug(params string[] verb)
+    {
+        using var ws = new TempWorkspace();
+
+        var r = await CliRunner.RunAsync(["audit", .. verb, "--project", "../x", "--root", ws.Root]);
+
+        AssertOneErrorLine(r, 2, "spec.project_invalid");
+        Assert.False(File.Exists(ws.PathOf("x.jsonl")));
+    }
+
+    [Theory]
+    [InlineData("serve")]
+    [InlineData("serve", "--http", "--urls", "http://127.0.0.1:1")]
+    public async Task Serve_ARootWithoutSce_IsRefused_AndNothingIsCreated(params string[] verb)
+    {
+        using var ws = new TempWorkspace(initialize: false);
+        var missing = ws.PathOf("typo");
+
+        var r = await CliRunner.RunAsync([.. verb, "--root", missing]);
+
+        AssertOneErrorLine(r, 3, "workspace.not_initialized");
+        Assert.False(Directory.Exists(missing));
+    }
+}
