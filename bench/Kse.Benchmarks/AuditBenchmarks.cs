@@ -41,7 +41,7 @@ internal static class AuditBench
         // Large stores are built once and kept (benchmarks run in separate processes); delete the folder to rebuild.
         var baseDir = Environment.GetEnvironmentVariable("KSE_BENCH_DIR") ?? Path.GetTempPath();
         var ws = new KseWorkspace(Path.Combine(baseDir, $"kse-bench-store-{count}"));
-        var marker = Path.Combine(ws.Root, "complete");
+        var marker = Path.Combine(ws.Root, "complete-audit-db");
         if (File.Exists(marker))
         {
             return ws;
@@ -60,8 +60,10 @@ internal static class AuditBench
 
     private static void BuildInto(KseWorkspace ws, int count)
     {
-        using var db = new KseDatabase(ws);
-        var col = db.Database.GetCollection(LiteDbAuditTrail.CollectionName);
+        using var audit = new AuditDatabase(ws);
+        using var lease = audit.Acquire();
+        var db = lease.Database;
+        var col = db.GetCollection(LiteDbAuditTrail.CollectionName);
         col.EnsureIndex("ts", "$.ts");
         var start = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
         AuditHead? head = null;
@@ -76,9 +78,9 @@ internal static class AuditBench
                 docs.Add(AuditDocuments.ToDocument(e));
             }
 
-            db.Database.BeginTrans();
+            db.BeginTrans();
             col.InsertBulk(docs, docs.Count);
-            db.Database.Commit();
+            db.Commit();
         }
     }
 
@@ -94,13 +96,13 @@ internal static class AuditBench
     }
 }
 
-/// <summary>Durable appends per second: each append returns only after its batch committed to kse.db.</summary>
+/// <summary>Durable appends per second: each append returns only after its batch committed and was checkpointed to audit.db.</summary>
 [MemoryDiagnoser]
 public class AuditAppendBenchmarks
 {
     private const int AppendsPerInvoke = 1_024;
     private KseWorkspace _ws = null!;
-    private KseDatabase _db = null!;
+    private AuditDatabase _db = null!;
     private LiteDbAuditTrail _trail = null!;
     private long _n;
 
@@ -112,7 +114,7 @@ public class AuditAppendBenchmarks
     public void Setup()
     {
         _ws = AuditBench.NewWorkspace("append");
-        _db = new KseDatabase(_ws);
+        _db = new AuditDatabase(_ws);
         _trail = new LiteDbAuditTrail(_db, TimeProvider.System);
     }
 
@@ -149,7 +151,7 @@ public class AuditAppendBenchmarks
 public class AuditVerifyBenchmarks
 {
     private KseWorkspace _ws = null!;
-    private KseDatabase _db = null!;
+    private AuditDatabase _db = null!;
 
     [Params(1_000_000)]
     public int Entries { get; set; }
@@ -158,7 +160,7 @@ public class AuditVerifyBenchmarks
     public void Setup()
     {
         _ws = AuditBench.BuildStore(Entries);
-        _db = new KseDatabase(_ws);
+        _db = new AuditDatabase(_ws);
     }
 
     [GlobalCleanup]
@@ -176,7 +178,8 @@ public class AuditVerifyBenchmarks
     public long ReadDocuments()
     {
         long n = 0;
-        foreach (var d in _db.Database.GetCollection(LiteDbAuditTrail.CollectionName).Query().OrderBy("_id").ToEnumerable())
+        using var lease = _db.Acquire();
+        foreach (var d in lease.Database.GetCollection(LiteDbAuditTrail.CollectionName).Query().OrderBy("_id").ToEnumerable())
         {
             n += d.Count;
         }
@@ -191,7 +194,7 @@ public class AuditVerifyBenchmarks
 public class AuditQueryBenchmarks
 {
     private KseWorkspace _ws = null!;
-    private KseDatabase _db = null!;
+    private AuditDatabase _db = null!;
     private LiteDbAuditReader _reader = null!;
     private DateTimeOffset _end;
 
@@ -202,7 +205,7 @@ public class AuditQueryBenchmarks
     public void Setup()
     {
         _ws = AuditBench.BuildStore(Entries);
-        _db = new KseDatabase(_ws);
+        _db = new AuditDatabase(_ws);
         _reader = new LiteDbAuditReader(_db);
         _end = _reader.Head()!.Timestamp;
     }

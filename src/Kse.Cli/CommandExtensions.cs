@@ -42,7 +42,8 @@ public static class CommandExtensions
         var what = $"{ex.GetType().Name}: {ex.Message.ReplaceLineEndings(" ")}";
         if (FromStore(ex))
         {
-            return ("store.unreadable", $"the state store {Path.GetRelativePath(workspace.Root, workspace.DatabasePath)} could not be read ({what}); it is damaged or not a kse database: restore it from a backup", (int)KseErrorKind.BadInput);
+            var store = FromAuditStore(ex) ? workspace.AuditDatabasePath : workspace.DatabasePath;
+            return ("store.unreadable", $"the state store {Path.GetRelativePath(workspace.Root, store)} could not be read ({what}); it is damaged or not a kse database: restore it from a backup", (int)KseErrorKind.BadInput);
         }
 
         return ("internal.unexpected", what, (int)KseErrorKind.Failure);
@@ -53,6 +54,26 @@ public static class CommandExtensions
         for (var e = ex; e is not null; e = e.InnerException)
         {
             if (e.GetType().Assembly.GetName().Name == "LiteDB" || new System.Diagnostics.StackTrace(e).GetFrames().Any(f => f.GetMethod()?.DeclaringType?.Assembly.GetName().Name == "LiteDB"))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Whether the failure came from the audit trail's own file (audit.db) rather than kse.db (which the trail reads only to move an old trail out of it).</summary>
+    private static bool FromAuditStore(Exception ex)
+    {
+        for (var e = ex; e is not null; e = e.InnerException)
+        {
+            var methods = new System.Diagnostics.StackTrace(e).GetFrames().Select(f => f.GetMethod()).ToList();
+            if (methods.Any(m => m?.Name == "MoveLegacyTrail"))
+            {
+                return false;
+            }
+
+            if (methods.Any(m => m?.DeclaringType is { Namespace: "Kse.Storage" } t && t.Name.Contains("Audit", StringComparison.Ordinal)))
             {
                 return true;
             }

@@ -24,6 +24,12 @@ public sealed class KseWorkspace
 
     public string DatabasePath => Path.Combine(StateDir, "kse.db");
 
+    /// <summary>The audit trail's own LiteDB file, written by one process at a time (see <see cref="AuditLockPath"/>).</summary>
+    public string AuditDatabasePath => Path.Combine(StateDir, "audit.db");
+
+    /// <summary>The lock file whose exclusive OS lock a process holds while it has the audit file open.</summary>
+    public string AuditLockPath => Path.Combine(StateDir, "audit.lock");
+
     public string DependenciesFile => Path.Combine(SceDir, "dependencies.yaml");
 
     public string SettingsFile => Path.Combine(SceDir, "appsettings.json");

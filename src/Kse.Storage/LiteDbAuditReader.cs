@@ -4,24 +4,28 @@ using LiteDB;
 
 namespace Kse.Storage;
 
-/// <summary>Reads the audit trail from the workspace's LiteDB file.</summary>
+/// <summary>Reads the audit trail from its LiteDB file, each read under a lease (an enumeration holds it until it ends).</summary>
 public sealed class LiteDbAuditReader : IAuditReader
 {
     private const int DefaultLimit = 100;
-    private readonly KseDatabase _database;
+    private readonly AuditDatabase _database;
 
-    public LiteDbAuditReader(KseDatabase database)
+    public LiteDbAuditReader(AuditDatabase database)
     {
         _database = database;
     }
 
-    private ILiteCollection<BsonDocument>? Collection =>
-        File.Exists(_database.Path) || _database.IsOpen ? _database.Database.GetCollection(LiteDbAuditTrail.CollectionName) : null;
+    private static ILiteCollection<BsonDocument> Collection(AuditLease lease) => lease.Database.GetCollection(LiteDbAuditTrail.CollectionName);
 
     public AuditHead? Head()
     {
-        var col = Collection;
-        return col is null ? null : AuditDocuments.ReadHead(col);
+        if (!_database.Exists)
+        {
+            return null;
+        }
+
+        using var lease = _database.Acquire();
+        return AuditDocuments.ReadHead(Collection(lease));
     }
 
     public IEnumerable<AuditEntry> ReadChain(CancellationToken cancellationToken = default)
@@ -41,13 +45,13 @@ public sealed class LiteDbAuditReader : IAuditReader
 
     public IEnumerable<AuditEntry?> WalkChain(CancellationToken cancellationToken = default)
     {
-        var col = Collection;
-        if (col is null)
+        if (!_database.Exists)
         {
             yield break;
         }
 
-        foreach (var doc in col.Query().OrderBy("_id").ToEnumerable())
+        using var lease = _database.Acquire();
+        foreach (var doc in Collection(lease).Query().OrderBy("_id").ToEnumerable())
         {
             cancellationToken.ThrowIfCancellationRequested();
             yield return AuditDocuments.TryFromDocument(doc);
@@ -56,12 +60,13 @@ public sealed class LiteDbAuditReader : IAuditReader
 
     public IReadOnlyList<AuditEntry> Query(AuditQuery query)
     {
-        var col = Collection;
-        if (col is null)
+        if (!_database.Exists)
         {
             return [];
         }
 
+        using var lease = _database.Acquire();
+        var col = Collection(lease);
         var limit = query.Limit is > 0 ? query.Limit.Value : DefaultLimit;
         var newestFirst = Build(col, query, descending: true).Limit(limit).ToEnumerable().Select(AuditDocuments.FromDocument).ToList();
         newestFirst.Reverse();
@@ -70,13 +75,13 @@ public sealed class LiteDbAuditReader : IAuditReader
 
     public IEnumerable<AuditEntry> Scan(AuditQuery query, CancellationToken cancellationToken = default)
     {
-        var col = Collection;
-        if (col is null)
+        if (!_database.Exists)
         {
             yield break;
         }
 
-        var q = Build(col, query, descending: false);
+        using var lease = _database.Acquire();
+        var q = Build(Collection(lease), query, descending: false);
         var source = query.Limit is > 0 ? q.Limit(query.Limit.Value).ToEnumerable() : q.ToEnumerable();
         foreach (var doc in source)
         {

@@ -7,11 +7,12 @@ using LiteDB;
 namespace Kse.Storage;
 
 /// <summary>
-/// The audit trail in the workspace's LiteDB file. Appends of one process go through a single writer
-/// thread that seals a batch of waiting entries inside one transaction and acknowledges each caller only
-/// after the commit (group commit). The head is read inside the transaction, under LiteDB's cross-process
-/// lock, so several <c>kse</c> processes on the same file extend one chain.
-/// Do not await an append while holding an open LiteDB cursor on the same file: the writer would wait for that cursor's lock.
+/// The audit trail in its own LiteDB file (<see cref="AuditDatabase"/>). Appends of one process go through a
+/// single writer thread that seals a batch of waiting entries inside one transaction and acknowledges each
+/// caller only after the commit and a checkpoint flushed it to the data file (group commit). The head is read
+/// inside the transaction, under the lease (an exclusive OS lock), so several <c>kse</c> processes on the same
+/// workspace extend one chain.
+/// Do not await an append while enumerating the trail through a reader: the writer would wait for that lease.
 /// </summary>
 public sealed class LiteDbAuditTrail : IAuditTrail, IDisposable
 {
@@ -19,7 +20,7 @@ public sealed class LiteDbAuditTrail : IAuditTrail, IDisposable
     private const int MaxBatch = 1024;
     private const long LingerMicroseconds = 1_000;
 
-    private readonly KseDatabase _database;
+    private readonly AuditDatabase _database;
     private readonly TimeProvider _clock;
     private readonly BlockingCollection<Pending> _queue = new(new ConcurrentQueue<Pending>());
     private readonly Lock _startLock = new();
@@ -27,7 +28,7 @@ public sealed class LiteDbAuditTrail : IAuditTrail, IDisposable
     private bool _indexesEnsured;
     private int _disposed;
 
-    public LiteDbAuditTrail(KseDatabase database, TimeProvider clock)
+    public LiteDbAuditTrail(AuditDatabase database, TimeProvider clock)
     {
         _database = database;
         _clock = clock;
@@ -68,7 +69,7 @@ public sealed class LiteDbAuditTrail : IAuditTrail, IDisposable
 
             if (_writer is null)
             {
-                // A dedicated thread: LiteDB's shared-mode transaction holds a named mutex that must be released by the thread that took it.
+                // A dedicated thread: a LiteDB transaction belongs to the thread that began it.
                 var t = new Thread(WriterLoop) { IsBackground = true, Name = "kse-audit-writer" };
                 t.Start();
                 _writer = t;
@@ -110,7 +111,20 @@ public sealed class LiteDbAuditTrail : IAuditTrail, IDisposable
 
             try
             {
-                var sealedEntries = Commit(batch);
+                AuditEntry[] sealedEntries;
+                using (var lease = _database.Acquire())
+                {
+                    try
+                    {
+                        sealedEntries = Commit(lease, batch);
+                    }
+                    catch
+                    {
+                        lease.Break(); // reopen the file for the next batch rather than trust the engine's state
+                        throw;
+                    }
+                }
+
                 for (var i = 0; i < batch.Count; i++)
                 {
                     batch[i].Completion.TrySetResult(sealedEntries[i]);
@@ -127,16 +141,22 @@ public sealed class LiteDbAuditTrail : IAuditTrail, IDisposable
         }
     }
 
-    private AuditEntry[] Commit(List<Pending> batch)
+    private AuditEntry[] Commit(AuditLease lease, List<Pending> batch)
     {
-        var db = _database.Database;
+        var db = lease.Database;
         var col = db.GetCollection(CollectionName);
         if (!_indexesEnsured)
         {
-            col.EnsureIndex("ts", "$.ts");
+            var before = lease.LogMark;
+            if (col.EnsureIndex("ts", "$.ts"))
+            {
+                lease.MakeDurable(before);
+            }
+
             _indexesEnsured = true;
         }
 
+        var mark = lease.LogMark;
         if (!db.BeginTrans())
         {
             throw new KseException("audit.append_failed", "the audit trail could not start a transaction", KseErrorKind.Failure);
@@ -164,6 +184,9 @@ public sealed class LiteDbAuditTrail : IAuditTrail, IDisposable
                 throw new KseException("audit.append_failed", "the audit trail transaction did not commit", KseErrorKind.Failure);
             }
 
+            // Direct mode's commit only queues the log pages for a background writer: wait until they are in the
+            // log file and flush it to disk. Only then is the batch acknowledged.
+            lease.MakeDurable(mark);
             return result;
         }
         finally

@@ -43,7 +43,7 @@ public sealed class AuditCommandTests : IDisposable
         Assert.Equal(0, ok.ExitCode);
         Assert.True(JsonDocument.Parse(ok.Out).RootElement.GetProperty("intact").GetBoolean());
 
-        using (var raw = new LiteDatabase(new ConnectionString { Filename = _ws.Workspace.DatabasePath, Connection = ConnectionType.Shared }))
+        using (var raw = new LiteDatabase(new ConnectionString { Filename = _ws.Workspace.AuditDatabasePath, Connection = ConnectionType.Direct }))
         {
             raw.GetCollection("audit").Delete(3);
         }
@@ -95,7 +95,7 @@ public sealed class AuditCommandTests : IDisposable
         Assert.Equal(0, (await Kse("audit", "checkpoint", "--sign", keyPath, "--out", cp)).ExitCode);
         Assert.Equal(0, (await Kse("audit", "verify", "--checkpoint", cp)).ExitCode);
 
-        using (var raw = new LiteDatabase(new ConnectionString { Filename = _ws.Workspace.DatabasePath, Connection = ConnectionType.Shared }))
+        using (var raw = new LiteDatabase(new ConnectionString { Filename = _ws.Workspace.AuditDatabasePath, Connection = ConnectionType.Direct }))
         {
             raw.GetCollection("audit").Delete(6);
         }

@@ -33,6 +33,20 @@ public sealed class BadInputTests
         Assert.Contains(".sce/state/kse.db", r.Err);
     }
 
+    [Fact]
+    public async Task DamagedAuditStore_IsNamed_OnOneLine_WithExitTwo()
+    {
+        using var ws = new TempWorkspace();
+        var garbage = new byte[20_000];
+        new Random(7).NextBytes(garbage);
+        File.WriteAllBytes(ws.Workspace.AuditDatabasePath, garbage);
+
+        var r = await CliRunner.RunAsync("audit", "verify", "--root", ws.Root);
+
+        AssertOneErrorLine(r, 2, "store.unreadable");
+        Assert.Contains(".sce/state/audit.db", r.Err);
+    }
+
     [Theory]
     [InlineData("'nosuchverb'", "nosuchverb")]
     [InlineData("'xml'", "graph", "show", "--format", "xml")]

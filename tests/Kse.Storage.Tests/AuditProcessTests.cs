@@ -5,7 +5,7 @@ using Kse.TestKit;
 
 namespace Kse.Storage.Tests;
 
-/// <summary>Several real processes on one kse.db, and a process killed mid-append.</summary>
+/// <summary>Several real processes on one audit.db, and a process killed mid-append.</summary>
 public sealed class AuditProcessTests : IDisposable
 {
     private readonly TempWorkspace _ws = new();
@@ -42,7 +42,7 @@ public sealed class AuditProcessTests : IDisposable
 
     private List<AuditEntry> Chain()
     {
-        using var db = new KseDatabase(_ws.Workspace);
+        using var db = new AuditDatabase(_ws.Workspace);
         return new LiteDbAuditReader(db).ReadChain().ToList();
     }
 
@@ -94,6 +94,42 @@ public sealed class AuditProcessTests : IDisposable
         Assert.True(AuditVerifier.Verify(again).Intact);
         Assert.Equal(before + 5, again.Count);
         Assert.Equal(again[^1].Sequence, long.Parse(output.Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1]));
+    }
+
+    [Fact]
+    public async Task Append_FromAShortProcess_GetsItsTurn_WhileAnotherProcessAppendsWithoutPause()
+    {
+        var busy = Start("forever", 8, "server");
+        var seen = new TaskCompletionSource();
+        var busyCount = 0;
+        var draining = Task.Run(async () =>
+        {
+            while (await busy.StandardOutput.ReadLineAsync() is not null)
+            {
+                if (Interlocked.Increment(ref busyCount) >= 200)
+                {
+                    seen.TrySetResult();
+                }
+            }
+
+            seen.TrySetResult();
+        });
+        await seen.Task;
+
+        // The busy process never pauses long enough to let the file go idle; the short one must still get in.
+        var shortOne = Start("20", 2, "cli");
+        var stdout = shortOne.StandardOutput.ReadToEndAsync();
+        var stderr = shortOne.StandardError.ReadToEndAsync();
+        await shortOne.WaitForExitAsync();
+        busy.Kill();
+        await busy.WaitForExitAsync();
+        await draining;
+
+        Assert.True(shortOne.ExitCode == 0, await stderr);
+        Assert.Equal(20, (await stdout).Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+        var chain = Chain();
+        Assert.True(AuditVerifier.Verify(chain).Intact);
+        Assert.Equal(20, chain.Count(e => e.ActorName == "cli"));
     }
 
     /// <summary>Starts an appender looping forever, kills it with SIGKILL once it acknowledged <paramref name="atLeast"/> entries, returns what it acknowledged.</summary>

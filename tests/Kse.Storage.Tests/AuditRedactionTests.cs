@@ -14,7 +14,7 @@ public sealed class AuditRedactionTests : IDisposable
     public async Task Secrets_NeverReachTheDatabaseFile_NorTheExports()
     {
         string[] secrets = ["Hunter2-PLAIN-pw", "S3cr3t-in-connstr", "tok-9f8e7d6c5b4a", "AKIA-api-key-777", "url-pass-5150", "bearer-abcdef123456"];
-        using (var db = new KseDatabase(_ws.Workspace))
+        using (var db = new AuditDatabase(_ws.Workspace))
         using (var trail = new LiteDbAuditTrail(db, TimeProvider.System))
         {
             await trail.AppendAsync(new AuditDraft
@@ -41,7 +41,7 @@ public sealed class AuditRedactionTests : IDisposable
 
         var export = Path.Combine(_ws.Root, "out.jsonl");
         var csv = Path.Combine(_ws.Root, "out.csv");
-        using (var db = new KseDatabase(_ws.Workspace))
+        using (var db = new AuditDatabase(_ws.Workspace))
         {
             var service = new AuditService(new LiteDbAuditReader(db), TimeProvider.System);
             service.Export("jsonl", export, new AuditQuery());

@@ -5,7 +5,7 @@ using Microsoft.Extensions.Time.Testing;
 
 namespace Kse.Storage.Tests;
 
-/// <summary>Someone with write access to kse.db edits it directly; verify names what was done and where.</summary>
+/// <summary>Someone with write access to kse.db (audit.db) edits it directly; verify names what was done and where.</summary>
 public sealed class AuditTamperTests : IDisposable
 {
     private readonly TempWorkspace _ws = new();
@@ -15,7 +15,7 @@ public sealed class AuditTamperTests : IDisposable
     private async Task SeedAsync(int count)
     {
         var clock = new FakeTimeProvider(new DateTimeOffset(2026, 11, 26, 8, 0, 0, TimeSpan.Zero));
-        using var db = new KseDatabase(_ws.Workspace);
+        using var db = new AuditDatabase(_ws.Workspace);
         using var trail = new LiteDbAuditTrail(db, clock);
         for (var i = 1; i <= count; i++)
         {
@@ -26,19 +26,19 @@ public sealed class AuditTamperTests : IDisposable
 
     private void Tamper(Action<ILiteCollection<BsonDocument>> edit)
     {
-        using var raw = new LiteDatabase(new ConnectionString { Filename = _ws.Workspace.DatabasePath, Connection = ConnectionType.Shared });
+        using var raw = new LiteDatabase(new ConnectionString { Filename = _ws.Workspace.AuditDatabasePath, Connection = ConnectionType.Direct });
         edit(raw.GetCollection("audit"));
     }
 
     private AuditVerifyResult Verify(AuditCheckpoint? checkpoint = null)
     {
-        using var db = new KseDatabase(_ws.Workspace);
+        using var db = new AuditDatabase(_ws.Workspace);
         return AuditVerifier.Verify(new LiteDbAuditReader(db).WalkChain().ToList(), checkpoint);
     }
 
     private AuditCheckpoint Checkpoint()
     {
-        using var db = new KseDatabase(_ws.Workspace);
+        using var db = new AuditDatabase(_ws.Workspace);
         var head = new LiteDbAuditReader(db).Head()!;
         return new AuditCheckpoint { Sequence = head.Sequence, HeadHash = head.Hash, CreatedAt = DateTimeOffset.UnixEpoch };
     }

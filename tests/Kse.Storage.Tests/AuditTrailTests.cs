@@ -26,7 +26,7 @@ public sealed class AuditTrailTests : IDisposable
     public async Task Append_AssignsGaplessSequenceAndLinksHashes()
     {
         var clock = new FakeTimeProvider(new DateTimeOffset(2026, 11, 26, 8, 0, 0, TimeSpan.Zero));
-        using var db = new KseDatabase(_ws.Workspace);
+        using var db = new AuditDatabase(_ws.Workspace);
         using var trail = new LiteDbAuditTrail(db, clock);
         var first = await trail.AppendAsync(Draft(1));
         clock.Advance(TimeSpan.FromSeconds(1));
@@ -46,7 +46,7 @@ public sealed class AuditTrailTests : IDisposable
     [Fact]
     public async Task Append_FromManyThreads_KeepsOneGaplessChain()
     {
-        using var db = new KseDatabase(_ws.Workspace);
+        using var db = new AuditDatabase(_ws.Workspace);
         using var trail = new LiteDbAuditTrail(db, TimeProvider.System);
         var tasks = Enumerable.Range(0, 16).Select(t => Task.Run(async () =>
         {
@@ -74,7 +74,7 @@ public sealed class AuditTrailTests : IDisposable
     {
         var ahead = new FakeTimeProvider(new DateTimeOffset(2026, 11, 26, 8, 0, 0, TimeSpan.Zero));
         var behind = new FakeTimeProvider(new DateTimeOffset(2026, 11, 26, 7, 55, 0, TimeSpan.Zero));
-        using var db = new KseDatabase(_ws.Workspace);
+        using var db = new AuditDatabase(_ws.Workspace);
         AuditEntry first;
         using (var trail = new LiteDbAuditTrail(db, ahead))
         {
@@ -91,8 +91,8 @@ public sealed class AuditTrailTests : IDisposable
     public async Task Append_Throws_WhenTheStoreCannotBeWritten()
     {
         // The database path is taken by a folder: nothing can be written, and the caller must hear about it.
-        Directory.CreateDirectory(_ws.Workspace.DatabasePath);
-        using var db = new KseDatabase(_ws.Workspace);
+        Directory.CreateDirectory(_ws.Workspace.AuditDatabasePath);
+        using var db = new AuditDatabase(_ws.Workspace);
         using var trail = new LiteDbAuditTrail(db, TimeProvider.System);
         var ex = await Assert.ThrowsAsync<Kse.Core.KseException>(async () => await trail.AppendAsync(Draft(1)));
         Assert.Equal(Kse.Core.KseErrorKind.Failure, ex.Kind);
@@ -101,7 +101,7 @@ public sealed class AuditTrailTests : IDisposable
     [Fact]
     public async Task Append_RejectsADraftWithoutOperationType()
     {
-        using var db = new KseDatabase(_ws.Workspace);
+        using var db = new AuditDatabase(_ws.Workspace);
         using var trail = new LiteDbAuditTrail(db, TimeProvider.System);
         var ex = await Assert.ThrowsAsync<Kse.Core.KseException>(async () => await trail.AppendAsync(Draft(1) with { OperationType = " " }));
         Assert.Equal("audit.type_missing", ex.Code);
@@ -110,7 +110,7 @@ public sealed class AuditTrailTests : IDisposable
     [Fact]
     public async Task Append_AfterDispose_IsRefused_WithoutStartingAWriter()
     {
-        using var db = new KseDatabase(_ws.Workspace);
+        using var db = new AuditDatabase(_ws.Workspace);
         var trail = new LiteDbAuditTrail(db, TimeProvider.System);
         trail.Dispose();
         var ex = await Assert.ThrowsAsync<Kse.Core.KseException>(async () => await trail.AppendAsync(Draft(1)));
@@ -120,7 +120,7 @@ public sealed class AuditTrailTests : IDisposable
     [Fact]
     public async Task Dispose_CommitsEverythingAlreadyAccepted()
     {
-        using var db = new KseDatabase(_ws.Workspace);
+        using var db = new AuditDatabase(_ws.Workspace);
         var trail = new LiteDbAuditTrail(db, TimeProvider.System);
         var pending = Enumerable.Range(0, 50).Select(i => trail.AppendAsync(Draft(i)).AsTask()).ToList();
         trail.Dispose();

@@ -5,13 +5,14 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Kse.Cli;
 
-/// <summary>Services of the Audit capability: the append-only trail over the workspace's LiteDB file, its reader and the verify/query service.</summary>
+/// <summary>Services of the Audit capability: the append-only trail over its own LiteDB file (.sce/state/audit.db), its reader and the verify/query service.</summary>
 internal static class AuditCapability
 {
     public static IServiceCollection AddAuditCapability(this IServiceCollection services, IConfiguration configuration)
     {
         var anomalies = configuration.GetSection("Kse:Audit:Anomalies").Get<AuditAnomalyOptions>() ?? new AuditAnomalyOptions();
         services.AddSingleton(anomalies);
+        services.AddSingleton(sp => new AuditDatabase(sp.GetRequiredService<Kse.Core.KseWorkspace>()));
         services.AddSingleton<LiteDbAuditTrail>();
         services.AddSingleton<IAuditTrail>(sp => sp.GetRequiredService<LiteDbAuditTrail>());
         services.AddSingleton<IAuditReader, LiteDbAuditReader>();

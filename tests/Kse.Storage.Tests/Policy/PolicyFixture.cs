@@ -20,8 +20,9 @@ public sealed class PolicyFixture : IDisposable
         new ProjectManifest { Name = "web", SystemType = SystemType.Kse }.Save(Workspace.Workspace);
         Clock = new FakeTimeProvider(new DateTimeOffset(2026, 11, 26, 8, 0, 0, TimeSpan.Zero));
         Database = new KseDatabase(Workspace.Workspace);
-        Audit = new LiteDbAuditTrail(Database, Clock);
-        AuditReader = new LiteDbAuditReader(Database);
+        AuditDatabase = new AuditDatabase(Workspace.Workspace);
+        Audit = new LiteDbAuditTrail(AuditDatabase, Clock);
+        AuditReader = new LiteDbAuditReader(AuditDatabase);
         Operators = new OperatorDirectory(operators.Length > 0 ? operators :
         [
             new KseOperator { Name = "alice", Roles = [KseOperator.ApproverRole, KseOperator.EmergencyApproverRole] },
@@ -39,6 +40,8 @@ public sealed class PolicyFixture : IDisposable
     public FakeTimeProvider Clock { get; }
 
     public KseDatabase Database { get; }
+
+    public AuditDatabase AuditDatabase { get; }
 
     public LiteDbAuditTrail Audit { get; }
 
@@ -61,6 +64,7 @@ public sealed class PolicyFixture : IDisposable
     public void Dispose()
     {
         Audit.Dispose();
+        AuditDatabase.Dispose();
         Database.Dispose();
         Workspace.Dispose();
     }
