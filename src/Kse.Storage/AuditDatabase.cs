@@ -156,13 +156,19 @@ public sealed class AuditDatabase : IDisposable
             _openedAt = Stopwatch.GetTimestamp();
             return db;
         }
-        catch (Exception ex) when (ex is LiteException or IOException or UnauthorizedAccessException)
+        catch (Exception ex)
         {
+            // Whatever went wrong, the lock must not outlive the attempt: this process and others open it again later.
             data?.Dispose();
             log?.Dispose();
             _osLock.Dispose();
             _osLock = null;
-            throw new KseException("storage.open_failed", $"cannot open the audit database '{Path}': {ex.Message}", KseErrorKind.Failure, ex);
+            if (ex is LiteException or IOException or UnauthorizedAccessException)
+            {
+                throw new KseException("storage.open_failed", $"cannot open the audit database '{Path}': {ex.Message}", KseErrorKind.Failure, ex);
+            }
+
+            throw;
         }
     }
 
@@ -200,10 +206,15 @@ public sealed class AuditDatabase : IDisposable
             throw new LiteException(0, "moving the audit trail out of the state file did not commit");
         }
 
-        target.EnsureIndex("ts", "$.ts");
-
         log.MakeDurable(mark, LockTimeout);
         legacy.DropCollection(LiteDbAuditTrail.CollectionName);
+
+        // Every write under the lock is followed by its flush, so the writer's next mark counts from here.
+        mark = log.Confirmed;
+        if (target.EnsureIndex("ts", "$.ts"))
+        {
+            log.MakeDurable(mark, LockTimeout);
+        }
     }
 
     /// <summary>An exclusive lock on the lock file (flock on Unix, a share-none handle on Windows); the OS drops it when the process dies, even by SIGKILL.</summary>

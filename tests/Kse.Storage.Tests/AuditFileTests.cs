@@ -41,6 +41,28 @@ public sealed class AuditFileTests : IDisposable
     }
 
     [Fact]
+    public async Task AFailedOpen_LetsTheLockGo()
+    {
+        var garbage = new byte[20_000];
+        new Random(7).NextBytes(garbage);
+        File.WriteAllBytes(_ws.Workspace.DatabasePath, garbage); // the old trail cannot be read, so the open fails
+
+        using var db = new AuditDatabase(_ws.Workspace);
+        Assert.ThrowsAny<Exception>(() => db.Acquire().Dispose());
+
+        // Nothing holds the lock now: once the unreadable file is gone, both this instance and another open at once.
+        File.Delete(_ws.Workspace.DatabasePath);
+        using var other = new AuditDatabase(_ws.Workspace);
+        using (var trail = new LiteDbAuditTrail(other, TimeProvider.System))
+        {
+            Assert.Equal(1, (await trail.AppendAsync(AuditTrailTests.Draft(1))).Sequence);
+        }
+
+        other.Dispose();
+        Assert.Single(new LiteDbAuditReader(db).ReadChain());
+    }
+
+    [Fact]
     public async Task ATrailKeptInKseDb_IsMovedIntoAuditDb_OnFirstOpen_AndTheChainContinues()
     {
         // A workspace written before the trail had its own file: five entries in kse.db's "audit" collection.
