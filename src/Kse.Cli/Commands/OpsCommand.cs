@@ -113,6 +113,11 @@ internal static class OpsCommand
             }
         }
 
+        foreach (var e in report.ManifestErrors)
+        {
+            ctx.WriteLine($"INVALID  project.yaml: {e}");
+        }
+
         var complete = report.Documents.Count(d => d.Complete);
         ctx.WriteLine(report.Valid
             ? $"{report.Project}: valid ({complete}/{report.Documents.Count} documents complete)"

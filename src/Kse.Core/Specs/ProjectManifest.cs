@@ -60,7 +60,7 @@ public sealed record ProjectManifest
         }
 
         var file = workspace.ProjectFile(project);
-        return File.Exists(file) ? Parse(project, File.ReadAllText(file), file) : new ProjectManifest { Name = project };
+        return File.Exists(file) ? Parse(project, File.ReadAllText(file), Path.GetRelativePath(workspace.Root, file)) : new ProjectManifest { Name = project };
     }
 
     private static readonly string[] TopLevelKeys = ["name", "systemType", "description", "version", "environments", "instances"];

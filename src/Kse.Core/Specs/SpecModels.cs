@@ -20,7 +20,11 @@ public sealed record DocumentReport
 }
 
 /// <summary>The validation result of a project's operations spec.</summary>
-public sealed record ValidationReport(string Project, bool Valid, IReadOnlyList<DocumentReport> Documents);
+public sealed record ValidationReport(string Project, bool Valid, IReadOnlyList<DocumentReport> Documents)
+{
+    /// <summary>Problems of <c>project.yaml</c> (system type, environments, instances), each naming its line and column.</summary>
+    public IReadOnlyList<string> ManifestErrors { get; init; } = [];
+}
 
 /// <summary>A project in the workspace, as <c>kse ops list</c> shows it.</summary>
 public sealed record ProjectSummary(string Name, string SystemType, bool HasOperations, bool Valid, int CompleteDocuments, int Problems);

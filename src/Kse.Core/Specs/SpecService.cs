@@ -67,7 +67,17 @@ public sealed partial class SpecService(KseWorkspace workspace, TemplateLibrary 
                 .ToList();
         }
 
-        return new ValidationReport(project, reports.All(r => r.Complete), reports);
+        var manifestErrors = new List<string>();
+        try
+        {
+            ProjectManifest.Load(workspace, project);
+        }
+        catch (KseException ex) when (ex.Kind == KseErrorKind.BadInput)
+        {
+            manifestErrors.Add(ex.Message);
+        }
+
+        return new ValidationReport(project, manifestErrors.Count == 0 && reports.All(r => r.Complete), reports) { ManifestErrors = manifestErrors };
     }
 
     private DocumentReport ValidateDocument(string project, SpecDocumentKind kind, List<(string Name, string Text)> texts)

@@ -247,3 +247,18 @@ public sealed class SpecServiceOperationChecksTests
         Assert.Contains("already declared in deployment.md", Assert.Single(report.Documents.Single(d => d.Name == "operations.md").Errors));
     }
 }
+
+public sealed class SpecServiceManifestTests
+{
+    [Fact]
+    public void Validate_BrokenProjectYaml_MakesTheProjectInvalid_AndNamesThePosition()
+    {
+        using var ws = new TempWorkspace();
+        SpecFixtures.CreateFilled(ws.Workspace, "billing");
+        File.WriteAllText(ws.Workspace.ProjectFile("billing"), "systemType: kse\nenvironments: [prod-eu]\n");
+        var report = new SpecService(ws.Workspace, new TemplateLibrary(), []).Validate("billing");
+        Assert.False(report.Valid);
+        Assert.Matches(@"project\.yaml:2:\d+: unknown environment 'prod-eu'", Assert.Single(report.ManifestErrors));
+        Assert.All(report.Documents, d => Assert.True(d.Complete));
+    }
+}
