@@ -138,7 +138,9 @@ internal static class GraphCommand
                 }
                 else
                 {
-                    var scanned = string.Join(", ", report.Scanned.Select(s => $"{s.Key} {s.Value} file(s)"));
+                    var scanned = report.Scanned.Count == 0
+                        ? "no project declares a 'path' to scan"
+                        : string.Join(", ", report.Scanned.Select(s => $"{s.Key} {s.Value} file(s)"));
                     WriteProblems(ctx, report.Problems, report.Consistent ? $"consistent: the declaration matches the configuration ({scanned})" : $"{report.Problems.Count} difference(s) between the declaration and the configuration ({scanned})");
                     if (report.Skipped.Count > 0)
                     {
