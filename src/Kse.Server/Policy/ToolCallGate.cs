@@ -104,7 +104,7 @@ public sealed class ToolCallGate
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            return await DenyAsync(actor, toolName, project, environment, args, correlation, new PolicyRule("tool.risk_unresolved", $"this '{toolName}' call cannot be decided (its risk or target could not be resolved): {Describe(ex)}"), cancellationToken);
+            return await DenyAsync(actor, toolName, project, environment, args, correlation, new PolicyRule(ex is KseException known ? known.Code : "tool.risk_unresolved", $"this '{toolName}' call cannot be decided (its risk or target could not be resolved): {Describe(ex)}"), cancellationToken);
         }
 
         if (risk == RiskClass.Read)

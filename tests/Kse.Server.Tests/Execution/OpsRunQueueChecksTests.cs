@@ -1,4 +1,5 @@
 using Kse.Core.Approvals;
+using Kse.Core.Audit;
 using Kse.Core.Policy;
 using Kse.Core.Specs;
 using Kse.TestKit;
@@ -43,6 +44,12 @@ public sealed class OpsRunQueueChecksTests
         Assert.StartsWith("error policy.denied:", text);
         Assert.Contains(named, text);
         Assert.Empty(mcp.Get<IApprovalStore>().List(null, null, 100));
+
+        // The audited rule carries the cause's own stable code, so the trail can be queried by it.
+        var denied = Assert.Single(mcp.Get<IAuditReader>().ReadChain(), e => e.OperationType == "tool.call" && e.Outcome == "denied");
+        var rule = Assert.Single(denied.Rules!);
+        Assert.DoesNotContain("tool.risk_unresolved", rule);
+        Assert.Contains(named, rule.Split(':')[0]);
     }
 
     [Fact]
