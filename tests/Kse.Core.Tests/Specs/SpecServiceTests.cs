@@ -165,7 +165,9 @@ public sealed class SpecServiceTests
         var status = Service(ws).Status();
         Assert.Equal(["refunds"], status.NeedOperationsSpec);
         Assert.Equal("kse ops init refunds --system-type kse", status.Specs.Single(s => s.Name == "refunds").Action);
-        Assert.Equal((1, 2), status.Specs.Single(s => s.Name == "payouts") is var p ? (p.TasksDone, p.TasksTotal) : default);
+        var payouts = status.Specs.Single(s => s.Name == "payouts");
+        Assert.Equal((1, 2), (payouts.TasksDone, payouts.TasksTotal));
+        Assert.False(payouts.NeedsOperationsSpec);
         Assert.True(status.Specs.Single(s => s.Name == "billing").HasOperationsSpec);
     }
 

@@ -41,7 +41,9 @@ public sealed class ToolsManifestTests
     [Fact]
     public void Parse_TemplateComment_MarksThePlaceholder()
     {
-        Assert.True(new TemplateLibrary().Raw("tools.yaml") is var t && ToolsManifest.Parse(t).HasPlaceholder);
-        Assert.True(ToolsManifest.Parse(new TemplateLibrary().Raw("tools.yaml")).IsValid);
+        var template = ToolsManifest.Parse(new TemplateLibrary().Raw("tools.yaml"));
+        Assert.True(template.HasPlaceholder);
+        Assert.True(template.IsValid, string.Join("; ", template.Errors));
+        Assert.False(ToolsManifest.Parse(SpecFixtures.FilledTools).HasPlaceholder);
     }
 }
