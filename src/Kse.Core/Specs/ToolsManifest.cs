@@ -102,7 +102,7 @@ public sealed record SelectionWeights(double AiFriendliness = 0.4, double Native
 public sealed record TargetVersionProbe(IReadOnlyList<string> Command, string? Pattern);
 
 /// <summary>
-/// <c>tools.yaml</c>, validated against its schema (README "tools.yaml schema"). Every problem names its line and column.
+/// <c>tools.yaml</c>, validated against its schema (docs/specs.md, "tools.yaml schema"). Every problem names its line and column.
 /// </summary>
 public sealed record ToolsManifest(IReadOnlyList<ToolDeclaration> Tools, IReadOnlyList<ToolStrategy> Strategies, IReadOnlyList<string> Errors, bool HasPlaceholder)
 {
