@@ -145,14 +145,19 @@ public sealed record ToolsManifest(IReadOnlyList<ToolDeclaration> Tools, IReadOn
 
         void Error(YamlNode node, string message) => errors.Add($"{fileName}:{node.Start.Line}:{node.Start.Column}: {message}");
 
-        var stream = new YamlStream();
+        YamlStream stream;
         try
         {
-            stream.Load(new StringReader(yaml));
+            stream = InputLimits.LoadYaml(yaml, "spec.tools", fileName);
         }
         catch (YamlException ex)
         {
             errors.Add($"{fileName}:{ex.Start.Line}:{ex.Start.Column}: malformed YAML: {ex.InnerException?.Message ?? ex.Message}");
+            return new ToolsManifest(tools, strategies, errors, placeholder);
+        }
+        catch (KseException ex)
+        {
+            errors.Add($"{ex.Code}: {ex.Message}");
             return new ToolsManifest(tools, strategies, errors, placeholder);
         }
 
