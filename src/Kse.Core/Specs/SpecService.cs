@@ -7,7 +7,7 @@ namespace Kse.Core.Specs;
 public sealed partial class SpecService(KseWorkspace workspace, TemplateLibrary templates, IEnumerable<ISpecDocumentCheck> checks, IEnumerable<IDevSpecCheck>? devSpecChecks = null)
 {
     /// <summary>Documents above this size are reported, not parsed.</summary>
-    public const int MaxDocumentBytes = 1024 * 1024;
+    public const int MaxDocumentBytes = InputLimits.MaxDocumentBytes;
 
     private readonly IReadOnlyList<ISpecDocumentCheck> _checks = checks.ToList();
 
@@ -64,11 +64,17 @@ public sealed partial class SpecService(KseWorkspace workspace, TemplateLibrary 
             var path = Path.Combine(workspace.OperationsDir(project), kind.Name);
             if (!File.Exists(path))
             {
-                return (false, null, 0);
+                return (false, null, null);
             }
 
-            var size = new FileInfo(path).Length;
-            return (true, size > MaxDocumentBytes ? null : File.ReadAllText(path), size);
+            try
+            {
+                return (true, InputLimits.ReadText(path, "spec.document", kind.Name), null);
+            }
+            catch (KseException ex)
+            {
+                return (true, null, ex.Message);
+            }
         });
     }
 
@@ -81,11 +87,27 @@ public sealed partial class SpecService(KseWorkspace workspace, TemplateLibrary 
         RequireProject(project);
         return ValidateCore(
             project,
-            kind => documents.TryGetValue(kind.Name, out var text) ? (true, text.Length > MaxDocumentBytes ? null : text, text.Length) : (false, null, 0),
+            kind =>
+            {
+                if (!documents.TryGetValue(kind.Name, out var text))
+                {
+                    return (false, null, null);
+                }
+
+                try
+                {
+                    InputLimits.CheckSize(text, "spec.document", kind.Name);
+                    return (true, text, null);
+                }
+                catch (KseException ex)
+                {
+                    return (true, null, ex.Message);
+                }
+            },
             only);
     }
 
-    private ValidationReport ValidateCore(string project, Func<SpecDocumentKind, (bool Present, string? Text, long Size)> read, string? only = null)
+    private ValidationReport ValidateCore(string project, Func<SpecDocumentKind, (bool Present, string? Text, string? Error)> read, string? only = null)
     {
         var texts = new List<(string Name, string Text)>();
         var reports = SpecDocuments.All.Where(d => only is null || d.Name == only).Select(d => ValidateDocument(project, d, read(d), texts)).ToList();
@@ -93,7 +115,13 @@ public sealed partial class SpecService(KseWorkspace workspace, TemplateLibrary 
         if (further.Count > 0)
         {
             reports = reports
-                .Select(r => further.Where(e => e.Document == r.Name).Select(e => e.Message).ToList() is { Count: > 0 } extra ? r with { Errors = [.. r.Errors, .. extra] } : r)
+                .Select(r => further.Where(e => e.Document == r.Name).ToList() is { Count: > 0 } extra
+                    ? r with
+                    {
+                        Errors = [.. r.Errors, .. extra.Where(e => !e.IsWarning).Select(e => e.Message)],
+                        Warnings = [.. r.Warnings, .. extra.Where(e => e.IsWarning).Select(e => e.Message)],
+                    }
+                    : r)
                 .ToList();
         }
 
@@ -110,7 +138,7 @@ public sealed partial class SpecService(KseWorkspace workspace, TemplateLibrary 
         return new ValidationReport(project, manifestErrors.Count == 0 && reports.All(r => r.Complete), reports) { ManifestErrors = manifestErrors };
     }
 
-    private DocumentReport ValidateDocument(string project, SpecDocumentKind kind, (bool Present, string? Text, long Size) document, List<(string Name, string Text)> texts)
+    private DocumentReport ValidateDocument(string project, SpecDocumentKind kind, (bool Present, string? Text, string? Error) document, List<(string Name, string Text)> texts)
     {
         if (!document.Present)
         {
@@ -119,7 +147,7 @@ public sealed partial class SpecService(KseWorkspace workspace, TemplateLibrary 
 
         if (document.Text is null)
         {
-            return new DocumentReport { Name = kind.Name, Present = true, Errors = [$"{kind.Name} is {document.Size} bytes; the limit is {MaxDocumentBytes} bytes"] };
+            return new DocumentReport { Name = kind.Name, Present = true, Errors = [document.Error ?? $"{kind.Name} could not be read"] };
         }
 
         var text = document.Text;
@@ -135,8 +163,18 @@ public sealed partial class SpecService(KseWorkspace workspace, TemplateLibrary 
             };
         }
 
-        var own = MarkdownSpec.Parse(text);
-        var shared = LoadShared(kind);
+        MarkdownSpec own;
+        MarkdownSpec? shared;
+        try
+        {
+            own = MarkdownSpec.Parse(text, kind.Name);
+            shared = LoadShared(kind);
+        }
+        catch (KseException ex)
+        {
+            return new DocumentReport { Name = kind.Name, Present = true, Errors = [$"{ex.Code}: {ex.Message}"] };
+        }
+
         var missing = new List<string>();
         var unfilled = new List<string>();
         var fromShared = new List<string>();
@@ -226,20 +264,20 @@ public sealed partial class SpecService(KseWorkspace workspace, TemplateLibrary 
             throw KseException.BadInput("spec.document_too_large", $"{kind.Name} is larger than {MaxDocumentBytes} bytes");
         }
 
-        var text = exists ? File.ReadAllText(path) : string.Empty;
+        var text = exists ? InputLimits.ReadText(path, "spec.document", kind.Name) : string.Empty;
         if (!resolved || kind.IsYaml || shared is null)
         {
             return new SpecDocumentView(project, kind.Name, resolved, text, []);
         }
 
-        return Merge(project, kind, exists ? MarkdownSpec.Parse(text) : null, shared);
+        return Merge(project, kind, exists ? MarkdownSpec.Parse(text, kind.Name) : null, shared);
     }
 
     /// <summary>A document's text (a version's, say) merged with the shared library as <see cref="Show"/> does with <c>resolved</c>.</summary>
     public SpecDocumentView MergeShared(string project, SpecDocumentKind kind, string text)
     {
         var shared = kind.IsYaml ? null : LoadShared(kind);
-        return shared is null ? new SpecDocumentView(project, kind.Name, true, text, []) : Merge(project, kind, MarkdownSpec.Parse(text), shared);
+        return shared is null ? new SpecDocumentView(project, kind.Name, true, text, []) : Merge(project, kind, MarkdownSpec.Parse(text, kind.Name), shared);
     }
 
     private SpecDocumentView Merge(string project, SpecDocumentKind kind, MarkdownSpec? own, MarkdownSpec shared)
@@ -331,7 +369,7 @@ public sealed partial class SpecService(KseWorkspace workspace, TemplateLibrary 
             return null;
         }
 
-        return MarkdownSpec.Parse(File.ReadAllText(path));
+        return MarkdownSpec.Parse(InputLimits.ReadText(path, "spec.document", $".sce/shared/operations/{kind.Name}"), $".sce/shared/operations/{kind.Name}");
     }
 
     private void RequireProject(string project)

@@ -58,12 +58,7 @@ public sealed class SpecVersionService(KseWorkspace workspace, SpecService specs
             {
                 try
                 {
-                    if (new FileInfo(file).Length > VersionManifest.MaxBytes)
-                    {
-                        throw KseException.BadInput("versions.manifest_invalid", $"{Relative(file)} is larger than {VersionManifest.MaxBytes} bytes");
-                    }
-
-                    manifest = VersionManifest.Parse(name, File.ReadAllText(file), Relative(file));
+                    manifest = VersionManifest.Parse(name, InputLimits.ReadText(file, "versions.manifest", Relative(file), VersionManifest.MaxBytes), Relative(file));
                 }
                 catch (KseException ex)
                 {
@@ -224,17 +219,17 @@ public sealed class SpecVersionService(KseWorkspace workspace, SpecService specs
             return null;
         }
 
-        var size = new FileInfo(path).Length;
-        if (size > SpecService.MaxDocumentBytes)
+        var source = Relative(path);
+        var text = InputLimits.ReadText(path, "spec.document", source);
+        var bytes = File.ReadAllBytes(path);
+        if (bytes.Length > SpecService.MaxDocumentBytes)
         {
-            throw KseException.BadInput("spec.document_too_large", $"{Relative(path)} is {size} bytes; the limit is {SpecService.MaxDocumentBytes} bytes");
+            // It grew after it was read: hash what was read.
+            bytes = Encoding.UTF8.GetBytes(text);
         }
 
-        var bytes = File.ReadAllBytes(path);
-        var text = new UTF8Encoding(false).GetString(bytes);
-        var source = Relative(path);
         var sections = path.EndsWith(".md", StringComparison.Ordinal)
-            ? MarkdownSpec.Parse(text).Sections.Select(s => new ResolvedSection(s.Heading, version, source)).ToList()
+            ? MarkdownSpec.Parse(text, source).Sections.Select(s => new ResolvedSection(s.Heading, version, source)).ToList()
             : [];
         return new Layer(text, version, source, false, sections, bytes);
     }

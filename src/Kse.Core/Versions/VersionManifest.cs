@@ -33,10 +33,10 @@ internal sealed record VersionManifest
     /// <summary>Parses the file's text; problems name the file, line and column.</summary>
     public static VersionManifest Parse(string version, string yaml, string fileName)
     {
-        var stream = new YamlStream();
+        YamlStream stream;
         try
         {
-            stream.Load(new StringReader(yaml));
+            stream = InputLimits.LoadYaml(yaml, "versions.manifest", fileName);
         }
         catch (YamlException ex)
         {
