@@ -28,6 +28,7 @@ public static class KseMcpServer
             .WithMessageFilters(filters => filters.AddOutgoingFilter(ToolContract.AdvertiseHonestly));
         KsePromptRegistration.Add(builder);
         KseResourceRegistration.Add(builder);
+        KseCompletions.Add(builder);
         return builder;
     }
 
