@@ -23,6 +23,8 @@ internal static class ToolContract
             {
                 tool.ProtocolTool.OutputSchema = NullablesOptional(schema);
             }
+
+            tool.ProtocolTool.InputSchema = ScalarMaps(tool.ProtocolTool.InputSchema);
         }
     }
 
@@ -40,6 +42,34 @@ internal static class ToolContract
         }
 
         return next(context, cancellationToken);
+    };
+
+    /// <summary>
+    /// Inputs: a map argument (a dictionary of JSON values, such as <c>ops_run</c>'s <c>parameters</c>) takes strings,
+    /// numbers and booleans, and says so, so that a client can build it and the interception point names a wrong value.
+    /// </summary>
+    public static JsonElement ScalarMaps(JsonElement inputSchema)
+    {
+        var node = JsonNode.Parse(inputSchema.GetRawText())!;
+        if (node["properties"] is JsonObject properties)
+        {
+            foreach (var (_, property) in properties)
+            {
+                if (property is JsonObject p && TypeIncludes(p["type"], "object") && p["properties"] is null && p["additionalProperties"] is null)
+                {
+                    p["additionalProperties"] = new JsonObject { ["type"] = new JsonArray("string", "number", "boolean") };
+                }
+            }
+        }
+
+        return JsonSerializer.SerializeToElement(node);
+    }
+
+    private static bool TypeIncludes(JsonNode? type, string name) => type switch
+    {
+        JsonValue v => v.TryGetValue<string>(out var s) && s == name,
+        JsonArray a => a.Any(t => t is JsonValue v && v.TryGetValue<string>(out var s) && s == name),
+        _ => false,
     };
 
     /// <summary>The schema with every property that admits null removed from its object's <c>required</c> list.</summary>
