@@ -245,6 +245,10 @@ public sealed class OutputSchemaContractTests
         await Call("versionless edge", "graph_show");
         await Call("transitive", "graph_dependents", new() { ["project"] = "billing", ["transitive"] = true });
 
+        // Tool selection and version checks on the server's machine.
+        await Call("in context", "tools_select", new() { ["project"] = "billing", ["operation"] = "backup", ["dataSize"] = "50GB", ["window"] = "2h" });
+        await Call("local machine", "tools_check", new() { ["project"] = "billing" });
+
         Assert.True(problems.Count == 0, "results that a validating client rejects:\n" + string.Join("\n", problems));
         var untested = tools.Keys.Except(exercised).Order().ToList();
         Assert.True(untested.Count == 0, "tools the matrix does not exercise (add a state for each): " + string.Join(", ", untested));

@@ -95,6 +95,8 @@ public sealed class TypeScriptClientTests
             new("rollout_plan", new() { ["diff"] = diff, ["project"] = "billing" }),
             new("graph_show", []),
             new("graph_dependents", new() { ["project"] = "billing", ["transitive"] = true }),
+            new("tools_select", new() { ["project"] = "billing", ["operation"] = "backup", ["dataSize"] = "50GB", ["window"] = "2h" }),
+            new("tools_check", new() { ["project"] = "billing" }),
         ];
     }
 
