@@ -9,6 +9,7 @@ public sealed class FeedbackCommandTests
     {
         var ws = new TempWorkspace();
         Assert.Equal(0, (await CliRunner.RunAsync("ops", "init", "shop", "--root", ws.Root)).ExitCode);
+        ws.Write(".sce/appsettings.json", TestOperators.Settings("olga:approver"));
         Assert.Equal(0, (await CliRunner.RunAsync("instances", "add", "shop", "prod-1", "--env", "production", "--host", "local", "--version", "2.3.0", "--root", ws.Root)).ExitCode);
         return ws;
     }
@@ -40,18 +41,19 @@ public sealed class FeedbackCommandTests
         Assert.Equal(0, first.ExitCode);
         Assert.Equal(2, JsonDocument.Parse(second.Out).RootElement.GetProperty("occurrences").GetInt32());
         Assert.Equal("2.3.0", JsonDocument.Parse(second.Out).RootElement.GetProperty("item").GetProperty("version").GetString());
-        Assert.Equal(4, (await CliRunner.RunAsync("feedback", "transition", id, "--to", "verified", "--root", ws.Root)).ExitCode);
-        Assert.Equal(0, (await CliRunner.RunAsync("feedback", "transition", id, "--to", "acknowledged", "--root", ws.Root)).ExitCode);
-        Assert.Equal(0, (await CliRunner.RunAsync("feedback", "transition", id, "--to", "resolved", "--root", ws.Root)).ExitCode);
-        var unproven = await CliRunner.RunAsync("feedback", "transition", id, "--to", "verified", "--root", ws.Root);
+        Assert.Equal(4, (await CliRunner.RunAsync(["feedback", "transition", id, "--to", "verified", .. ws.As("olga"), "--root", ws.Root])).ExitCode);
+        Assert.Equal(4, (await CliRunner.RunAsync("feedback", "transition", id, "--to", "acknowledged", "--root", ws.Root)).ExitCode);
+        Assert.Equal(0, (await CliRunner.RunAsync(["feedback", "transition", id, "--to", "acknowledged", .. ws.As("olga"), "--root", ws.Root])).ExitCode);
+        Assert.Equal(0, (await CliRunner.RunAsync(["feedback", "transition", id, "--to", "resolved", .. ws.As("olga"), "--root", ws.Root])).ExitCode);
+        var unproven = await CliRunner.RunAsync(["feedback", "transition", id, "--to", "verified", .. ws.As("olga"), "--root", ws.Root]);
         Assert.Equal(4, unproven.ExitCode);
         Assert.StartsWith("error feedback.evidence_required:", unproven.Err, StringComparison.Ordinal);
-        Assert.Equal(0, (await CliRunner.RunAsync("feedback", "transition", id, "--to", "verified", "--evidence", "reporter:ben", "--root", ws.Root)).ExitCode);
+        Assert.Equal(0, (await CliRunner.RunAsync(["feedback", "transition", id, "--to", "verified", "--evidence", "reporter:ben", .. ws.As("olga"), "--root", ws.Root])).ExitCode);
         Assert.Equal(3, (await CliRunner.RunAsync("feedback", "show", "fb-0000000000", "--root", ws.Root)).ExitCode);
         Assert.Equal(2, (await CliRunner.RunAsync("feedback", "submit", "--project", "shop", "--channel", "fax", "--title", "x", "--root", ws.Root)).ExitCode);
 
         var show = await CliRunner.RunAsync("feedback", "show", id, "--root", ws.Root);
-        Assert.Contains("resolved → verified", show.Out, StringComparison.Ordinal);
+        Assert.Contains("resolved → verified by operator:olga", show.Out, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -226,16 +226,15 @@ internal static class FeedbackCommand
         var to = new Option<string>("--to") { Description = "acknowledged, investigating, resolved, verified or reopened", Required = true };
         var reason = new Option<string?>("--reason") { Description = "Why (kept in the audit trail)" };
         var evidence = new Option<string?>("--evidence") { Description = "For verified: audit:<sequence> of a passing read operation, or reporter:<name> who confirmed" };
-        var cmd = CommandExtensions.Verb("transition", "Move an item along new → acknowledged → investigating → resolved → verified (or reopen it); illegal steps and verified without evidence are refused (exit 4). Audited with who did it.",
-            "kse feedback transition fb-3f2a1b9c0d --to verified --evidence audit:1842 --reason \"health-check passes\"");
+        var cmd = CommandExtensions.Verb("transition", "Move an item along new → acknowledged → investigating → resolved → verified (or reopen it), as the operator your token belongs to (KSE_OPERATOR_TOKEN or --token-file); illegal steps and verified without evidence are refused (exit 4). Audited with who did it.",
+            "kse feedback transition fb-3f2a1b9c0d --to verified --evidence audit:1842 --reason \"health-check passes\" --token-file ~/.kse-operator-token");
         cmd.Arguments.Add(id);
         cmd.Options.Add(to);
         cmd.Options.Add(reason);
         cmd.Options.Add(evidence);
-        return cmd.WithAction(async (ctx, ct) =>
+        return cmd.WithOperatorAction(async (ctx, op, ct) =>
         {
-            ctx.Workspace.EnsureInitialized();
-            var i = await ctx.Get<FeedbackService>().TransitionAsync(ctx.Value(id)!, ctx.Value(to)!, Who(ctx), ctx.Value(reason), ctx.Value(evidence), ct);
+            var i = await ctx.Get<FeedbackService>().TransitionAsync(ctx.Value(id)!, ctx.Value(to)!, Actor.OperatorNamed(op.Name), ctx.Value(reason), ctx.Value(evidence), ct);
             if (ctx.Json)
             {
                 ctx.WriteJson(i);
@@ -356,11 +355,11 @@ internal static class FeedbackCommand
         });
     }
 
-    /// <summary>An operator when KSE_OPERATOR_TOKEN names one, otherwise the OS user.</summary>
+    /// <summary>Who submits: the operator KSE_OPERATOR_TOKEN belongs to, otherwise the OS user (submitting decides nothing).</summary>
     private static Actor Who(CliContext ctx)
     {
-        var token = Environment.GetEnvironmentVariable("KSE_OPERATOR_TOKEN");
-        if (!string.IsNullOrEmpty(token) && ctx.Get<OperatorDirectory>().FindByToken(token) is { } op)
+        var token = Environment.GetEnvironmentVariable(OperatorAuthentication.TokenVariable);
+        if (!string.IsNullOrEmpty(token) && ctx.Get<OperatorDirectory>().FindByToken(token.Trim()) is { } op)
         {
             return Actor.OperatorNamed(op.Name);
         }

@@ -43,7 +43,23 @@ internal static class OpsRunCommand
                 Reason = ctx.Value(reason),
             };
             var actor = ctx.Get<PolicyService>().ActorFor(ctx.Value(user));
-            var outcome = await ctx.Get<OperationExecutionService>().RunAsync(request, actor, ct);
+            OperationRunOutcome outcome;
+            try
+            {
+                outcome = await ctx.Get<OperationExecutionService>().RunAsync(request, actor, ct);
+            }
+            catch (KseException ex) when (ex.Code.StartsWith("ops.parameter", StringComparison.Ordinal))
+            {
+                // A value refused before planning (option-like, outside its pattern) is audited like a denied call through MCP.
+                // Named param.<name> as in every ops.run entry, so secret-looking names are redacted by the trail.
+                var parameters = request.Parameters.ToDictionary(p => "param." + p.Key, p => p.Value, StringComparer.Ordinal);
+                parameters["environment"] = request.Environment;
+                parameters["instance"] = request.Instance;
+                parameters["dryRun"] = request.DryRun ? "true" : "false";
+                await ctx.Get<Kse.Core.Audit.RefusalAudit>().RecordAsync(OperationExecutionService.AuditOperationType, actor, $"{request.Operation}@{request.Instance ?? request.Environment}", parameters, ex, CancellationToken.None);
+                throw;
+            }
+
             if (ctx.Json)
             {
                 ctx.WriteJson(outcome);

@@ -31,7 +31,7 @@ public sealed record ToolDeclaration
 public sealed record ToolStrategy(string Operation, IReadOnlyList<string> Preferred, IReadOnlyList<string> Fallback);
 
 /// <summary>
-/// <c>tools.yaml</c>, validated against its schema (README "tools.yaml schema"). Every problem names its line and column.
+/// <c>tools.yaml</c>, validated against its schema (docs/specs.md, "tools.yaml schema"). Every problem names its line and column.
 /// </summary>
 public sealed record ToolsManifest(IReadOnlyList<ToolDeclaration> Tools, IReadOnlyList<ToolStrategy> Strategies, IReadOnlyList<string> Errors, bool HasPlaceholder)
 {
@@ -56,14 +56,19 @@ public sealed record ToolsManifest(IReadOnlyList<ToolDeclaration> Tools, IReadOn
 
         void Error(YamlNode node, string message) => errors.Add($"{fileName}:{node.Start.Line}:{node.Start.Column}: {message}");
 
-        var stream = new YamlStream();
+        YamlStream stream;
         try
         {
-            stream.Load(new StringReader(yaml));
+            stream = InputLimits.LoadYaml(yaml, "spec.tools", fileName);
         }
         catch (YamlException ex)
         {
             errors.Add($"{fileName}:{ex.Start.Line}:{ex.Start.Column}: malformed YAML: {ex.InnerException?.Message ?? ex.Message}");
+            return new ToolsManifest(tools, strategies, errors, placeholder);
+        }
+        catch (KseException ex)
+        {
+            errors.Add($"{ex.Code}: {ex.Message}");
             return new ToolsManifest(tools, strategies, errors, placeholder);
         }
 

@@ -75,10 +75,11 @@ public sealed record ApprovalView
             Environment = a.Environment,
             Instance = a.Instance,
             Risk = a.Risk,
-            Requester = a.Requester,
-            Reason = a.Reason,
+            // Text an AI wrote is shown, never interpreted: control characters arrive as visible escapes (DisplayText).
+            Requester = DisplayText.Field(a.Requester),
+            Reason = DisplayText.Field(a.Reason),
             // Secrets stay out of what a browser shows (as in 'kse approvals show'); the stored arguments run unchanged.
-            Arguments = ApprovalBinding.RedactSecrets(a.ArgumentsJson),
+            Arguments = DisplayText.Field(ApprovalBinding.RedactSecrets(a.ArgumentsJson)),
             Binding = a.Binding,
             CreatedAt = a.CreatedAt,
             ExpiresAt = a.ExpiresAt,
@@ -86,10 +87,10 @@ public sealed record ApprovalView
             EffectiveLevel = a.EffectiveLevel,
             DecidedBy = a.DecidedBy,
             DecidedAt = a.DecidedAt,
-            DecisionReason = a.DecisionReason,
+            DecisionReason = a.DecisionReason is null ? null : DisplayText.Field(a.DecisionReason),
             ExecutedAt = a.ExecutedAt,
             Outcome = a.Outcome,
-            OutcomeDetail = a.OutcomeDetail,
+            OutcomeDetail = a.OutcomeDetail is null ? null : DisplayText.Field(a.OutcomeDetail),
         };
         if (a.Tool != OperationExecutionService.ToolName || execution is null)
         {
@@ -105,13 +106,13 @@ public sealed record ApprovalView
             {
                 Operation = plan.Operation,
                 Host = plan.Host,
-                Command = Kse.Core.Audit.SecretRedactor.RedactValue(plan.CommandLine, secrets),
-                Argv = (approvedArgv ?? plan.Argv).Select(arg => Kse.Core.Audit.SecretRedactor.RedactValue(arg, secrets) ?? "").ToList(),
+                Command = DisplayText.Field(Kse.Core.Audit.SecretRedactor.RedactValue(plan.CommandLine, secrets)),
+                Argv = (approvedArgv ?? plan.Argv).Select(arg => DisplayText.Field(Kse.Core.Audit.SecretRedactor.RedactValue(arg, secrets))).ToList(),
             };
         }
         catch (Exception ex) when (ex is KseException or System.Text.Json.JsonException)
         {
-            return view with { PlanError = ex.Message };
+            return view with { PlanError = DisplayText.Field(ex.Message) };
         }
     }
 }
