@@ -36,6 +36,7 @@ public static class KseCli
         GraphCommand.Create(),
         RolloutCommand.Create(),
         FeedbackCommand.Create(),
+        ToolsCommand.Create(),
     ];
 
     public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken = default)

@@ -55,6 +55,7 @@ public static class KseComposition
         services.AddExecutionCapability(configuration);
         services.AddChangesCapability(configuration);
         services.AddFeedbackCapability(configuration);
+        services.AddToolsCapability(configuration);
         return services;
     }
 
