@@ -36,6 +36,7 @@ public static class KseCli
         GraphCommand.Create(),
         RolloutCommand.Create(),
         HooksCommand.Create(),
+        FeedbackCommand.Create(),
         ToolsCommand.Create(),
     ];
 

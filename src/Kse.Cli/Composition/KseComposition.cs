@@ -55,7 +55,9 @@ public static class KseComposition
         services.AddExecutionCapability(configuration);
         services.AddChangesCapability(configuration);
         services.AddVersionsCapability(configuration);
+        services.AddFeedbackCapability(configuration);
         services.AddToolsCapability(configuration);
+        services.AddClientContractCapability(configuration);
         return services;
     }
 

@@ -10,7 +10,7 @@ namespace Kse.Server.Tools;
 [McpServerToolType]
 public sealed class VersionsTools
 {
-    [McpServerTool(Name = "ops_resolve", ReadOnly = true, Destructive = false, Idempotent = true, OpenWorld = false, UseStructuredContent = true)]
+    [McpServerTool(Name = "ops_resolve", Title = "Resolve a spec version", ReadOnly = true, Destructive = false, Idempotent = true, OpenWorld = false, UseStructuredContent = true)]
     [Description("Resolve the operations spec a version runs on: the exact spec version, else the nearest lower of the same major.minor, else of the same major, else the main spec. For each document: the file and version that supplied it and each ## section, and its SHA-256. Pass an instance's version to see the spec that instance runs.")]
     [OperationRisk(RiskClass.Read)]
     public static ResolvedSpec Resolve(
@@ -19,7 +19,7 @@ public sealed class VersionsTools
         [Description("A semantic version such as 2.4.1, or 'main'")] string version) =>
         versions.Resolve(project, version);
 
-    [McpServerTool(Name = "ops_drift", ReadOnly = true, Destructive = false, Idempotent = true, OpenWorld = false, UseStructuredContent = true)]
+    [McpServerTool(Name = "ops_drift", Title = "Drift between a change and the operations spec", ReadOnly = true, Destructive = false, Idempotent = true, OpenWorld = false, UseStructuredContent = true)]
     [Description("Check a change for drift from the project's operations spec: new environment variables and configuration keys, ports and health endpoints, migrations, Dockerfiles/Kubernetes/compose/Terraform files, new external dependencies and scheduled jobs that the matching document (deployment.md, monitoring.md, migration-plan.md, rollback.md, operations.md, dependencies.yaml) does not describe. Each finding names the rule, file, line, document and section to update. Give a git range (base, head), staged=true, or a unified diff text.")]
     [OperationRisk(RiskClass.Read)]
     public static async Task<DriftReport> Drift(
