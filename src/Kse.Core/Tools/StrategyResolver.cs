@@ -18,9 +18,11 @@ public sealed class StrategyResolver(KseWorkspace workspace, Func<ToolsService> 
 
     private readonly ConcurrentDictionary<string, (long At, ToolsCheckReport Report)> _probes = new(StringComparer.Ordinal);
 
+    private readonly ConcurrentDictionary<string, (string Stamp, ToolsManifest Manifest)> _manifests = new(StringComparer.Ordinal);
+
     public StrategyChoice Choose(string project, OperationDefinition operation, ProjectInstance target, IReadOnlyDictionary<string, string> values)
     {
-        var manifest = ToolsService.LoadManifest(workspace, project);
+        var manifest = Manifest(project);
         var strategy = manifest.FindStrategy(operation.Strategy ?? "")
             ?? throw KseException.BadInput("tools.strategy_not_found", $"operation '{operation.Name}' names strategy '{operation.Strategy}', which tools.yaml of '{project}' does not declare");
         var runnable = strategy with { Candidates = strategy.Candidates.Where(c => c.Command.Count > 0).ToList() };
@@ -55,6 +57,21 @@ public sealed class StrategyResolver(KseWorkspace workspace, Func<ToolsService> 
             Version = report.Tools.FirstOrDefault(t => t.Tool == winner)?.Version,
             Ranking = string.Join(", ", selection.Ranking.Select(r => $"{r.Tool} {r.Score.ToString("0.###", CultureInfo.InvariantCulture)}{(r.Disqualified ? " (out)" : "")}")),
         };
+    }
+
+    /// <summary>tools.yaml, read again only when the file changed (reading it costs milliseconds; a plan is made several times per action).</summary>
+    private ToolsManifest Manifest(string project)
+    {
+        var file = new FileInfo(Path.Combine(workspace.OperationsDir(ProjectName.Validate(project)), SpecDocuments.ToolsYaml));
+        var stamp = file.Exists ? $"{file.LastWriteTimeUtc.Ticks}:{file.Length}" : "";
+        if (_manifests.TryGetValue(project, out var cached) && cached.Stamp == stamp && stamp.Length > 0)
+        {
+            return cached.Manifest;
+        }
+
+        var manifest = ToolsService.LoadManifest(workspace, project);
+        _manifests[project] = (stamp, manifest);
+        return manifest;
     }
 
     private static SelectionContext Context(OperationDefinition operation, IReadOnlyDictionary<string, string> values)
