@@ -56,6 +56,7 @@ public static class KseComposition
         services.AddChangesCapability(configuration);
         services.AddFeedbackCapability(configuration);
         services.AddToolsCapability(configuration);
+        services.AddClientContractCapability(configuration);
         return services;
     }
 
