@@ -112,9 +112,9 @@ public sealed class VersionsMcpTests : IDisposable
         await using var mcp = await McpTestServer.StartAsync(_ws);
 
         var prompts = await mcp.Client.ListPromptsAsync();
-        var prompt = await mcp.Client.GetPromptAsync(DriftPromptValues.PromptName, new Dictionary<string, object?> { ["project"] = "billing" });
+        var prompt = await mcp.Client.GetPromptAsync(DriftPromptContext.PromptName, new Dictionary<string, object?> { ["project"] = "billing" });
 
-        Assert.Contains(prompts, p => p.Name == DriftPromptValues.PromptName);
+        Assert.Contains(prompts, p => p.Name == DriftPromptContext.PromptName);
         var text = ((TextContentBlock)prompt.Messages[0].Content).Text;
         Assert.Contains("\"rule\": \"drift.env-var\"", text, StringComparison.Ordinal);
         Assert.Contains("+BILLING_NEW_QUEUE_URL=amqp://mq-1.internal/billing", text, StringComparison.Ordinal);

@@ -18,7 +18,7 @@ internal static class SpecsCapability
             sp.GetServices<ISpecDocumentCheck>(),
             sp.GetServices<IDevSpecCheck>()));
         var promptsDir = configuration["Kse:PromptsDir"];
-        services.AddSingleton(sp => new PromptLibrary(sp.GetRequiredService<SpecService>(), string.IsNullOrWhiteSpace(promptsDir) ? null : Path.GetFullPath(promptsDir), sp.GetServices<IPromptValues>()));
+        services.AddSingleton(sp => new PromptLibrary(sp.GetRequiredService<SpecService>(), string.IsNullOrWhiteSpace(promptsDir) ? null : Path.GetFullPath(promptsDir)));
         return services;
     }
 }

@@ -23,7 +23,7 @@ internal static class VersionsCapability
         services.AddSingleton(sp => new DriftService(sp.GetRequiredService<KseWorkspace>(), sp.GetRequiredService<ChangeImpactService>()));
         services.AddSingleton(sp => new GitHookService(sp.GetRequiredService<KseWorkspace>(), git));
         services.AddSingleton<IDevSpecCheck>(sp => new DevSpecDriftCheck(sp.GetRequiredService<KseWorkspace>(), () => sp.GetRequiredService<DriftService>(), git));
-        services.AddSingleton<IPromptValues>(sp => new DriftPromptValues(sp.GetRequiredService<DriftService>(), sp.GetRequiredService<ChangeImpactService>()));
+        services.AddSingleton<IPromptContext>(sp => new DriftPromptContext(sp.GetRequiredService<DriftService>(), sp.GetRequiredService<ChangeImpactService>()));
         return services;
     }
 }

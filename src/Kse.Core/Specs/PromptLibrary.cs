@@ -5,13 +5,6 @@ using YamlDotNet.RepresentationModel;
 
 namespace Kse.Core.Specs;
 
-/// <summary>A further source of placeholder values for the prompts of one capability (a drift report and its diff, say).</summary>
-public interface IPromptValues
-{
-    /// <summary>Values for prompt <paramref name="prompt"/>; empty for prompts it does not serve.</summary>
-    IReadOnlyDictionary<string, string> ValuesFor(string prompt, IReadOnlyDictionary<string, string?> arguments);
-}
-
 /// <summary>An argument a prompt takes.</summary>
 public sealed record PromptArgumentInfo(string Name, string? Description, bool Required);
 
@@ -27,13 +20,11 @@ public sealed partial class PromptLibrary
     private const string ResourcePrefix = "kse.prompts.";
     private readonly IReadOnlyList<PromptFile> _prompts;
     private readonly SpecService _specs;
-    private readonly IReadOnlyList<IPromptValues> _values;
 
-    public PromptLibrary(SpecService specs, string? promptsDir = null, IEnumerable<IPromptValues>? values = null)
+    public PromptLibrary(SpecService specs, string? promptsDir = null)
     {
         _specs = specs;
         _prompts = Load(promptsDir);
-        _values = values?.ToList() ?? [];
     }
 
     public IReadOnlyList<PromptFile> Prompts => _prompts;
@@ -42,7 +33,10 @@ public sealed partial class PromptLibrary
     private static partial Regex Placeholder();
 
     /// <summary>Renders prompt <paramref name="name"/>; unknown prompts, missing required arguments and invalid project names are errors.</summary>
-    public string Render(string name, IReadOnlyDictionary<string, string?> arguments)
+    public string Render(string name, IReadOnlyDictionary<string, string?> arguments) => Render(name, arguments, null);
+
+    /// <summary>Renders with extra placeholder values from a capability (<see cref="IPromptContext"/>); inserted text is not expanded again.</summary>
+    public string Render(string name, IReadOnlyDictionary<string, string?> arguments, IReadOnlyDictionary<string, string>? context)
     {
         var prompt = _prompts.FirstOrDefault(p => p.Name == name)
             ?? throw KseException.NotFound("prompt.not_found", $"no prompt named '{name}': available are {string.Join(", ", _prompts.Select(p => p.Name))}");
@@ -66,12 +60,9 @@ public sealed partial class PromptLibrary
         var document = arguments.TryGetValue("document", out var d) && !string.IsNullOrWhiteSpace(d) ? SpecDocuments.Find(d).Name : null;
         values["document_scope"] = document is null ? "(all nine documents)" : $"(only {document})";
         values["handoff"] = Handoff();
-        foreach (var source in _values)
+        foreach (var (k, v) in context ?? new Dictionary<string, string>())
         {
-            foreach (var (k, v) in source.ValuesFor(name, arguments))
-            {
-                values[k] = v;
-            }
+            values[k] = v;
         }
 
         return Placeholder().Replace(prompt.Body, m => values.TryGetValue(m.Groups[1].Value, out var value) ? value : m.Value);

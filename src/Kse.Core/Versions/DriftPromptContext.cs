@@ -4,27 +4,28 @@ using Kse.Core.Specs;
 namespace Kse.Core.Versions;
 
 /// <summary>The drift report and the diff for the prompt <c>update_operations_spec</c>.</summary>
-public sealed class DriftPromptValues(DriftService drift, ChangeImpactService changes) : IPromptValues
+public sealed class DriftPromptContext(DriftService drift, ChangeImpactService changes) : IPromptContext
 {
     public const string PromptName = "update_operations_spec";
 
     /// <summary>The diff shown to the assistant is cut here; the drift report always covers all of it.</summary>
     public const int MaxDiffChars = 60_000;
 
-    public IReadOnlyDictionary<string, string> ValuesFor(string prompt, IReadOnlyDictionary<string, string?> arguments)
+    public string Prompt => PromptName;
+
+    public async Task<IReadOnlyDictionary<string, string>> ValuesAsync(IReadOnlyDictionary<string, string?> arguments, CancellationToken cancellationToken)
     {
-        if (prompt != PromptName || !arguments.TryGetValue("project", out var project) || project is null)
+        if (!arguments.TryGetValue("project", out var project) || string.IsNullOrWhiteSpace(project))
         {
+            // The library names the missing argument.
             return new Dictionary<string, string>();
         }
 
         string? Arg(string name) => arguments.TryGetValue(name, out var v) && !string.IsNullOrWhiteSpace(v) ? v.Trim() : null;
         var staged = string.Equals(Arg("staged"), "true", StringComparison.OrdinalIgnoreCase);
         var source = staged ? new DiffSource { Staged = true } : new DiffSource { Base = Arg("base") ?? "HEAD~1", Head = Arg("head") ?? "HEAD" };
-
-        // The MCP prompt handler is synchronous; git runs as one short child process.
-        var text = changes.ReadDiffAsync(source).GetAwaiter().GetResult();
-        var report = drift.CheckAsync(ProjectName.Validate(project), source).GetAwaiter().GetResult();
+        var report = await drift.CheckAsync(ProjectName.Validate(project), source, cancellationToken);
+        var text = await changes.ReadDiffAsync(source, cancellationToken);
         return new Dictionary<string, string>(StringComparer.Ordinal)
         {
             ["drift"] = KseJson.Serialize(report, indented: true),
