@@ -35,6 +35,8 @@ public static class KseCli
         ChangeCommand.Create(),
         GraphCommand.Create(),
         RolloutCommand.Create(),
+        FeedbackCommand.Create(),
+        ToolsCommand.Create(),
     ];
 
     public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken = default)

@@ -54,6 +54,9 @@ public static class KseComposition
         services.AddAuditCapability(configuration);
         services.AddExecutionCapability(configuration);
         services.AddChangesCapability(configuration);
+        services.AddFeedbackCapability(configuration);
+        services.AddToolsCapability(configuration);
+        services.AddClientContractCapability(configuration);
         return services;
     }
 
