@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
 using Kse.Core;
 using Kse.Core.Audit;
 using Kse.Core.Feedback;
@@ -14,7 +15,7 @@ namespace Kse.Server.Tools;
 [McpServerToolType]
 public sealed class FeedbackTools
 {
-    [McpServerTool(Name = "feedback_submit", UseStructuredContent = true, ReadOnly = false, Destructive = false, Idempotent = false, OpenWorld = false)]
+    [McpServerTool(Name = "feedback_submit", Title = "Submit feedback", UseStructuredContent = true, ReadOnly = false, Destructive = false, Idempotent = false, OpenWorld = false)]
     [Description("Record user or customer feedback for a project. It is triaged (type, severity) and folded into the existing item when the same report came recently. The text is stored as data; it never triggers an operation. Returns the item id, whether it was created or folded, and the item.")]
     [OperationRisk(RiskClass.Read)]
     public static async Task<FeedbackSubmitResult> SubmitAsync(
@@ -24,7 +25,7 @@ public sealed class FeedbackTools
         [Description("support-ticket, monitoring-alert, user-report, api or customer-survey")] string channel,
         [Description("One line")] string title,
         [Description("The report's text")] string? body = null,
-        [Description("development, test, pre-production or production (optional)")] string? environment = null,
+        [Description("development, test, pre-production or production (optional)")] [AllowedValues("development", "test", "pre-production", "production")] string? environment = null,
         [Description("The instance it was seen on (gives the version)")] string? instance = null,
         [Description("The version it concerns")] string? version = null,
         [Description("Who reported it")] string? reporter = null,
@@ -34,7 +35,7 @@ public sealed class FeedbackTools
             Caller(server),
             cancellationToken);
 
-    [McpServerTool(Name = "feedback_list", UseStructuredContent = true, ReadOnly = true, Destructive = false, Idempotent = true, OpenWorld = false)]
+    [McpServerTool(Name = "feedback_list", Title = "List feedback", UseStructuredContent = true, ReadOnly = true, Destructive = false, Idempotent = true, OpenWorld = false)]
     [Description("List feedback items, newest first: id, title, type, severity, state, occurrences, reporters, version.")]
     [OperationRisk(RiskClass.Read)]
     public static Task<FeedbackList> ListAsync(
@@ -50,7 +51,7 @@ public sealed class FeedbackTools
             ? throw KseException.BadInput("feedback.limit_invalid", $"limit must be positive, not {limit}")
             : feedback.ListAsync(new FeedbackQuery { Project = project, State = state, Severity = severity, Type = type, OpenOnly = open, Limit = limit }, cancellationToken);
 
-    [McpServerTool(Name = "feedback_get", UseStructuredContent = true, ReadOnly = true, Destructive = false, Idempotent = true, OpenWorld = false)]
+    [McpServerTool(Name = "feedback_get", Title = "Show a feedback item", UseStructuredContent = true, ReadOnly = true, Destructive = false, Idempotent = true, OpenWorld = false)]
     [Description("One feedback item with its triage rules, occurrences, reporters, version, lifecycle history and the response prepared for a critical item.")]
     [OperationRisk(RiskClass.Read)]
     public static Task<FeedbackItem> GetAsync(
@@ -59,7 +60,7 @@ public sealed class FeedbackTools
         CancellationToken cancellationToken = default) =>
         feedback.GetAsync(id, cancellationToken);
 
-    [McpServerTool(Name = "feedback_triage", UseStructuredContent = true, ReadOnly = true, Destructive = false, Idempotent = true, OpenWorld = false)]
+    [McpServerTool(Name = "feedback_triage", Title = "Triage a report", UseStructuredContent = true, ReadOnly = true, Destructive = false, Idempotent = true, OpenWorld = false)]
     [Description("Classify a report without storing it: type (bug|performance|feature|operational), severity (critical|high|medium|low), confidence 0..1 and the rules that matched.")]
     [OperationRisk(RiskClass.Read)]
     public static Task<TriageResult> TriageAsync(
@@ -70,14 +71,14 @@ public sealed class FeedbackTools
         CancellationToken cancellationToken = default) =>
         feedback.TriageAsync(channel, title, body ?? "", null, cancellationToken);
 
-    [McpServerTool(Name = "feedback_transition", UseStructuredContent = true, ReadOnly = false, Destructive = false, Idempotent = false, OpenWorld = false)]
+    [McpServerTool(Name = "feedback_transition", Title = "Move a feedback item along its lifecycle", UseStructuredContent = true, ReadOnly = false, Destructive = false, Idempotent = false, OpenWorld = false)]
     [Description("Move a feedback item along new → acknowledged → investigating → resolved → verified, or reopen it. The policy kernel decides this call for the project and environment. 'verified' needs evidence: audit:<sequence> of a passing read operation, or reporter:<name> who confirmed.")]
     [OperationRisk(RiskClass.Normal)]
     public static async Task<FeedbackItem> TransitionAsync(
         FeedbackService feedback,
         McpServer server,
         [Description("The item's project")] string project,
-        [Description("The environment the decision is made for: development, test, pre-production or production")] string environment,
+        [Description("The environment the decision is made for: development, test, pre-production or production")] [AllowedValues("development", "test", "pre-production", "production")] string environment,
         [Description("The item id (fb-...)")] string id,
         [Description("acknowledged, investigating, resolved, verified or reopened")] string to,
         [Description("Why")] string? reason = null,

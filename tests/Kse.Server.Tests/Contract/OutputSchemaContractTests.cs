@@ -249,6 +249,23 @@ public sealed class OutputSchemaContractTests
         await Call("in context", "tools_select", new() { ["project"] = "billing", ["operation"] = "backup", ["dataSize"] = "50GB", ["window"] = "2h" });
         await Call("local machine", "tools_check", new() { ["project"] = "billing" });
 
+        // Feedback: a critical report (with a prepared response), a duplicate folded into it, triage, lifecycle.
+        var feedback = await Call("critical", "feedback_submit", new() { ["project"] = "billing", ["channel"] = "monitoring-alert", ["title"] = "Checkout down: payments fail with 500", ["body"] = "all payments fail since 14:00", ["environment"] = "production" });
+        await Call("duplicate", "feedback_submit", new() { ["project"] = "billing", ["channel"] = "user-report", ["title"] = "Checkout down: payments fail with 500" });
+        await Call("minor", "feedback_submit", new() { ["project"] = "billing", ["channel"] = "customer-survey", ["title"] = "Please add dark mode" });
+        await Call("all", "feedback_list");
+        await Call("report", "feedback_triage", new() { ["channel"] = "support-ticket", ["title"] = "Invoices slow to load" });
+        if (feedback?.TryGetProperty("id", out var fid) == true)
+        {
+            var itemId = fid.GetString();
+            await Call("critical item", "feedback_get", new() { ["id"] = itemId });
+            await Call("acknowledged", "feedback_transition", new() { ["project"] = "billing", ["environment"] = "development", ["id"] = itemId, ["to"] = "acknowledged", ["reason"] = "looking" });
+        }
+        else
+        {
+            problems.Add("feedback_submit returned no id: " + feedback?.GetRawText());
+        }
+
         Assert.True(problems.Count == 0, "results that a validating client rejects:\n" + string.Join("\n", problems));
         var untested = tools.Keys.Except(exercised).Order().ToList();
         Assert.True(untested.Count == 0, "tools the matrix does not exercise (add a state for each): " + string.Join(", ", untested));

@@ -21,13 +21,15 @@ public sealed class TypeScriptClientTests
         await client.connect(new StdioClientTransport({ command: "dotnet", args: [dll, "serve", "--root", root], stderr: "ignore" }));
         const listed = (await client.listTools()).tools.map(t => t.name);
         const calls = [];
-        let approvalId = null;
+        let approvalId = null, itemId = null;
         for (const step of plan) {
           let progress = 0;
           if (step.args.approvalId === "__queued__") step.args.approvalId = approvalId;
+          if (step.args.id === "__item__") step.args.id = itemId;
           try {
             const r = await client.callTool({ name: step.name, arguments: step.args }, undefined, { onprogress: () => { progress++; }, timeout: 60000 });
             approvalId = r.structuredContent?.approvalId ?? approvalId;
+            if (step.name === "feedback_submit") itemId = r.structuredContent?.id ?? itemId;
             calls.push({ name: step.name, isError: !!r.isError, text: r.isError ? JSON.stringify(r.content) : "", progress });
           } catch (e) {
             calls.push({ name: step.name, rejected: String(e && e.message || e) });
@@ -41,7 +43,7 @@ public sealed class TypeScriptClientTests
     public async Task TypeScriptSdkClient_CallsEveryToolOverStdio_AndAcceptsEveryResult()
     {
         var node = NodeModules();
-        // approval_status follows the approvalId the emergency_request before it returned.
+        // approval_status follows the approvalId the emergency_request before it returned; feedback_get and _transition the submitted item.
         using var ws = OutputSchemaContractTests.SampleWorkspace();
         var kse = Path.Combine(AppContext.BaseDirectory, "kse.dll");
         Assert.True(File.Exists(kse), $"built kse not found at {kse}");
@@ -97,6 +99,11 @@ public sealed class TypeScriptClientTests
             new("graph_dependents", new() { ["project"] = "billing", ["transitive"] = true }),
             new("tools_select", new() { ["project"] = "billing", ["operation"] = "backup", ["dataSize"] = "50GB", ["window"] = "2h" }),
             new("tools_check", new() { ["project"] = "billing" }),
+            new("feedback_submit", new() { ["project"] = "billing", ["channel"] = "monitoring-alert", ["title"] = "Checkout down: payments fail with 500", ["environment"] = "production" }),
+            new("feedback_list", []),
+            new("feedback_get", new() { ["id"] = "__item__" }),
+            new("feedback_triage", new() { ["channel"] = "support-ticket", ["title"] = "Invoices slow to load" }),
+            new("feedback_transition", new() { ["project"] = "billing", ["environment"] = "development", ["id"] = "__item__", ["to"] = "acknowledged", ["reason"] = "looking" }),
         ];
     }
 
