@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Kse.Core;
+using Kse.Core.Actions;
 using Kse.Core.Execution;
 using Kse.Core.Policy;
 
@@ -43,7 +44,24 @@ internal static class OpsRunCommand
                 Reason = ctx.Value(reason),
             };
             var actor = ctx.Get<PolicyService>().ActorFor(ctx.Value(user));
-            var outcome = await ctx.Get<OperationExecutionService>().RunAsync(request, actor, ct);
+            var action = await ctx.Get<ActionPipeline>().ExecuteAsync(
+                new ActionRequest
+                {
+                    Actor = actor,
+                    Action = OperationExecutionService.ToolName,
+                    Project = request.Project,
+                    Environment = request.Environment,
+                    Instance = request.Instance,
+                    Arguments = OperationExecutionService.ArgumentsOf(request),
+                    Reason = request.Reason,
+                },
+                cancellationToken: ct);
+            if (action.Error is { } error)
+            {
+                throw error;
+            }
+
+            var outcome = OpsRunActionHandler.Shape(action);
             if (ctx.Json)
             {
                 ctx.WriteJson(outcome);
@@ -92,7 +110,7 @@ internal static class OpsRunCommand
             ctx.WriteLine($"  process:  {ShellWords.Join(o.Argv)}");
         }
 
-        ctx.WriteLine($"  policy:   {o.Decision.Name()}" + (o.EffectiveLevel is { } l ? $" at {l}" : ""));
+        ctx.WriteLine($"  policy:   {o.Decision.Name()}" + (o.EffectiveLevel is { } l ? $" at {l}" : "") + (o.Observed == true ? " (recorded as an observation)" : ""));
         foreach (var rule in o.Rules)
         {
             ctx.WriteLine($"            {rule}");

@@ -1,7 +1,10 @@
 using System.ComponentModel;
-using Kse.Core.Audit;
+using Kse.Core;
+using Kse.Core.Actions;
 using Kse.Core.Execution;
 using Kse.Core.Policy;
+using Kse.Server.Policy;
+using ModelContextProtocol.Protocol;
 using ModelContextProtocol.Server;
 
 namespace Kse.Server.Tools;
@@ -20,8 +23,8 @@ public sealed class ExecutionTools
     [Description("Run a declared operation on one instance. Its risk comes from the operation's spec; the policy kernel decides whether it runs now, is queued for a human (you get an approvalId; it runs once an operator approves), is only observed, or is denied. Parameters are checked against their declared type/pattern and each is passed as one argument (never through a shell). Use dryRun=true to see exactly what would run on which host and what policy would decide.")]
     [OperationRisk(RiskClass.Critical)]
     public static async Task<OperationRunOutcome> Run(
-        OperationExecutionService execution,
-        McpServer server,
+        ActionPipeline pipeline,
+        RequestContext<CallToolRequestParams> context,
         [Description("The project name, e.g. billing")] string project,
         [Description("The operation name, as listed by ops_list_operations")] string operation,
         [Description("development, test, pre-production or production")] string environment,
@@ -31,19 +34,21 @@ public sealed class ExecutionTools
         [Description("Why this should run (shown to the approver)")] string? reason = null,
         CancellationToken cancellationToken = default)
     {
-        var request = new OperationRunRequest
+        // The interception point has planned, decided and audited this call; the plan it decided travels here and is what runs.
+        if (!context.Items.TryGetValue(ToolCallGate.ContextKey, out var item) || item is not ActionRunContext decided)
         {
-            Project = project,
-            Operation = operation,
-            Environment = environment,
-            Instance = instance,
-            Parameters = (parameters ?? []).ToDictionary(p => p.Key, p => (string?)p.Value, StringComparer.Ordinal),
-            DryRun = dryRun,
-            Reason = reason,
-        };
-        var actor = Actor.Ai(server.ClientInfo?.Name is { Length: > 0 } name ? name : "unknown-client");
-        return dryRun
-            ? await execution.DryRunAsync(request, actor, cancellationToken)
-            : await execution.RunDecidedAsync(request, actor, cancellationToken);
+            throw KseException.Refused("policy.denied", "ops_run runs only as decided by the interception point");
+        }
+
+        var result = await pipeline.RunPlannedAsync(decided, cancellationToken);
+        return OpsRunActionHandler.Shape(new ActionOutcome
+        {
+            Status = decided.Plan.DryRun ? "dry_run" : result.Status,
+            CorrelationId = decided.CorrelationId,
+            Decision = decided.Decision,
+            Plan = decided.Plan,
+            Result = result,
+            Approval = decided.Approval,
+        });
     }
 }
