@@ -22,7 +22,7 @@ public sealed record DependencyFile(IReadOnlyList<ProjectNode> Projects, IReadOn
     {
         if (!File.Exists(workspace.DependenciesFile))
         {
-            throw KseException.NotFound("graph.not_declared", $"no {KseWorkspace.SceFolder}/{FileName} in '{workspace.Root}': declare the projects and their dependencies there (see the README, 'dependencies.yaml')");
+            throw KseException.NotFound("graph.not_declared", $"no {KseWorkspace.SceFolder}/{FileName} in '{workspace.Root}': declare the projects and their dependencies there (see docs/changes.md of Kse.Mcp, 'The project graph')");
         }
 
         return Parse(File.ReadAllText(workspace.DependenciesFile), $"{KseWorkspace.SceFolder}/{FileName}");

@@ -195,7 +195,7 @@ public sealed record ProjectManifest
     public string ToYaml()
     {
         var w = new StringWriter();
-        w.WriteLine("# Kse project manifest: how this project is operated. See README 'Operations specs'.");
+        w.WriteLine("# Kse project manifest: how this project is operated. See docs/specs.md of Kse.Mcp.");
         w.WriteLine($"name: {Name}");
         w.WriteLine($"systemType: {SystemTypeName(SystemType)}   # kse (developed with Kse, starts at L3) | existing (adopted, starts at L1)");
         if (Description is not null)

@@ -31,7 +31,7 @@ public sealed record ToolDeclaration
 public sealed record ToolStrategy(string Operation, IReadOnlyList<string> Preferred, IReadOnlyList<string> Fallback);
 
 /// <summary>
-/// <c>tools.yaml</c>, validated against its schema (README "tools.yaml schema"). Every problem names its line and column.
+/// <c>tools.yaml</c>, validated against its schema (docs/specs.md, "tools.yaml schema"). Every problem names its line and column.
 /// </summary>
 public sealed record ToolsManifest(IReadOnlyList<ToolDeclaration> Tools, IReadOnlyList<ToolStrategy> Strategies, IReadOnlyList<string> Errors, bool HasPlaceholder)
 {
