@@ -21,7 +21,7 @@ internal static class OpsRunCommand
         var user = new Option<string?>("--user") { Description = "Who runs it (default: the OS user)" };
         var command = CommandExtensions.Verb(
             "run",
-            "Run a declared operation on one instance. The policy kernel decides first (run, queue, observe, deny) and the decision and outcome are audited as a human action. Nothing runs through a shell: each parameter is checked against its type and pattern and passed as one argument.",
+            "Run a declared operation on one instance. The policy kernel decides first (run, queue, observe, deny) and the decision and outcome are audited as a human action (bound by role and four-eyes; at L1 recorded as an observation). Nothing runs through a shell: each parameter is checked against its type and pattern and passed as one argument.",
             "kse ops run billing restart-service --env test --instance test-1 --param unit=billing.service --dry-run");
         command.Arguments.Add(project);
         command.Arguments.Add(operation);
