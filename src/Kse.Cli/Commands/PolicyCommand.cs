@@ -20,7 +20,7 @@ internal static class PolicyCommand
         var risk = new Option<string?>("--risk") { Description = "read, normal or critical", Required = true };
         var instance = new Option<string?>("--instance") { Description = "The instance (recorded in the explanation)" };
         var user = new Option<string?>("--user") { Description = "Who asks (default: the OS user; for --actor ai, the MCP client's name)" };
-        var actorKind = new Option<string?>("--actor") { Description = "ai (default: bound by the takeover level, the caps and the spec's validity) or human (bound by role and four-eyes; runs at L1 are observed)" };
+        var actorKind = new Option<string?>("--actor") { Description = "ai (bound by the takeover level, the caps and the spec's validity) or human (bound by role and four-eyes; runs at L1 are observed); without it, the kernel's level table alone" };
         var command = CommandExtensions.Verb("explain", "Print the decision (run, run_and_flag, queue_for_approval, observe_only, deny), the levels and the rules that decided. Runs nothing.", "kse policy explain --project billing --env production --operation restart-service --risk normal --actor human --json");
         command.Options.Add(project);
         command.Options.Add(env);
@@ -33,14 +33,16 @@ internal static class PolicyCommand
         {
             ctx.Workspace.EnsureInitialized();
             var policy = ctx.Get<PolicyService>();
-            var actor = ctx.Value(actorKind)?.Trim().ToLowerInvariant() switch
+            var kind = ctx.Value(actorKind)?.Trim().ToLowerInvariant();
+            var actor = kind switch
             {
-                null or "" or "ai" => Actor.Ai(ctx.Value(user) is { Length: > 0 } client ? client.Trim() : "any-client"),
+                null or "" => policy.ActorFor(ctx.Value(user)),
+                "ai" => Actor.Ai(ctx.Value(user) is { Length: > 0 } client ? client.Trim() : "any-client"),
                 "human" => policy.ActorFor(ctx.Value(user)),
                 var other => throw KseException.BadInput("policy.actor_unknown", $"unknown actor '{other}': use ai or human"),
             };
             var kernel = policy.Explain(ctx.Value(project)!, ctx.Value(env), ctx.Value(operation) ?? "", ctx.Value(risk), ctx.Value(instance), actor);
-            var decided = ctx.Get<ActionPipeline>().ForActor(kernel, actor, PolicyNames.ParseRisk(ctx.Value(risk)));
+            var decided = string.IsNullOrEmpty(kind) ? new ActionDecision(kernel, false) : ctx.Get<ActionPipeline>().ForActor(kernel, actor, PolicyNames.ParseRisk(ctx.Value(risk)));
             var e = decided.Explanation;
             if (ctx.Json)
             {
