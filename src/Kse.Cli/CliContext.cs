@@ -15,8 +15,9 @@ public sealed class CliContext : IAsyncDisposable
     private CliContext(ParseResult parse, TextWriter stdout, TextWriter stderr)
     {
         Parse = parse;
-        Out = stdout;
-        Err = stderr;
+        // Whatever a verb prints (an AI's reason, a program's output, a document) reaches the terminal without live control characters.
+        Out = new VisibleTextWriter(stdout);
+        Err = new VisibleTextWriter(stderr);
         Json = parse.GetValue(GlobalOptions.Json);
         var root = parse.GetValue(GlobalOptions.Root);
         Workspace = string.IsNullOrWhiteSpace(root)

@@ -1,5 +1,7 @@
 using System.CommandLine;
 using Kse.Core;
+using Kse.Core.Audit;
+using Kse.Core.Policy;
 
 namespace Kse.Cli;
 
@@ -80,6 +82,97 @@ public static class CommandExtensions
         }
 
         return false;
+    }
+
+    /// <summary>
+    /// A verb that decides as an operator (approve, reject, grant, revoke, set, promote): it takes <c>--token-file</c>, authenticates
+    /// with it or <c>KSE_OPERATOR_TOKEN</c> before anything else, and hands the authenticated operator to <paramref name="action"/>.
+    /// Every refusal (no or wrong credential: the OS user is audited; a refused decision: the operator is) is audited as
+    /// <c>operator.cli</c>, like the operator API audits its attempts, and keeps its exit code.
+    /// </summary>
+    public static Command WithOperatorAction(this Command command, Func<CliContext, KseOperator, CancellationToken, Task<int>> action)
+    {
+        var tokenFile = new Option<string?>("--token-file")
+        {
+            Description = $"A file holding your operator token, readable by you only (chmod 600); without it {OperatorAuthentication.TokenVariable} is read",
+        };
+        command.Options.Add(tokenFile);
+        return command.WithAction(async (ctx, ct) =>
+        {
+            ctx.Workspace.EnsureInitialized();
+            var authentication = ctx.Get<OperatorAuthentication>();
+            var target = string.Join(' ', CommandPath(ctx.Parse.CommandResult).Prepend("kse"));
+            var parameters = AttemptParameters(ctx.Parse);
+            KseOperator op;
+            try
+            {
+                op = authentication.Authenticate(OperatorAuthentication.ReadCredential(ctx.Value(tokenFile), Environment.GetEnvironmentVariable));
+            }
+            catch (KseException ex)
+            {
+                await TryAuditRefusalAsync(ctx, authentication, Actor.OsUser(), target, parameters, ex);
+                throw;
+            }
+
+            try
+            {
+                return await action(ctx, op, ct);
+            }
+            catch (KseException ex)
+            {
+                await TryAuditRefusalAsync(ctx, authentication, Actor.OperatorNamed(op.Name), target, parameters, ex);
+                throw;
+            }
+        });
+    }
+
+    /// <summary>Audits a refused command-line attempt; a trail that cannot be written is said on stderr, the refusal stands either way.</summary>
+    internal static async Task TryAuditRefusalAsync(CliContext ctx, OperatorAuthentication authentication, Actor actor, string target, Dictionary<string, string?> parameters, KseException refusal)
+    {
+        parameters["osUser"] = Environment.UserName;
+        try
+        {
+            await authentication.AuditRefusalAsync(actor, target, parameters, refusal, CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException and not KseException)
+        {
+            await ctx.Err.WriteLineAsync($"warning audit.unavailable: this refusal could not be audited ({ex.GetType().Name}: {ex.Message})");
+        }
+    }
+
+    /// <summary>The verb's own arguments and options as given (global options left out), for the audit entry of an attempt.</summary>
+    internal static Dictionary<string, string?> AttemptParameters(ParseResult parse)
+    {
+        var result = new Dictionary<string, string?>(StringComparer.Ordinal);
+        var command = parse.CommandResult;
+        foreach (var child in command.Children)
+        {
+            switch (child)
+            {
+                case System.CommandLine.Parsing.ArgumentResult a:
+                    result[a.Argument.Name] = string.Join(' ', a.Tokens.Select(t => t.Value));
+                    break;
+                case System.CommandLine.Parsing.OptionResult o when !o.Implicit && o.Option.Name is not "--root" and not "--json" and not "--config":
+                    result[o.Option.Name.TrimStart('-')] = string.Join(' ', o.Tokens.Select(t => t.Value));
+                    break;
+            }
+        }
+
+        return result;
+    }
+
+    private static IEnumerable<string> CommandPath(System.CommandLine.Parsing.CommandResult? r)
+    {
+        var names = new Stack<string>();
+        for (; r is not null; r = r.Parent as System.CommandLine.Parsing.CommandResult)
+        {
+            if (r.Command is not RootCommand)
+            {
+                names.Push(r.Command.Name);
+            }
+        }
+
+        return names;
     }
 
     public static Command WithAction(this Command command, Func<CliContext, int> action) =>

@@ -35,6 +35,7 @@ public static class KseCli
         ChangeCommand.Create(),
         GraphCommand.Create(),
         RolloutCommand.Create(),
+        ToolsCommand.Create(),
     ];
 
     public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken = default)

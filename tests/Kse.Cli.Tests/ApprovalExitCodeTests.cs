@@ -29,7 +29,7 @@ public sealed class ApprovalExitCodeTests
     public async Task Approve_ExitsOne_WhenTheApprovedRunFailed(string operation, int exit, string printed)
     {
         using var ws = new TempWorkspace();
-        ws.Write(".sce/appsettings.json", """{ "Kse": { "Operators": [ { "Name": "alice", "Roles": ["approver"] } ] } }""");
+        ws.Write(".sce/appsettings.json", TestOperators.Settings("alice:approver"));
         await CliRunner.RunAsync("ops", "init", "shop", "--root", ws.Root);
         File.AppendAllText(ws.PathOf(".sce", "specs", "shop", "operations", "operations.md"), Ops);
         await CliRunner.RunAsync("instances", "add", "shop", "prod-1", "--env", "production", "--host", "local", "--root", ws.Root);
@@ -49,7 +49,7 @@ public sealed class ApprovalExitCodeTests
             })).Id;
         }
 
-        var r = await CliRunner.RunAsync("approvals", "approve", id, "--reason", "ok", "--user", "alice", "--root", ws.Root);
+        var r = await CliRunner.RunAsync("approvals", "approve", id, "--reason", "ok", "--token-file", ws.TokenFile("alice"), "--root", ws.Root);
 
         Assert.True(exit == r.ExitCode, r.Out + r.Err);
         Assert.Contains(printed, r.Out);

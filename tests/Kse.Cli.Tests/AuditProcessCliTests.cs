@@ -34,13 +34,15 @@ public sealed class AuditProcessCliTests : IDisposable
     {
         Assert.Equal(0, (await CliRunner.RunAsync("init", "--root", _ws.Root)).ExitCode);
         Assert.Equal(0, (await CliRunner.RunAsync("ops", "init", "shop", "--system-type", "existing", "--root", _ws.Root)).ExitCode);
+        _ws.Write(".sce/appsettings.json", TestOperators.Settings("olga"));
+        var token = _ws.TokenFile("olga");
 
         var lanes = Enumerable.Range(0, 4).Select(lane => Task.Run(async () =>
         {
             for (var i = 0; i < 4; i++)
             {
                 var level = (i % 2 == 0) ? "L2" : "L1";
-                var r = await RunKseProcessAsync("takeover", "set", "shop", "--env", "production", "--level", level, "--reason", $"lane {lane} change {i}");
+                var r = await RunKseProcessAsync("takeover", "set", "shop", "--env", "production", "--level", level, "--reason", $"lane {lane} change {i}", "--token-file", token);
                 Assert.True(r.Code == 0, r.Err);
             }
         }));

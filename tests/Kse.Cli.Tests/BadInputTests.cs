@@ -26,8 +26,10 @@ public sealed class BadInputTests
         var garbage = new byte[20_000];
         new Random(7).NextBytes(garbage);
         File.WriteAllBytes(ws.Workspace.DatabasePath, garbage);
+        ws.Write(".sce/appsettings.json", TestOperators.Settings("olga"));
+        string[] credential = verb[1] == "set" ? ["--token-file", ws.TokenFile("olga")] : [];
 
-        var r = await CliRunner.RunAsync([.. verb, "--root", ws.Root]);
+        var r = await CliRunner.RunAsync([.. verb, .. credential, "--root", ws.Root]);
 
         AssertOneErrorLine(r, 2, "store.unreadable");
         Assert.Contains(".sce/state/kse.db", r.Err);

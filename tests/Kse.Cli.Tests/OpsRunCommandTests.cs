@@ -107,7 +107,7 @@ public sealed class OpsRunApprovalTests
         var marker = ws.PathOf("ran.txt");
         File.AppendAllText(ws.PathOf(".sce", "specs", "shop", "operations", "operations.md"), $"\n```kse-operation\nname: mark\nrisk: critical\ncommand: [sh, -c, 'echo \"$1\" >> \"$2\"', mark, \"{{text}}\", \"{marker}\"]\nparameters:\n  text: {{ type: string, pattern: \"[a-z ;]+\" }}\n```\n");
         await CliRunner.RunAsync("instances", "add", "shop", "prod-1", "--env", "production", "--host", "local", "--root", ws.Root);
-        var settings = ws.Write(".sce/appsettings.json", """{ "Kse": { "Operators": [ { "Name": "alice", "Roles": ["approver"] }, { "Name": "bob", "Roles": ["approver"] } ] } }""");
+        var settings = ws.Write(".sce/appsettings.json", TestOperators.Settings("alice:approver", "bob:approver"));
         _ = settings;
 
         var run = await CliRunner.RunAsync("ops", "run", "shop", "mark", "--env", "production", "--param", "text=a; b", "--user", "bob", "--reason", "INC-7", "--json", "--root", ws.Root);
@@ -116,14 +116,14 @@ public sealed class OpsRunApprovalTests
         var id = doc.RootElement.GetProperty("approvalId").GetString()!;
         Assert.False(File.Exists(marker));
 
-        var self = await CliRunner.RunAsync("approvals", "approve", id, "--user", "bob", "--reason", "mine", "--root", ws.Root);
+        var self = await CliRunner.RunAsync("approvals", "approve", id, "--token-file", ws.TokenFile("bob"), "--reason", "mine", "--root", ws.Root);
         Assert.Equal(4, self.ExitCode);
 
-        var approve = await CliRunner.RunAsync("approvals", "approve", id, "--user", "alice", "--reason", "ok", "--json", "--root", ws.Root);
+        var approve = await CliRunner.RunAsync("approvals", "approve", id, "--token-file", ws.TokenFile("alice"), "--reason", "ok", "--json", "--root", ws.Root);
         Assert.True(approve.ExitCode == 0, approve.Err + approve.Out);
         Assert.Equal("a; b\n", File.ReadAllText(marker));
 
-        var again = await CliRunner.RunAsync("approvals", "approve", id, "--user", "alice", "--reason", "again", "--root", ws.Root);
+        var again = await CliRunner.RunAsync("approvals", "approve", id, "--token-file", ws.TokenFile("alice"), "--reason", "again", "--root", ws.Root);
         Assert.NotEqual(0, again.ExitCode);
         Assert.Equal("a; b\n", File.ReadAllText(marker));
 
@@ -144,13 +144,13 @@ public sealed class OpsRunApprovalTests
         var original = File.ReadAllText(ops);
         File.WriteAllText(ops, original + "\n```kse-operation\nname: wipe\nrisk: critical\ncommand: [echo, safe]\n```\n");
         await CliRunner.RunAsync("instances", "add", "shop", "prod-1", "--env", "production", "--host", "local", "--root", ws.Root);
-        ws.Write(".sce/appsettings.json", """{ "Kse": { "Operators": [ { "Name": "alice", "Roles": ["approver"] } ] } }""");
+        ws.Write(".sce/appsettings.json", TestOperators.Settings("alice:approver"));
         var run = await CliRunner.RunAsync("ops", "run", "shop", "wipe", "--env", "production", "--user", "bob", "--json", "--root", ws.Root);
         using var doc = JsonDocument.Parse(run.Out);
         var id = doc.RootElement.GetProperty("approvalId").GetString()!;
 
         File.WriteAllText(ops, original + "\n```kse-operation\nname: wipe\nrisk: critical\ncommand: [echo, changed]\n```\n");
-        var approve = await CliRunner.RunAsync("approvals", "approve", id, "--user", "alice", "--reason", "ok", "--root", ws.Root);
+        var approve = await CliRunner.RunAsync("approvals", "approve", id, "--token-file", ws.TokenFile("alice"), "--reason", "ok", "--root", ws.Root);
 
         Assert.Equal(4, approve.ExitCode);
         Assert.Contains("approvals.stale", approve.Err);

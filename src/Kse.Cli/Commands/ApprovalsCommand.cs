@@ -40,7 +40,7 @@ internal static class ApprovalsCommand
 
             foreach (var a in list.Approvals)
             {
-                ctx.WriteLine($"{a.Id}  {Name(a.State),-9} {a.Tool} ({a.Risk.Name()}) {a.Project}/{a.Environment}{(a.Instance is null ? "" : "/" + a.Instance)}  by {a.Requester}  expires {a.ExpiresAt:u}");
+                ctx.WriteLine($"{a.Id}  {Name(a.State),-9} {a.Tool} ({a.Risk.Name()}) {a.Project}/{a.Environment}{(a.Instance is null ? "" : "/" + a.Instance)}  by {DisplayText.Field(a.Requester)}  expires {a.ExpiresAt:u}");
             }
 
             return 0;
@@ -66,26 +66,26 @@ internal static class ApprovalsCommand
 
             ctx.WriteLine($"{a.Id}: {Name(a.State)}");
             ctx.WriteLine($"  tool        {a.Tool} ({a.Risk.Name()})");
-            ctx.WriteLine($"  arguments   {a.ArgumentsJson}");
+            ctx.WriteLine($"  arguments   {DisplayText.Field(a.ArgumentsJson)}");
             if (view.Command is not null)
             {
-                ctx.WriteLine($"  command     {view.Command}");
+                ctx.WriteLine($"  command     {DisplayText.Field(view.Command)}");
                 ctx.WriteLine($"  runs on     {view.Instance} ({view.Host})" + (view.SpecVersion is null ? "" : $", version {view.SpecVersion}"));
                 ctx.WriteLine($"  declared in {view.Document} (sha256:{view.DocumentSha256})");
             }
 
             ctx.WriteLine($"  scope       {a.Project}/{a.Environment}{(a.Instance is null ? "" : "/" + a.Instance)} at {a.EffectiveLevel}");
-            ctx.WriteLine($"  requester   {a.Requester}: {a.Reason}");
+            ctx.WriteLine($"  requester   {DisplayText.Field(a.Requester)}: {DisplayText.Field(a.Reason)}");
             ctx.WriteLine($"  created     {a.CreatedAt:u}, expires {a.ExpiresAt:u}");
             ctx.WriteLine($"  binding     sha256:{a.Binding}");
             if (a.DecidedBy is not null)
             {
-                ctx.WriteLine($"  decided     by {a.DecidedBy} at {a.DecidedAt:u}{(a.DecisionReason is null ? "" : ": " + a.DecisionReason)}");
+                ctx.WriteLine($"  decided     by {a.DecidedBy} at {a.DecidedAt:u}{(a.DecisionReason is null ? "" : ": " + DisplayText.Field(a.DecisionReason))}");
             }
 
             if (a.ExecutedAt is not null)
             {
-                ctx.WriteLine($"  executed    at {a.ExecutedAt:u}: {a.Outcome ?? "running"}{(a.OutcomeDetail is null ? "" : " — " + a.OutcomeDetail)}");
+                ctx.WriteLine($"  executed    at {a.ExecutedAt:u}: {a.Outcome ?? "running"}{(a.OutcomeDetail is null ? "" : " — " + DisplayText.Field(a.OutcomeDetail))}");
             }
 
             return 0;
@@ -97,24 +97,20 @@ internal static class ApprovalsCommand
         var verb = approve ? "approve" : "reject";
         var id = new Argument<string>("id") { Description = "The approval id (apr-...)" };
         var reason = new Option<string?>("--reason") { Description = "Why (kept in the audit trail)" };
-        var user = new Option<string?>("--user") { Description = "The operator (default: the OS user); needs the role approver (emergency-approver for emergency_request), and must not be the requester" };
         var command = CommandExtensions.Verb(
             verb,
             approve
-                ? "Approve a pending action. It then runs once: at once when this process can run it (emergency requests), otherwise when the server executes it or the AI repeats the identical call."
-                : "Reject a pending action; it will never run.",
-            $"kse approvals {verb} apr-5d1e2f3a4b6c --reason \"{(approve ? "checked the diff" : "wrong instance")}\" --user alice");
+                ? "Approve a pending action as the operator your token belongs to (KSE_OPERATOR_TOKEN or --token-file; role approver, emergency-approver for emergency_request; never the requester). It then runs once: at once when this process can run it (emergency requests), otherwise when the server executes it or the AI repeats the identical call."
+                : "Reject a pending action as the operator your token belongs to (KSE_OPERATOR_TOKEN or --token-file); it will never run.",
+            $"kse approvals {verb} apr-5d1e2f3a4b6c --reason \"{(approve ? "checked the diff" : "wrong instance")}\" --token-file ~/.kse-operator-token");
         command.Arguments.Add(id);
         command.Options.Add(reason);
-        command.Options.Add(user);
-        return command.WithAction(async (ctx, ct) =>
+        return command.WithOperatorAction(async (ctx, op, ct) =>
         {
-            ctx.Workspace.EnsureInitialized();
             var service = ctx.Get<ApprovalService>();
-            var op = ctx.Value(user) is { Length: > 0 } u ? u.Trim() : Environment.UserName;
             var a = approve
-                ? await service.ApproveAsync(ctx.Value(id)!, op, ctx.Value(reason), ct)
-                : await service.RejectAsync(ctx.Value(id)!, op, ctx.Value(reason), ct);
+                ? await service.ApproveAsync(ctx.Value(id)!, op.Name, ctx.Value(reason), ct)
+                : await service.RejectAsync(ctx.Value(id)!, op.Name, ctx.Value(reason), ct);
             a = ApprovalView.Redacted(a);
             if (ctx.Json)
             {

@@ -129,7 +129,7 @@ internal static class AuditCommand
             foreach (var e in result.Entries)
             {
                 var where = string.Join('/', new[] { e.Project, e.Environment }.Where(s => s is not null));
-                ctx.WriteLine($"{e.Sequence,8} {AuditCanonical.FormatTimestamp(e.Timestamp)} {e.ActorKind}:{e.ActorName} {(where.Length == 0 ? "-" : where)} {e.OperationType} {e.Target ?? "-"} {e.Decision ?? "-"} {e.Outcome ?? "-"}{(e.ErrorContext is null ? string.Empty : $" ({e.ErrorContext})")}");
+                ctx.WriteLine($"{e.Sequence,8} {AuditCanonical.FormatTimestamp(e.Timestamp)} {e.ActorKind}:{e.ActorName} {(where.Length == 0 ? "-" : where)} {e.OperationType} {e.Target ?? "-"} {e.Decision ?? "-"} {e.Outcome ?? "-"}{(e.ErrorContext is null ? string.Empty : $" ({DisplayText.Field(e.ErrorContext)})")}");
             }
 
             ctx.WriteLine($"{result.Count} entries");
@@ -171,7 +171,7 @@ internal static class AuditCommand
             ctx.WriteLine($"failures: {s.Failures.Count}");
             foreach (var f in s.Failures)
             {
-                ctx.WriteLine($"  {f.Sequence} {AuditCanonical.FormatTimestamp(f.Timestamp)} {f.Project ?? "-"}/{f.Environment ?? "-"} {f.OperationType} {f.Target ?? "-"} {f.Outcome}: {f.ErrorContext ?? "(no error context)"}{(f.RecoveryAttempts is { Count: > 0 } r ? $" [recovery: {string.Join("; ", r)}]" : string.Empty)}");
+                ctx.WriteLine($"  {f.Sequence} {AuditCanonical.FormatTimestamp(f.Timestamp)} {f.Project ?? "-"}/{f.Environment ?? "-"} {f.OperationType} {f.Target ?? "-"} {f.Outcome}: {(f.ErrorContext is null ? "(no error context)" : DisplayText.Field(f.ErrorContext))}{(f.RecoveryAttempts is { Count: > 0 } r ? $" [recovery: {string.Join("; ", r)}]" : string.Empty)}");
             }
 
             return Task.FromResult(0);

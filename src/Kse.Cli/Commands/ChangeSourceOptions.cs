@@ -73,7 +73,7 @@ internal sealed class ChangeSourceOptions
                 reader = Console.In;
             }
 
-            return await service.ReadDiffFilesAsync(new DiffSource { Text = await reader.ReadToEndAsync(cancellationToken) }, cancellationToken);
+            return await service.ReadDiffFilesAsync(new DiffSource { Text = await service.ReadBoundedAsync(reader, "the diff on stdin", cancellationToken) }, cancellationToken);
         }
 
         return await service.ReadDiffFilesAsync(new DiffSource { File = file, Base = baseRev, Head = git ? headRev : null, Staged = staged }, cancellationToken);

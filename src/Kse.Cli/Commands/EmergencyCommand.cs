@@ -9,10 +9,6 @@ internal static class EmergencyCommand
     public static Command Create() =>
         CommandExtensions.Group("emergency", "Time-boxed emergency elevation, granted by an emergency-approver operator.", "kse emergency list", Grant(), List(), Revoke());
 
-    private static Option<string?> UserOption() => new("--user") { Description = "The operator (default: the OS user); must be configured in Kse:Operators with the role emergency-approver" };
-
-    private static string UserOf(CliContext ctx, Option<string?> user) => ctx.Value(user) is { Length: > 0 } u ? u.Trim() : Environment.UserName;
-
     private static Command Grant()
     {
         var project = new Argument<string>("project") { Description = "The project" };
@@ -20,18 +16,15 @@ internal static class EmergencyCommand
         var level = new Option<string?>("--level") { Description = "The raised level (at most the environment's cap)", Required = true };
         var minutes = new Option<int?>("--minutes") { Description = $"How long (default {EmergencyService.DefaultMinutes}, at most {EmergencyService.MaxMinutes})" };
         var reason = new Option<string?>("--reason") { Description = "Why (required)" };
-        var user = UserOption();
-        var command = CommandExtensions.Verb("grant", "Raise a project's level in one environment for a while; it reverts by itself at expiry. Only operators with the role emergency-approver. (An AI's emergency_request is granted with 'kse approvals approve <id>'.)", "kse emergency grant billing --env pre-production --level L3 --minutes 60 --reason \"INC-42: checkout down\" --user alice");
+        var command = CommandExtensions.Verb("grant", "Raise a project's level in one environment for a while; it reverts by itself at expiry. Only operators with the role emergency-approver, authenticated by KSE_OPERATOR_TOKEN or --token-file. (An AI's emergency_request is granted with 'kse approvals approve <id>'.)", "kse emergency grant billing --env pre-production --level L3 --minutes 60 --reason \"INC-42: checkout down\" --token-file ~/.kse-operator-token");
         command.Arguments.Add(project);
         command.Options.Add(env);
         command.Options.Add(level);
         command.Options.Add(minutes);
         command.Options.Add(reason);
-        command.Options.Add(user);
-        return command.WithAction(async (ctx, ct) =>
+        return command.WithOperatorAction(async (ctx, op, ct) =>
         {
-            ctx.Workspace.EnsureInitialized();
-            var e = await ctx.Get<EmergencyService>().GrantAsync(ctx.Value(project)!, ctx.Value(env), ctx.Value(level), ctx.Value(minutes), ctx.Value(reason), UserOf(ctx, user), cancellationToken: ct);
+            var e = await ctx.Get<EmergencyService>().GrantAsync(ctx.Value(project)!, ctx.Value(env), ctx.Value(level), ctx.Value(minutes), ctx.Value(reason), op.Name, cancellationToken: ct);
             if (ctx.Json)
             {
                 ctx.WriteJson(e);
@@ -70,7 +63,7 @@ internal static class EmergencyCommand
             foreach (var v in list.Elevations)
             {
                 var e = v.Elevation;
-                ctx.WriteLine($"{e.Id}  {v.Status,-8} {e.Project}/{e.Environment.Name()} {e.Level}  {e.GrantedAt:u} .. {e.ExpiresAt:u}  by {e.GrantedBy}: {e.Reason}");
+                ctx.WriteLine($"{e.Id}  {v.Status,-8} {e.Project}/{e.Environment.Name()} {e.Level}  {e.GrantedAt:u} .. {e.ExpiresAt:u}  by {e.GrantedBy}: {Kse.Core.DisplayText.Field(e.Reason)}");
             }
 
             return 0;
@@ -81,15 +74,12 @@ internal static class EmergencyCommand
     {
         var id = new Argument<string>("id") { Description = "The elevation id (el-...)" };
         var reason = new Option<string?>("--reason") { Description = "Why" };
-        var user = UserOption();
-        var command = CommandExtensions.Verb("revoke", "End an active emergency elevation now.", "kse emergency revoke el-3fa2c91b0d --reason \"incident closed\" --user alice");
+        var command = CommandExtensions.Verb("revoke", "End an active emergency elevation now (an emergency-approver operator, authenticated by KSE_OPERATOR_TOKEN or --token-file).", "kse emergency revoke el-3fa2c91b0d --reason \"incident closed\"");
         command.Arguments.Add(id);
         command.Options.Add(reason);
-        command.Options.Add(user);
-        return command.WithAction(async (ctx, ct) =>
+        return command.WithOperatorAction(async (ctx, op, ct) =>
         {
-            ctx.Workspace.EnsureInitialized();
-            var e = await ctx.Get<EmergencyService>().RevokeAsync(ctx.Value(id)!, ctx.Value(reason), UserOf(ctx, user), ct);
+            var e = await ctx.Get<EmergencyService>().RevokeAsync(ctx.Value(id)!, ctx.Value(reason), op.Name, ct);
             if (ctx.Json)
             {
                 ctx.WriteJson(e);

@@ -111,6 +111,11 @@ internal static class OpsCommand
             {
                 ctx.WriteLine($"         {e}");
             }
+
+            foreach (var w in d.Warnings)
+            {
+                ctx.WriteLine($"         warning: {w}");
+            }
         }
 
         foreach (var e in report.ManifestErrors)

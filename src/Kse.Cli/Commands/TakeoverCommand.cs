@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Kse.Core.Audit;
 using Kse.Core.Policy;
 
 namespace Kse.Cli.Commands;
@@ -37,7 +38,7 @@ internal static class TakeoverCommand
 
                 if (v.Reason is not null)
                 {
-                    line += $"  set by {v.SetBy} at {v.SetAt:u}: {v.Reason}";
+                    line += $"  set by {v.SetBy} at {v.SetAt:u}: {Kse.Core.DisplayText.Field(v.Reason)}";
                 }
 
                 ctx.WriteLine(line);
@@ -53,18 +54,15 @@ internal static class TakeoverCommand
         var env = new Option<string?>("--env") { Description = "The environment", Required = true };
         var level = new Option<string?>("--level") { Description = "L1 observation, L2 suggestion, L3 semi-auto, L4 auto, L5 fully autonomous", Required = true };
         var reason = new Option<string?>("--reason") { Description = "Why (required; kept in the audit trail)" };
-        var user = new Option<string?>("--user") { Description = "Who makes the change (default: the OS user)" };
-        var command = CommandExtensions.Verb("set", "Set a project's level in one environment. A level above the environment's cap is refused (exit 4); a reason is required.", "kse takeover set billing --env test --level L4 --reason \"two weeks without failures\"");
+        var command = CommandExtensions.Verb("set", "Set a project's level in one environment, as the operator your token belongs to (KSE_OPERATOR_TOKEN or --token-file). A level above the environment's cap is refused (exit 4); a reason is required.", "kse takeover set billing --env test --level L4 --reason \"two weeks without failures\"");
         command.Arguments.Add(project);
         command.Options.Add(env);
         command.Options.Add(level);
         command.Options.Add(reason);
-        command.Options.Add(user);
-        return command.WithAction(async (ctx, ct) =>
+        return command.WithOperatorAction(async (ctx, op, ct) =>
         {
-            ctx.Workspace.EnsureInitialized();
             var policy = ctx.Get<PolicyService>();
-            var change = await policy.SetLevelAsync(ctx.Value(project)!, ctx.Value(env), ctx.Value(level), ctx.Value(reason), policy.ActorFor(ctx.Value(user)), ct);
+            var change = await policy.SetLevelAsync(ctx.Value(project)!, ctx.Value(env), ctx.Value(level), ctx.Value(reason), Actor.OperatorNamed(op.Name), ct);
             if (ctx.Json)
             {
                 ctx.WriteJson(change);
@@ -113,20 +111,16 @@ internal static class TakeoverCommand
         var project = new Argument<string>("project") { Description = "The project" };
         var env = new Option<string?>("--env") { Description = "The environment", Required = true };
         var reason = new Option<string?>("--reason") { Description = "Why (required; kept in the audit trail)" };
-        var user = new Option<string?>("--user") { Description = "Who approves the promotion (default: the OS user)" };
         var command = CommandExtensions.Verb(
             "promote",
-            "Apply the suggested promotion: one level up, never above the cap. The evidence is checked again now; without it the promotion is refused (exit 4).",
-            "kse takeover promote billing --env test --reason \"two clean weeks, 140 operations\" --user alice");
+            "Apply the suggested promotion, as the operator your token belongs to (KSE_OPERATOR_TOKEN or --token-file): one level up, never above the cap. The evidence is checked again now; without it the promotion is refused (exit 4).",
+            "kse takeover promote billing --env test --reason \"two clean weeks, 140 operations\"");
         command.Arguments.Add(project);
         command.Options.Add(env);
         command.Options.Add(reason);
-        command.Options.Add(user);
-        return command.WithAction(async (ctx, ct) =>
+        return command.WithOperatorAction(async (ctx, op, ct) =>
         {
-            ctx.Workspace.EnsureInitialized();
-            var policy = ctx.Get<PolicyService>();
-            var (change, _) = await ctx.Get<ProgressionService>().PromoteAsync(ctx.Value(project)!, ctx.Value(env), ctx.Value(reason), policy.ActorFor(ctx.Value(user)), ct);
+            var (change, _) = await ctx.Get<ProgressionService>().PromoteAsync(ctx.Value(project)!, ctx.Value(env), ctx.Value(reason), Actor.OperatorNamed(op.Name), ct);
             if (ctx.Json)
             {
                 ctx.WriteJson(change);

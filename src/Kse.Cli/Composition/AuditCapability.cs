@@ -16,6 +16,7 @@ internal static class AuditCapability
         services.AddSingleton<LiteDbAuditTrail>();
         services.AddSingleton<IAuditTrail>(sp => sp.GetRequiredService<LiteDbAuditTrail>());
         services.AddSingleton<IAuditReader, LiteDbAuditReader>();
+        services.AddSingleton<RefusalAudit>();
         services.AddSingleton(sp => new AuditService(sp.GetRequiredService<IAuditReader>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<AuditAnomalyOptions>()));
         return services;
     }

@@ -19,7 +19,10 @@ internal static class ChangesCapability
             sp.GetRequiredService<TimeProvider>(),
             sp.GetService<IAuditTrail>(),
             configuration["Kse:Changes:Git"] is { Length: > 0 } git ? git : "git",
-            sp.GetService<SpecService>()));
+            sp.GetService<SpecService>())
+        {
+            MaxDiffBytes = Math.Max(1024, configuration.GetValue("Kse:Changes:MaxDiffBytes", ChangeImpactService.DefaultMaxDiffBytes)),
+        });
         return services;
     }
 }

@@ -16,6 +16,7 @@ internal static class PolicyCapability
         services.AddSingleton(_ => ReadPolicyOptions(configuration));
         services.AddSingleton(sp => new PolicyKernel(sp.GetRequiredService<PolicyOptions>()));
         services.AddSingleton(_ => new OperatorDirectory(ReadOperators(configuration)));
+        services.AddSingleton<OperatorAuthentication>();
         services.AddSingleton<ITakeoverStore, LiteTakeoverStore>();
         services.AddSingleton<PolicyService>();
         services.AddSingleton<EmergencyService>();

@@ -143,7 +143,7 @@ public sealed class ActionPipeline
             var rule = new PolicyRule(ex.Code, $"this '{request.Action}' call cannot be decided (its risk or target could not be resolved): {ex.Code}: {ex.Message}");
             var denial = new ActionDecision(Denial(request.Action, request.Project, request.Environment, request.Actor, rule), false);
             var unplanned = UnplannedPlan(request);
-            await TryAuditAsync(Draft(request.Actor, unplanned, denial, correlation, "denied"), cancellationToken);
+            await TryAuditAsync(Draft(request.Actor, unplanned, denial, correlation, "denied") with { ErrorContext = Describe(ex) }, cancellationToken);
             return new ActionOutcome { Status = "denied", CorrelationId = correlation, Decision = denial, Error = ex };
         }
 
@@ -453,8 +453,8 @@ public sealed class ActionPipeline
         Risk = request.Risk,
         Arguments = request.Arguments,
         AuditType = HandlerFor(request.Action) is IAuditedActionHandler typed ? typed.AuditType : ToolCallType,
-        Target = request.Action,
-        AuditParameters = ArgumentParameters(request.Arguments),
+        Target = HandlerFor(request.Action) is IAuditedActionHandler named ? named.TargetOf(request) : request.Action,
+        AuditParameters = HandlerFor(request.Action) is IAuditedActionHandler described ? described.ParametersOf(request) : ArgumentParameters(request.Arguments),
     };
 
     /// <summary>Arguments as audit parameters: strings as given, objects and arrays as JSON with secrets redacted.</summary>
@@ -555,4 +555,10 @@ public sealed class ActionPipeline
 public interface IAuditedActionHandler : IActionHandler
 {
     string AuditType { get; }
+
+    /// <summary>The target of a request's entries when it could not be planned (its values as given).</summary>
+    string TargetOf(ActionRequest request);
+
+    /// <summary>The parameters of a request's entries when it could not be planned, named as in its planned entries.</summary>
+    IReadOnlyDictionary<string, string?> ParametersOf(ActionRequest request);
 }

@@ -21,6 +21,33 @@ public sealed class OpsRunActionHandler(ExecutionPlanner planner, OperationRunne
 
     public bool Handles(string action) => action == Action;
 
+    public string TargetOf(ActionRequest request) =>
+        $"{Text(request.Arguments, "operation")}@{Text(request.Arguments, "instance") ?? request.Instance ?? Text(request.Arguments, "environment") ?? request.Environment}";
+
+    public IReadOnlyDictionary<string, string?> ParametersOf(ActionRequest request)
+    {
+        var p = new Dictionary<string, string?>(StringComparer.Ordinal)
+        {
+            ["operation"] = Text(request.Arguments, "operation"),
+            ["environment"] = Text(request.Arguments, "environment") ?? request.Environment,
+            ["instance"] = Text(request.Arguments, "instance") ?? request.Instance,
+            ["dryRun"] = request.Arguments.TryGetValue("dryRun", out var dry) && dry.ValueKind == JsonValueKind.True ? "true" : "false",
+        };
+        if (request.Arguments.TryGetValue("parameters", out var given) && given.ValueKind == JsonValueKind.Object)
+        {
+            foreach (var prop in given.EnumerateObject())
+            {
+                // Named param.<name> as in every ops.run entry, so secret-looking names are redacted by the trail.
+                p["param." + prop.Name] = prop.Value.ValueKind == JsonValueKind.String ? prop.Value.GetString() : prop.Value.GetRawText();
+            }
+        }
+
+        return p;
+    }
+
+    private static string? Text(IReadOnlyDictionary<string, JsonElement> args, string key) =>
+        args.TryGetValue(key, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+
     public ActionPlan Plan(ActionRequest request)
     {
         var args = request.Arguments;

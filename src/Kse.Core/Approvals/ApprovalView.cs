@@ -84,10 +84,11 @@ public sealed record ApprovalView
             Environment = a.Environment,
             Instance = a.Instance,
             Risk = a.Risk,
-            Requester = a.Requester,
-            Reason = a.Reason,
+            // Text an AI wrote is shown, never interpreted: control characters arrive as visible escapes (DisplayText).
+            Requester = DisplayText.Field(a.Requester),
+            Reason = DisplayText.Field(a.Reason),
             // Secrets stay out of what a browser shows (as in 'kse approvals show'); the stored arguments run unchanged.
-            Arguments = ApprovalBinding.RedactSecrets(a.ArgumentsJson),
+            Arguments = DisplayText.Field(ApprovalBinding.RedactSecrets(a.ArgumentsJson)),
             Binding = a.Binding,
             CreatedAt = a.CreatedAt,
             ExpiresAt = a.ExpiresAt,
@@ -95,10 +96,10 @@ public sealed record ApprovalView
             EffectiveLevel = a.EffectiveLevel,
             DecidedBy = a.DecidedBy,
             DecidedAt = a.DecidedAt,
-            DecisionReason = a.DecisionReason,
+            DecisionReason = a.DecisionReason is null ? null : DisplayText.Field(a.DecisionReason),
             ExecutedAt = a.ExecutedAt,
             Outcome = a.Outcome,
-            OutcomeDetail = a.OutcomeDetail,
+            OutcomeDetail = a.OutcomeDetail is null ? null : DisplayText.Field(a.OutcomeDetail),
         };
         if (a.Plan is not { } plan)
         {
@@ -110,8 +111,8 @@ public sealed record ApprovalView
         {
             Operation = plan.Operation,
             Host = plan.Host,
-            Command = SecretRedactor.RedactValue(plan.Command, secrets),
-            Argv = plan.Argv?.Select(arg => SecretRedactor.RedactValue(arg, secrets) ?? "").ToList(),
+            Command = DisplayText.Field(SecretRedactor.RedactValue(plan.Command, secrets)),
+            Argv = plan.Argv?.Select(arg => DisplayText.Field(SecretRedactor.RedactValue(arg, secrets))).ToList(),
             SpecVersion = plan.SpecVersion,
             Document = plan.Document,
             DocumentSha256 = plan.DocumentSha256,
@@ -121,11 +122,13 @@ public sealed record ApprovalView
     /// <summary>The stored approval with its arguments and plan redacted, for output (the stored form is what runs).</summary>
     public static ApprovalRequest Redacted(ApprovalRequest a)
     {
-        var view = From(a, a.CreatedAt);
+        var secrets = SecretRedactor.SecretValues(ParameterValues(a.ArgumentsJson));
         return a with
         {
-            ArgumentsJson = view.Arguments,
-            Plan = a.Plan is { } plan ? plan with { Command = view.Command, Argv = view.Argv } : null,
+            ArgumentsJson = ApprovalBinding.RedactSecrets(a.ArgumentsJson),
+            Plan = a.Plan is { } plan
+                ? plan with { Command = SecretRedactor.RedactValue(plan.Command, secrets), Argv = plan.Argv?.Select(arg => SecretRedactor.RedactValue(arg, secrets) ?? "").ToList() }
+                : null,
         };
     }
 

@@ -12,6 +12,9 @@ public sealed class ChangeImpactService
     public static readonly IReadOnlyList<string> MigrationPlanSections = ["Migration Strategy", "Data Mapping", "Validation Steps", "Rollback Plan"];
     public static readonly IReadOnlyList<string> Outcomes = ["succeeded", "failed", "rolled-back", "partial"];
 
+    /// <summary>The default cap on a diff to classify (<c>Kse:Changes:MaxDiffBytes</c>): 64 MiB.</summary>
+    public const long DefaultMaxDiffBytes = 64L * 1024 * 1024;
+
     private readonly KseWorkspace _workspace;
     private readonly ChangeClassifier _classifier;
     private readonly TimeProvider _clock;
@@ -27,6 +30,30 @@ public sealed class ChangeImpactService
         _clock = clock;
         _audit = audit;
         _git = git;
+    }
+
+    /// <summary>The largest diff read (text, file, stdin or git output), in bytes; a larger one is <c>change.too_large</c>.</summary>
+    public long MaxDiffBytes { get; init; } = DefaultMaxDiffBytes;
+
+    /// <summary>Reads <paramref name="reader"/> to its end, refusing (<c>change.too_large</c>) once more than <see cref="MaxDiffBytes"/> have come.</summary>
+    public async Task<string> ReadBoundedAsync(TextReader reader, string what, CancellationToken cancellationToken = default)
+    {
+        var sb = new System.Text.StringBuilder();
+        var buffer = new char[81920];
+        long bytes = 0;
+        int n;
+        while ((n = await reader.ReadAsync(buffer.AsMemory(), cancellationToken)) > 0)
+        {
+            bytes += System.Text.Encoding.UTF8.GetByteCount(buffer.AsSpan(0, n));
+            if (bytes > MaxDiffBytes)
+            {
+                throw KseException.BadInput("change.too_large", $"{what} is larger than {MaxDiffBytes} bytes (Kse:Changes:MaxDiffBytes); refused unread");
+            }
+
+            sb.Append(buffer, 0, n);
+        }
+
+        return sb.ToString();
     }
 
     public async Task<string> ReadDiffAsync(DiffSource source, CancellationToken cancellationToken = default)
@@ -45,15 +72,19 @@ public sealed class ChangeImpactService
                 throw KseException.NotFound("change.diff_not_found", $"diff file '{source.File}' does not exist");
             }
 
-            return await File.ReadAllTextAsync(path, cancellationToken);
+            return InputLimits.ReadText(path, "change", $"diff file '{source.File}'", MaxDiffBytes);
         }
 
         if (source.IsGit)
         {
-            return await GitDiff.ReadAsync(_workspace.Root, source.Base, source.Head, source.Staged, _git, cancellationToken);
+            var fromGit = await GitDiff.ReadAsync(_workspace.Root, source.Base, source.Head, source.Staged, _git, cancellationToken);
+            InputLimits.CheckSize(fromGit, "change", "the git diff", MaxDiffBytes);
+            return fromGit;
         }
 
-        return source.Text ?? throw KseException.BadInput("change.source_missing", "no diff given: pass a diff text or file, --base/--head, or --staged");
+        var text = source.Text ?? throw KseException.BadInput("change.source_missing", "no diff given: pass a diff text or file, --base/--head, or --staged");
+        InputLimits.CheckSize(text, "change", "the diff", MaxDiffBytes);
+        return text;
     }
 
     /// <summary>
@@ -190,7 +221,7 @@ public sealed class ChangeImpactService
         }
 
         // The project's own plan, not the shared library: the plan is for this change.
-        var plan = Specs.MarkdownSpec.Parse(File.ReadAllText(path));
+        var plan = Specs.MarkdownSpec.Parse(InputLimits.ReadText(path, "spec.document", relative), relative);
         var missing = MigrationPlanSections.Where(s => plan.Find(s) is null).ToList();
         var unfilled = MigrationPlanSections.Where(s => plan.Find(s) is { IsFilled: false }).ToList();
         var passed = missing.Count == 0 && unfilled.Count == 0;

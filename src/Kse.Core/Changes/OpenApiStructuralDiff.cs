@@ -46,11 +46,11 @@ internal static class OpenApiStructuralDiff
     {
         try
         {
-            var stream = new YamlStream();
-            stream.Load(new StringReader(string.Join('\n', lines)));
+            // Nested past the limit or too large: not compared structurally (the hunk rules still see it).
+            var stream = InputLimits.LoadYaml(string.Join('\n', lines), "change", "an OpenAPI document in the diff");
             return stream.Documents.Count > 0 ? stream.Documents[0].RootNode as YamlMappingNode : null;
         }
-        catch (YamlException)
+        catch (Exception ex) when (ex is YamlException or KseException)
         {
             return null;
         }

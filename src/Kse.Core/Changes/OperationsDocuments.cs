@@ -34,7 +34,7 @@ public sealed partial class OperationsDocuments(KseWorkspace workspace, SpecServ
         }
 
         var path = Path.Combine(workspace.OperationsDir(project), document);
-        return File.Exists(path) ? MarkdownSpec.Parse(File.ReadAllText(path)) : null;
+        return File.Exists(path) ? MarkdownSpec.Parse(InputLimits.ReadText(path, "spec.document", document), document) : null;
     }
 
     /// <summary>The list items of a filled section (or its non-empty lines when it has no list); empty when absent or unfilled.</summary>
@@ -60,7 +60,7 @@ public sealed partial class OperationsDocuments(KseWorkspace workspace, SpecServ
     {
         var text = body.Replace("\r\n", "\n", StringComparison.Ordinal);
         var result = new List<string>();
-        foreach (var block in Markdown.Parse(text, Pipeline))
+        foreach (var block in InputLimits.ParseMarkdown(text, Pipeline, "spec.document", "a section"))
         {
             Collect(block, text, result);
         }

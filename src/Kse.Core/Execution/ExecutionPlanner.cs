@@ -75,6 +75,7 @@ public sealed partial class ExecutionPlanner(KseWorkspace workspace, ExecutionOp
     public ExecutionPlan Plan(string project, OperationDefinition op, ProjectInstance target, IReadOnlyDictionary<string, string?>? parameters)
     {
         var values = ParameterValues.Resolve(op, parameters);
+        OptionInjection.Check(op, values);
         var command = op.Command.Select(a => ArgumentTemplate.TryParse(a, out _)!.Render(values)).ToList();
         return new ExecutionPlan
         {

@@ -30,7 +30,7 @@ public static partial class OperationBlockParser
         ["name", "description", "risk", "command", "parameters", "timeout", "idempotent", "verify", "rollback"];
 
     private static readonly HashSet<string> KnownParameterKeys =
-        ["name", "type", "description", "pattern", "values", "min", "max", "default"];
+        ["name", "type", "description", "pattern", "values", "min", "max", "default", "allowOptionLike"];
 
     [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_-]{0,63}$", RegexOptions.CultureInvariant)]
     private static partial Regex Identifier();
@@ -49,7 +49,16 @@ public static partial class OperationBlockParser
         var operations = new List<OperationDefinition>();
         var errors = new List<OperationBlockError>();
         var seen = new Dictionary<string, int>(StringComparer.Ordinal);
-        var doc = Markdown.Parse(markdown, Pipeline);
+        MarkdownDocument doc;
+        try
+        {
+            doc = InputLimits.ParseMarkdown(markdown, Pipeline, "ops", documentName);
+        }
+        catch (KseException ex)
+        {
+            return new OperationParseResult([], [new OperationBlockError(documentName, 1, ex.Code, ex.Message)]);
+        }
+
         foreach (var block in doc.Descendants<FencedCodeBlock>())
         {
             if (!string.Equals(block.Info?.Trim(), FenceTag, StringComparison.Ordinal))
@@ -83,14 +92,19 @@ public static partial class OperationBlockParser
         void Error(int yamlLine, string code, string message) => errors.Add(new(document, fenceLine + Math.Max(1, yamlLine), code, message));
         void ErrorAt(YamlNode node, string code, string message) => Error((int)node.Start.Line, code, message);
 
-        var stream = new YamlStream();
+        YamlStream stream;
         try
         {
-            stream.Load(new StringReader(yaml));
+            stream = InputLimits.LoadYaml(yaml, "ops.operation", $"{document}:{fenceLine} (kse-operation block)");
         }
         catch (YamlException ex)
         {
             Error((int)ex.Start.Line, "ops.operation_yaml_invalid", $"malformed YAML: {ex.InnerException?.Message ?? ex.Message}");
+            return null;
+        }
+        catch (KseException ex)
+        {
+            Error(1, ex.Code, ex.Message);
             return null;
         }
 
@@ -420,6 +434,11 @@ public static partial class OperationBlockParser
 
         var min = Bound("min");
         var max = Bound("max");
+        var allowOptionLike = false;
+        if (Scalar("allowOptionLike") is { } allowText && !TryParseBool(allowText, out allowOptionLike))
+        {
+            Fail(Node("allowOptionLike")!, "ops.operation_parameter_invalid", $"parameter '{name}': allowOptionLike must be true or false, not '{allowText}'");
+        }
 
         var parameter = new OperationParameter
         {
@@ -430,6 +449,7 @@ public static partial class OperationBlockParser
             Values = values,
             Min = min,
             Max = max,
+            AllowOptionLike = allowOptionLike,
             CompiledPattern = compiled,
         };
 

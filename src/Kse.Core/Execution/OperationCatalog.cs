@@ -12,10 +12,24 @@ public sealed record OperationCatalog(string Project, IReadOnlyList<OperationDef
             throw KseException.NotFound("spec.project_not_found", $"project '{project}' has no folder {Path.GetRelativePath(workspace.Root, workspace.ProjectDir(project))}: run 'kse ops init {project}'");
         }
 
-        var documents = Directory.Exists(dir)
-            ? Directory.GetFiles(dir, "*.md").Order(StringComparer.Ordinal).Select(f => (Path.GetFileName(f), File.ReadAllText(f)))
-            : [];
-        return FromDocuments(project, documents);
+        var documents = new List<(string Name, string Markdown)>();
+        var unread = new List<OperationBlockError>();
+        foreach (var file in Directory.Exists(dir) ? Directory.GetFiles(dir, "*.md").Order(StringComparer.Ordinal).ToArray() : [])
+        {
+            var name = Path.GetFileName(file);
+            try
+            {
+                documents.Add((name, InputLimits.ReadText(file, "spec.document", Path.GetRelativePath(workspace.Root, file))));
+            }
+            catch (KseException ex)
+            {
+                // A document over the cap declares nothing runnable; the listing says why.
+                unread.Add(new OperationBlockError(name, 1, ex.Code, ex.Message));
+            }
+        }
+
+        var catalog = FromDocuments(project, documents);
+        return unread.Count == 0 ? catalog : catalog with { Errors = [.. unread, .. catalog.Errors] };
     }
 
     public static OperationCatalog FromDocuments(string project, IEnumerable<(string Name, string Markdown)> documents)

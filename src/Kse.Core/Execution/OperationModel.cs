@@ -37,6 +37,12 @@ public sealed record OperationParameter
 
     public long? Max { get; init; }
 
+    /// <summary>
+    /// Accept a value starting with <c>-</c> where the placeholder begins an argument (<c>allowOptionLike: true</c>). Off by default:
+    /// such a value would be read as an option by most programs (<c>ssh -oProxyCommand=...</c>, <c>sort --output=...</c>).
+    /// </summary>
+    public bool AllowOptionLike { get; init; }
+
     /// <summary>Used when the caller gives no value; a parameter without a default is required.</summary>
     public string? Default { get; init; }
 

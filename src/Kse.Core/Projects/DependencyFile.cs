@@ -25,12 +25,12 @@ public sealed record DependencyFile(IReadOnlyList<ProjectNode> Projects, IReadOn
             throw KseException.NotFound("graph.not_declared", $"no {KseWorkspace.SceFolder}/{FileName} in '{workspace.Root}': declare the projects and their dependencies there (see docs/changes.md of Kse.Mcp, 'The project graph')");
         }
 
-        return Parse(File.ReadAllText(workspace.DependenciesFile), $"{KseWorkspace.SceFolder}/{FileName}");
+        return Parse(InputLimits.ReadText(workspace.DependenciesFile, "graph", $"{KseWorkspace.SceFolder}/{FileName}"), $"{KseWorkspace.SceFolder}/{FileName}");
     }
 
     /// <summary>Like <see cref="Load"/>, but null when the workspace declares no graph.</summary>
     public static DependencyFile? TryLoad(KseWorkspace workspace) =>
-        File.Exists(workspace.DependenciesFile) ? Parse(File.ReadAllText(workspace.DependenciesFile), $"{KseWorkspace.SceFolder}/{FileName}") : null;
+        File.Exists(workspace.DependenciesFile) ? Parse(InputLimits.ReadText(workspace.DependenciesFile, "graph", $"{KseWorkspace.SceFolder}/{FileName}"), $"{KseWorkspace.SceFolder}/{FileName}") : null;
 
     public static DependencyFile Parse(string yaml, string fileName = FileName)
     {
@@ -46,14 +46,19 @@ public sealed record DependencyFile(IReadOnlyList<ProjectNode> Projects, IReadOn
             Column = node is null ? null : (int)node.Start.Column,
         });
 
-        var stream = new YamlStream();
+        YamlStream stream;
         try
         {
-            stream.Load(new StringReader(yaml));
+            stream = InputLimits.LoadYaml(yaml, "graph", fileName);
         }
         catch (YamlException ex)
         {
             problems.Add(new GraphProblem { Kind = "schema", Message = ex.InnerException?.Message ?? ex.Message, File = fileName, Line = (int)ex.Start.Line, Column = (int)ex.Start.Column });
+            return new DependencyFile(projects, problems);
+        }
+        catch (KseException ex)
+        {
+            problems.Add(new GraphProblem { Kind = "schema", Message = $"{ex.Code}: {ex.Message}", File = fileName, Line = 1, Column = 1 });
             return new DependencyFile(projects, problems);
         }
 

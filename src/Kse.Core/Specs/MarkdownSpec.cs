@@ -29,15 +29,16 @@ public sealed partial record MarkdownSpec(string Preamble, IReadOnlyList<SpecSec
     private static partial Regex HtmlComment();
 
     /// <summary>Parses Markdown; CRLF, CR and LF line endings give the same result.</summary>
-    public static MarkdownSpec Parse(string text)
+    public static MarkdownSpec Parse(string text, string documentName = "the document")
     {
+        InputLimits.CheckSize(text, "spec.document", documentName);
         var normalized = text.Replace("\r\n", "\n", StringComparison.Ordinal).Replace('\r', '\n');
         if (normalized.Length > 0 && normalized[0] == '\uFEFF')
         {
             normalized = normalized[1..];
         }
 
-        var document = Markdown.Parse(normalized, Pipeline);
+        var document = InputLimits.ParseMarkdown(normalized, Pipeline, "spec.document", documentName);
         var headings = document.Descendants<HeadingBlock>().Where(h => h.Level <= 2 && h.Parent is MarkdownDocument).ToList();
         var sections = new List<SpecSection>();
         var firstSection = headings.FirstOrDefault(h => h.Level == 2);

@@ -60,7 +60,7 @@ public sealed record ProjectManifest
         }
 
         var file = workspace.ProjectFile(project);
-        return File.Exists(file) ? Parse(project, File.ReadAllText(file), Path.GetRelativePath(workspace.Root, file)) : new ProjectManifest { Name = project };
+        return File.Exists(file) ? Parse(project, InputLimits.ReadText(file, "spec.project_yaml", Path.GetRelativePath(workspace.Root, file)), Path.GetRelativePath(workspace.Root, file)) : new ProjectManifest { Name = project };
     }
 
     private static readonly string[] TopLevelKeys = ["name", "systemType", "description", "version", "environments", "instances"];
@@ -70,10 +70,10 @@ public sealed record ProjectManifest
     /// <summary>Parses project.yaml text; errors name the file, line and column.</summary>
     public static ProjectManifest Parse(string project, string yaml, string fileName = "project.yaml")
     {
-        var stream = new YamlStream();
+        YamlStream stream;
         try
         {
-            stream.Load(new StringReader(yaml));
+            stream = InputLimits.LoadYaml(yaml, "spec.project_yaml", fileName);
         }
         catch (YamlException ex)
         {

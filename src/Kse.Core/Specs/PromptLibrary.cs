@@ -87,7 +87,7 @@ public sealed partial class PromptLibrary
         var files = new List<(string Name, string Text)>();
         if (dir is not null && Directory.Exists(dir))
         {
-            files.AddRange(Directory.GetFiles(dir, "*.md").Order(StringComparer.Ordinal).Select(f => (Path.GetFileName(f), File.ReadAllText(f))));
+            files.AddRange(Directory.GetFiles(dir, "*.md").Order(StringComparer.Ordinal).Select(f => (Path.GetFileName(f), InputLimits.ReadText(f, "prompt", f))));
         }
         else
         {
@@ -117,10 +117,10 @@ public sealed partial class PromptLibrary
             throw KseException.BadInput("prompt.invalid", $"{fileName}: the front matter is not closed with '---'");
         }
 
-        var stream = new YamlStream();
+        YamlStream stream;
         try
         {
-            stream.Load(new StringReader(normalized[4..end]));
+            stream = InputLimits.LoadYaml(normalized[4..end], "prompt", fileName);
         }
         catch (YamlException ex)
         {

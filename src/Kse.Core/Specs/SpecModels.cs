@@ -13,6 +13,9 @@ public sealed record DocumentReport
 
     public IReadOnlyList<string> Errors { get; init; } = [];
 
+    /// <summary>Problems worth fixing that do not make the document invalid (e.g. <c>ops.operation_option_injectable</c>).</summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
+
     /// <summary>Required sections supplied by <c>.sce/shared/operations/</c> rather than the project.</summary>
     public IReadOnlyList<string> SharedSections { get; init; } = [];
 
@@ -45,7 +48,11 @@ public sealed record SpecDocumentView(string Project, string Name, bool Resolved
 public sealed record InitResult(string Project, string Directory, IReadOnlyList<string> Created, IReadOnlyList<string> Overwritten, IReadOnlyList<string> Skipped);
 
 /// <summary>A problem a further check found in one document; the message names the line.</summary>
-public sealed record SpecCheckError(string Document, string Message);
+public sealed record SpecCheckError(string Document, string Message)
+{
+    /// <summary>A warning is reported but does not make the spec invalid.</summary>
+    public bool IsWarning { get; init; }
+}
 
 /// <summary>
 /// A further check over a project's operations Markdown documents together (for example the runnable

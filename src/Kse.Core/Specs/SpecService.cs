@@ -7,7 +7,7 @@ namespace Kse.Core.Specs;
 public sealed partial class SpecService(KseWorkspace workspace, TemplateLibrary templates, IEnumerable<ISpecDocumentCheck> checks)
 {
     /// <summary>Documents above this size are reported, not parsed.</summary>
-    public const int MaxDocumentBytes = 1024 * 1024;
+    public const int MaxDocumentBytes = InputLimits.MaxDocumentBytes;
 
     private readonly IReadOnlyList<ISpecDocumentCheck> _checks = checks.ToList();
 
@@ -63,7 +63,13 @@ public sealed partial class SpecService(KseWorkspace workspace, TemplateLibrary 
         if (further.Count > 0)
         {
             reports = reports
-                .Select(r => further.Where(e => e.Document == r.Name).Select(e => e.Message).ToList() is { Count: > 0 } extra ? r with { Errors = [.. r.Errors, .. extra] } : r)
+                .Select(r => further.Where(e => e.Document == r.Name).ToList() is { Count: > 0 } extra
+                    ? r with
+                    {
+                        Errors = [.. r.Errors, .. extra.Where(e => !e.IsWarning).Select(e => e.Message)],
+                        Warnings = [.. r.Warnings, .. extra.Where(e => e.IsWarning).Select(e => e.Message)],
+                    }
+                    : r)
                 .ToList();
         }
 
@@ -94,7 +100,16 @@ public sealed partial class SpecService(KseWorkspace workspace, TemplateLibrary 
             return new DocumentReport { Name = kind.Name, Present = true, Errors = [$"{kind.Name} is {size} bytes; the limit is {MaxDocumentBytes} bytes"] };
         }
 
-        var text = File.ReadAllText(path);
+        string text;
+        try
+        {
+            text = InputLimits.ReadText(path, "spec.document", kind.Name);
+        }
+        catch (KseException ex)
+        {
+            return new DocumentReport { Name = kind.Name, Present = true, Errors = [ex.Message] };
+        }
+
         if (kind.IsYaml)
         {
             var tools = ToolsManifest.Parse(text, kind.Name);
@@ -107,8 +122,18 @@ public sealed partial class SpecService(KseWorkspace workspace, TemplateLibrary 
             };
         }
 
-        var own = MarkdownSpec.Parse(text);
-        var shared = LoadShared(kind);
+        MarkdownSpec own;
+        MarkdownSpec? shared;
+        try
+        {
+            own = MarkdownSpec.Parse(text, kind.Name);
+            shared = LoadShared(kind);
+        }
+        catch (KseException ex)
+        {
+            return new DocumentReport { Name = kind.Name, Present = true, Errors = [$"{ex.Code}: {ex.Message}"] };
+        }
+
         var missing = new List<string>();
         var unfilled = new List<string>();
         var fromShared = new List<string>();
@@ -198,13 +223,13 @@ public sealed partial class SpecService(KseWorkspace workspace, TemplateLibrary 
             throw KseException.BadInput("spec.document_too_large", $"{kind.Name} is larger than {MaxDocumentBytes} bytes");
         }
 
-        var text = exists ? File.ReadAllText(path) : string.Empty;
+        var text = exists ? InputLimits.ReadText(path, "spec.document", kind.Name) : string.Empty;
         if (!resolved || kind.IsYaml || shared is null)
         {
             return new SpecDocumentView(project, kind.Name, resolved, text, []);
         }
 
-        return Merge(project, kind, exists ? MarkdownSpec.Parse(text) : null, shared);
+        return Merge(project, kind, exists ? MarkdownSpec.Parse(text, kind.Name) : null, shared);
     }
 
     private SpecDocumentView Merge(string project, SpecDocumentKind kind, MarkdownSpec? own, MarkdownSpec shared)
@@ -285,7 +310,7 @@ public sealed partial class SpecService(KseWorkspace workspace, TemplateLibrary 
             return null;
         }
 
-        return MarkdownSpec.Parse(File.ReadAllText(path));
+        return MarkdownSpec.Parse(InputLimits.ReadText(path, "spec.document", $".sce/shared/operations/{kind.Name}"), $".sce/shared/operations/{kind.Name}");
     }
 
     private void RequireProject(string project)

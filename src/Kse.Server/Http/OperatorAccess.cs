@@ -31,16 +31,15 @@ public static class OperatorAccess
                 return;
             }
 
-            var operators = context.RequestServices.GetRequiredService<OperatorDirectory>();
-            var header = context.Request.Headers.Authorization.ToString();
-            var token = header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header["Bearer ".Length..].Trim() : null;
-            var op = operators.FindByToken(token);
+            // One matching rule for every face (Core's OperatorAuthentication); agent tokens are not operator tokens and never match here.
+            var authentication = context.RequestServices.GetRequiredService<OperatorAuthentication>();
+            var op = authentication.AuthenticateBearer(context.Request.Headers.Authorization.ToString(), out var failure);
             if (op is null)
             {
                 context.Response.StatusCode = StatusCodes.Status401Unauthorized;
                 context.Response.Headers.WWWAuthenticate = "Bearer realm=\"kse\"";
-                await AuditAsync(context, null, token is null ? "no bearer token" : "unknown token");
-                await context.Response.WriteAsJsonAsync(new ApiError("http.unauthenticated", token is null ? "send 'Authorization: Bearer <operator token>'" : "the token matches no configured operator"));
+                await AuditAsync(context, null, failure);
+                await context.Response.WriteAsJsonAsync(new ApiError("http.unauthenticated", failure == "no bearer token" ? "send 'Authorization: Bearer <operator token>'" : "the token matches no configured operator"));
                 return;
             }
 
@@ -66,33 +65,32 @@ public static class OperatorAccess
     private static async Task AuditAsync(HttpContext context, KseOperator? op, string? failure)
     {
         var status = context.Response.StatusCode;
-        var draft = new AuditDraft
-        {
-            Actor = op is null ? new Actor("anonymous", context.Connection.RemoteIpAddress?.ToString() ?? "unknown") : Actor.OperatorNamed(op.Name),
-            OperationType = AuditOperationType,
-            Target = $"{context.Request.Method} {context.Request.Path}",
-            Parameters = new Dictionary<string, string?>
-            {
-                ["query"] = context.Request.QueryString.HasValue ? context.Request.QueryString.Value : null,
-                ["status"] = status.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                ["remote"] = context.Connection.RemoteIpAddress?.ToString(),
-            },
-            Decision = status switch
-            {
-                401 => "unauthenticated",
-                403 => "forbidden",
-                _ => "allowed",
-            },
-            Outcome = status < 400 ? "succeeded" : status is 401 or 403 ? "denied" : "failed",
-            ErrorContext = failure,
-        };
+        var target = $"{context.Request.Method} {context.Request.Path}";
         try
         {
-            await context.RequestServices.GetRequiredService<IAuditTrail>().AppendAsync(draft, context.RequestAborted);
+            await context.RequestServices.GetRequiredService<OperatorAuthentication>().AuditAttemptAsync(
+                AuditOperationType,
+                op is null ? new Actor("anonymous", context.Connection.RemoteIpAddress?.ToString() ?? "unknown") : Actor.OperatorNamed(op.Name),
+                target,
+                new Dictionary<string, string?>
+                {
+                    ["query"] = context.Request.QueryString.HasValue ? context.Request.QueryString.Value : null,
+                    ["status"] = status.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    ["remote"] = context.Connection.RemoteIpAddress?.ToString(),
+                },
+                status switch
+                {
+                    401 => "unauthenticated",
+                    403 => "forbidden",
+                    _ => "allowed",
+                },
+                status < 400 ? "succeeded" : status is 401 or 403 ? "denied" : "failed",
+                failure,
+                context.RequestAborted);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(OperatorAccess)).LogError(ex, "operator API attempt could not be audited: {Target}", draft.Target);
+            context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(OperatorAccess)).LogError(ex, "operator API attempt could not be audited: {Target}", target);
         }
     }
 }

@@ -16,7 +16,7 @@ public sealed class ApprovalProcessTests
     {
         using var ws = new TempWorkspace();
         new ProjectManifest { Name = "web", SystemType = SystemType.Kse }.Save(ws.Workspace);
-        ws.Write(".sce/appsettings.json", """{ "Kse": { "Operators": [ { "Name": "alice", "Roles": ["approver"] }, { "Name": "bob", "Roles": ["approver"] }, { "Name": "carol", "Roles": ["approver"] }, { "Name": "dan", "Roles": ["approver"] } ] } }""");
+        ws.Write(".sce/appsettings.json", TestOperators.Settings("alice:approver", "bob:approver", "carol:approver", "dan:approver"));
         string id;
         await using (var services = KseComposition.BuildServiceProvider(ws.Workspace, KseComposition.LoadConfiguration(ws.Workspace)))
         {
@@ -36,7 +36,7 @@ public sealed class ApprovalProcessTests
         var runs = operators.Select(async op =>
         {
             var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-            foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "kse.dll"), "approvals", op == "dan" ? "reject" : "approve", id, "--user", op, "--root", ws.Root })
+            foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "kse.dll"), "approvals", op == "dan" ? "reject" : "approve", id, "--token-file", ws.TokenFile(op), "--root", ws.Root })
             {
                 psi.ArgumentList.Add(a);
             }

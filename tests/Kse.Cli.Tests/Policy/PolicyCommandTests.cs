@@ -9,11 +9,8 @@ namespace Kse.Cli.Tests.Policy;
 
 public sealed class PolicyCommandTests
 {
-    private const string OperatorsJson = """
-        { "Kse": { "Operators": [
-            { "Name": "alice", "Roles": ["approver", "emergency-approver"] },
-            { "Name": "bob", "Roles": ["approver"] } ] } }
-        """;
+    // dana has no role: she may set levels (any operator may), not approve or grant.
+    private static readonly string OperatorsJson = TestOperators.Settings("alice:approver,emergency-approver", "bob:approver", "dana");
 
     private static TempWorkspace Workspace()
     {
@@ -38,7 +35,7 @@ public sealed class PolicyCommandTests
     public async Task Refusals_HaveTheirExitCodeAndOneErrorLine(int exit, string code, params string[] args)
     {
         using var ws = Workspace();
-        var r = await Kse(ws, args);
+        var r = await Kse(ws, args[0] == "takeover" ? [.. args, "--token-file", ws.TokenFile("dana")] : args);
         Assert.Equal(exit, r.ExitCode);
         Assert.StartsWith($"error {code}:", r.Err.Trim());
     }
@@ -47,7 +44,7 @@ public sealed class PolicyCommandTests
     public async Task TakeoverSet_ThenShow_ReportsTheLevelWhoAndWhy()
     {
         using var ws = Workspace();
-        var set = await Kse(ws, "takeover", "set", "shop", "--env", "test", "--level", "L3", "--reason", "two clean weeks", "--user", "dana", "--json");
+        var set = await Kse(ws, "takeover", "set", "shop", "--env", "test", "--level", "L3", "--reason", "two clean weeks", "--token-file", ws.TokenFile("dana"), "--json");
         Assert.Equal(0, set.ExitCode);
         using var change = JsonDocument.Parse(set.Out);
         Assert.Equal("L1", change.RootElement.GetProperty("from").GetString());
@@ -71,7 +68,7 @@ public sealed class PolicyCommandTests
     public async Task PolicyExplain_PrintsTheDecisionAndTheRules(string project, string env, string risk, string decision)
     {
         using var ws = Workspace();
-        Assert.Equal(0, (await Kse(ws, "takeover", "set", "shop", "--env", "production", "--level", "L2", "--reason", "r")).ExitCode);
+        Assert.Equal(0, (await Kse(ws, "takeover", "set", "shop", "--env", "production", "--level", "L2", "--reason", "r", "--token-file", ws.TokenFile("dana"))).ExitCode);
         var r = await Kse(ws, "policy", "explain", "--project", project, "--env", env, "--operation", "restart-service", "--risk", risk, "--json");
         Assert.Equal(0, r.ExitCode);
         using var doc = JsonDocument.Parse(r.Out);
@@ -85,18 +82,18 @@ public sealed class PolicyCommandTests
     public async Task EmergencyGrant_ByAnEmergencyApprover_RaisesTheLevel_ListAndRevoke()
     {
         using var ws = Workspace();
-        Assert.Equal(4, (await Kse(ws, "emergency", "grant", "shop", "--env", "test", "--level", "L3", "--reason", "inc", "--user", "bob")).ExitCode);
-        Assert.Equal(4, (await Kse(ws, "emergency", "grant", "shop", "--env", "test", "--level", "L3", "--reason", "inc", "--user", "mallory")).ExitCode);
-        Assert.Equal(2, (await Kse(ws, "emergency", "grant", "shop", "--env", "test", "--level", "L3", "--minutes", "300", "--reason", "inc", "--user", "alice")).ExitCode);
-        Assert.Equal(4, (await Kse(ws, "emergency", "grant", "shop", "--env", "production", "--level", "L3", "--reason", "inc", "--user", "alice")).ExitCode);
-        var grant = await Kse(ws, "emergency", "grant", "shop", "--env", "test", "--level", "L3", "--reason", "INC-42", "--user", "alice", "--json");
+        Assert.Equal(4, (await Kse(ws, "emergency", "grant", "shop", "--env", "test", "--level", "L3", "--reason", "inc", "--token-file", ws.TokenFile("bob"))).ExitCode);
+        Assert.Equal(4, (await Kse(ws, "emergency", "grant", "shop", "--env", "test", "--level", "L3", "--reason", "inc", "--token-file", ws.TokenFile("mallory"))).ExitCode);
+        Assert.Equal(2, (await Kse(ws, "emergency", "grant", "shop", "--env", "test", "--level", "L3", "--minutes", "300", "--reason", "inc", "--token-file", ws.TokenFile("alice"))).ExitCode);
+        Assert.Equal(4, (await Kse(ws, "emergency", "grant", "shop", "--env", "production", "--level", "L3", "--reason", "inc", "--token-file", ws.TokenFile("alice"))).ExitCode);
+        var grant = await Kse(ws, "emergency", "grant", "shop", "--env", "test", "--level", "L3", "--reason", "INC-42", "--token-file", ws.TokenFile("alice"), "--json");
         Assert.Equal(0, grant.ExitCode);
         var id = JsonDocument.Parse(grant.Out).RootElement.GetProperty("id").GetString()!;
         var explain = await Kse(ws, "policy", "explain", "--project", "shop", "--env", "test", "--operation", "restart", "--risk", "normal", "--json");
         Assert.Contains("\"run\"", explain.Out);
         var list = await Kse(ws, "emergency", "list", "--json");
         Assert.Contains(id, list.Out);
-        Assert.Equal(0, (await Kse(ws, "emergency", "revoke", id, "--reason", "fixed", "--user", "alice")).ExitCode);
+        Assert.Equal(0, (await Kse(ws, "emergency", "revoke", id, "--reason", "fixed", "--token-file", ws.TokenFile("alice"))).ExitCode);
         Assert.Contains("observe_only", (await Kse(ws, "policy", "explain", "--project", "shop", "--env", "test", "--operation", "restart", "--risk", "normal", "--json")).Out);
     }
 
@@ -127,15 +124,15 @@ public sealed class PolicyCommandTests
         Assert.Equal(2, JsonDocument.Parse(list.Out).RootElement.GetProperty("approvals").GetArrayLength());
         var show = await Kse(ws, "approvals", "show", first);
         Assert.Contains("binding     sha256:", show.Out);
-        Assert.Equal(4, (await Kse(ws, "approvals", "approve", first, "--user", "mallory")).ExitCode);
-        var self = await Kse(ws, "approvals", "approve", second, "--user", "bob");
+        Assert.Equal(4, (await Kse(ws, "approvals", "approve", first, "--token-file", ws.TokenFile("mallory"))).ExitCode);
+        var self = await Kse(ws, "approvals", "approve", second, "--token-file", ws.TokenFile("bob"));
         Assert.Equal(4, self.ExitCode);
         Assert.StartsWith("error approval.self_approval:", self.Err);
-        var ok = await Kse(ws, "approvals", "approve", first, "--user", "bob", "--reason", "checked", "--json");
+        var ok = await Kse(ws, "approvals", "approve", first, "--token-file", ws.TokenFile("bob"), "--reason", "checked", "--json");
         Assert.Equal(0, ok.ExitCode);
         Assert.Equal("approved", JsonDocument.Parse(ok.Out).RootElement.GetProperty("state").GetString());
-        Assert.Equal(4, (await Kse(ws, "approvals", "approve", first, "--user", "alice")).ExitCode);
-        Assert.Equal(0, (await Kse(ws, "approvals", "reject", second, "--user", "alice", "--reason", "not now")).ExitCode);
+        Assert.Equal(4, (await Kse(ws, "approvals", "approve", first, "--token-file", ws.TokenFile("alice"))).ExitCode);
+        Assert.Equal(0, (await Kse(ws, "approvals", "reject", second, "--token-file", ws.TokenFile("alice"), "--reason", "not now")).ExitCode);
         Assert.Equal(3, (await Kse(ws, "approvals", "show", "apr-000000000000")).ExitCode);
         Assert.Equal(2, (await Kse(ws, "approvals", "list", "--state", "maybe")).ExitCode);
     }

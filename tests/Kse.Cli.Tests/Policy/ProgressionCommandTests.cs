@@ -9,17 +9,19 @@ namespace Kse.Cli.Tests.Policy;
 public sealed class ProgressionCommandTests
 {
     // Small thresholds so a handful of entries written now is enough evidence.
-    private const string Settings = """
+    // dana is an operator (promotions need an operator credential).
+    private static readonly string Settings = $$"""
         { "Kse": { "Policy": { "Progression": {
             "MinDays": 0, "MinOperations": 5, "MinConfidence": 0.5,
-            "ErrorRateThresholds": { "test": 0.1 } } } } }
+            "ErrorRateThresholds": { "test": 0.1 } } },
+            "Operators": [ { "Name": "dana", "TokenSha256": "{{TestOperators.Hash("dana")}}" } ] } }
         """;
 
-    private static TempWorkspace Workspace(string settings = Settings)
+    private static TempWorkspace Workspace(string? settings = null)
     {
         var ws = new TempWorkspace();
         new ProjectManifest { Name = "web", SystemType = SystemType.Kse }.Save(ws.Workspace);
-        ws.Write(".sce/appsettings.json", settings);
+        ws.Write(".sce/appsettings.json", settings ?? Settings);
         return ws;
     }
 
@@ -39,7 +41,7 @@ public sealed class ProgressionCommandTests
     public async Task Progress_SuggestsAPromotion_PromoteAppliesIt_ThenRefusesASecondOne()
     {
         using var ws = Workspace();
-        var early = await Kse(ws, "takeover", "promote", "web", "--env", "test", "--reason", "eager", "--user", "dana");
+        var early = await Kse(ws, "takeover", "promote", "web", "--env", "test", "--reason", "eager", "--token-file", ws.TokenFile("dana"));
         Assert.Equal(4, early.ExitCode);
         Assert.StartsWith("error progression.not_recommended:", early.Err);
 
@@ -61,7 +63,7 @@ public sealed class ProgressionCommandTests
         var text = await Kse(ws, "takeover", "progress", "web", "--env", "test");
         Assert.Contains("promote L3 -> L4 suggested", text.Out);
 
-        var promote = await Kse(ws, "takeover", "promote", "web", "--env", "test", "--reason", "six clean runs", "--user", "dana", "--json");
+        var promote = await Kse(ws, "takeover", "promote", "web", "--env", "test", "--reason", "six clean runs", "--token-file", ws.TokenFile("dana"), "--json");
         Assert.Equal(0, promote.ExitCode);
         using (var change = JsonDocument.Parse(promote.Out))
         {
@@ -71,8 +73,8 @@ public sealed class ProgressionCommandTests
         }
 
         // L4 is the test cap, and the new level starts a new evidence period.
-        Assert.Equal(4, (await Kse(ws, "takeover", "promote", "web", "--env", "test", "--reason", "more", "--user", "dana")).ExitCode);
-        Assert.Equal(2, (await Kse(ws, "takeover", "promote", "web", "--env", "test", "--user", "dana")).ExitCode);
+        Assert.Equal(4, (await Kse(ws, "takeover", "promote", "web", "--env", "test", "--reason", "more", "--token-file", ws.TokenFile("dana"))).ExitCode);
+        Assert.Equal(2, (await Kse(ws, "takeover", "promote", "web", "--env", "test", "--token-file", ws.TokenFile("dana"))).ExitCode);
     }
 
     [Fact]

@@ -200,9 +200,10 @@ public sealed class PolicyInterceptionTests
     public async Task LevelChange_ByTheCommandLine_AppliesToTheNextCall()
     {
         using var ws = new TempWorkspace();
+        ws.Write(".sce/appsettings.json", TestOperators.Settings("olga"));
         await using var mcp = await StartAsync(ws);
         Assert.Equal("observed", Structured(await mcp.Client.CallToolAsync("probe_restart", Args("shop", "test"))).GetProperty("status").GetString());
-        var code = await Kse.Cli.KseCli.RunAsync(["takeover", "set", "shop", "--env", "test", "--level", "L3", "--reason", "clean weeks", "--root", ws.Root], TextWriter.Null, TextWriter.Null);
+        var code = await Kse.Cli.KseCli.RunAsync(["takeover", "set", "shop", "--env", "test", "--level", "L3", "--reason", "clean weeks", "--token-file", ws.TokenFile("olga"), "--root", ws.Root], TextWriter.Null, TextWriter.Null);
         Assert.Equal(0, code);
         var run = await mcp.Client.CallToolAsync("probe_restart", Args("shop", "test"));
         Assert.NotEqual(true, run.IsError);
