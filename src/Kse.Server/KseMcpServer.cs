@@ -1,6 +1,7 @@
 using Kse.Server.Policy;
 using Microsoft.Extensions.DependencyInjection;
 using ModelContextProtocol.Protocol;
+using ModelContextProtocol.Server;
 
 namespace Kse.Server;
 
@@ -18,13 +19,16 @@ public static class KseMcpServer
         builder.Services.AddSingleton<ToolCallGate>();
         builder.Services.AddHostedService<ExpirySweeper>();
         builder.Services.AddHostedService<ProgressionSweeper>();
+        builder.Services.PostConfigure<McpServerOptions>(ToolContract.Apply);
         builder
             .WithToolsFromAssembly(assembly, Kse.Core.KseJson.Options)
             .WithResourcesFromAssembly(assembly)
             .WithRequestFilters(filters => filters.AddCallToolFilter(PolicyCallToolFilter.Create))
-            .WithRequestFilters(filters => filters.AddCallToolFilter(KseErrorFilter.Create));
+            .WithRequestFilters(filters => filters.AddCallToolFilter(KseErrorFilter.Create))
+            .WithMessageFilters(filters => filters.AddOutgoingFilter(ToolContract.AdvertiseHonestly));
         KsePromptRegistration.Add(builder);
         KseResourceRegistration.Add(builder);
+        KseCompletions.Add(builder);
         return builder;
     }
 

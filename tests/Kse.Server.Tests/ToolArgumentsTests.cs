@@ -49,7 +49,7 @@ public sealed class ToolArgumentsTests
     [InlineData("audit_query", """{"from":"yesterday"}""", "'from' must be a date and time in ISO 8601")]
     [InlineData("audit_query", """{"limit":"ten"}""", "'limit' must be a whole number, not a string")]
     [InlineData("emergency_request", """{"project":"billing","environment":"test","level":"L4","reason":"x","minutes":1.5}""", "'minutes' must be a whole number")]
-    [InlineData("ops_run", """{"project":"shop","operation":"greet","environment":"production","parameters":{"who":5}}""", "'parameters' must be an object whose values are each a string")]
+    [InlineData("ops_run", """{"project":"shop","operation":"greet","environment":"production","parameters":{"who":{"nested":5}}}""", "'parameters' must be an object whose values are each a string or a number or a boolean, not an object")]
     [InlineData("ops_run", """{"project":"shop","operation":"greet","environment":"production","parameters":{"who":"x"},"dryRun":"yes"}""", "'dryRun' must be a boolean, not a string")]
     public async Task WrongArgumentTypes_AreNamed_AndNothingIsQueued(string tool, string args, string expected)
     {

@@ -44,24 +44,7 @@ internal static class OpsRunCommand
                 Reason = ctx.Value(reason),
             };
             var actor = ctx.Get<PolicyService>().ActorFor(ctx.Value(user));
-            var action = await ctx.Get<ActionPipeline>().ExecuteAsync(
-                new ActionRequest
-                {
-                    Actor = actor,
-                    Action = OperationExecutionService.ToolName,
-                    Project = request.Project,
-                    Environment = request.Environment,
-                    Instance = request.Instance,
-                    Arguments = OperationExecutionService.ArgumentsOf(request),
-                    Reason = request.Reason,
-                },
-                cancellationToken: ct);
-            if (action.Error is { } error)
-            {
-                throw error;
-            }
-
-            var outcome = OpsRunActionHandler.Shape(action);
+            var outcome = await ctx.Get<ActionPipeline>().RunOperationAsync(request, actor, ct);
             if (ctx.Json)
             {
                 ctx.WriteJson(outcome);

@@ -55,7 +55,9 @@ public static class KseComposition
         services.AddExecutionCapability(configuration);
         services.AddActionsCapability();
         services.AddChangesCapability(configuration);
+        services.AddFeedbackCapability(configuration);
         services.AddToolsCapability(configuration);
+        services.AddClientContractCapability(configuration);
         return services;
     }
 

@@ -257,3 +257,33 @@ public sealed class OpsRunActionHandler(ExecutionPlanner planner, OperationRunne
         _ => "be denied",
     };
 }
+
+/// <summary>The guarded path for one declared operation, as the faces that are not MCP ask for it.</summary>
+public static class OperationActions
+{
+    /// <summary>
+    /// Runs (or queues, observes, denies, dry-runs) <paramref name="request"/> for <paramref name="actor"/> on the guarded path and
+    /// answers in the <c>ops_run</c> shape. A request that cannot be planned is audited as denied and its cause is thrown.
+    /// </summary>
+    public static async Task<OperationRunOutcome> RunOperationAsync(this ActionPipeline pipeline, OperationRunRequest request, Actor actor, CancellationToken cancellationToken)
+    {
+        var action = await pipeline.ExecuteAsync(
+            new ActionRequest
+            {
+                Actor = actor,
+                Action = OpsRunActionHandler.Action,
+                Project = request.Project,
+                Environment = request.Environment,
+                Instance = request.Instance,
+                Arguments = OperationExecutionService.ArgumentsOf(request),
+                Reason = request.Reason,
+            },
+            cancellationToken: cancellationToken);
+        if (action.Error is { } error)
+        {
+            throw error;
+        }
+
+        return OpsRunActionHandler.Shape(action);
+    }
+}

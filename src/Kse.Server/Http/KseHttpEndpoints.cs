@@ -100,6 +100,7 @@ public static class KseHttpEndpoints
             return Task.FromResult(Results.Json(new { entries }, KseJson.Options));
         })).RequireRole("auditor", KseOperator.ApproverRole, KseOperator.EmergencyApproverRole);
 
+        app.MapFeedbackHttp();
         app.MapGet("/", () => Results.Content(Page.Value, "text/html; charset=utf-8"));
         return app;
     }

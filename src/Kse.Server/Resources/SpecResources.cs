@@ -2,6 +2,7 @@ using System.ComponentModel;
 using Kse.Core;
 using Kse.Core.Specs;
 using ModelContextProtocol;
+using ModelContextProtocol.Protocol;
 using ModelContextProtocol.Server;
 
 namespace Kse.Server.Resources;
@@ -12,7 +13,16 @@ public sealed class SpecResources
 {
     [McpServerResource(UriTemplate = "kse://specs/{project}/operations/{doc}", Name = "operations-document", MimeType = "text/markdown")]
     [Description("One operations document of a project (deployment.md, monitoring.md, ..., tools.yaml), resolved against the shared library in .sce/shared/operations/.")]
-    public static string Document(SpecService specs, string project, string doc) => Guard(() => specs.Show(project, doc, resolved: true).Text);
+    public static TextResourceContents Document(SpecService specs, RequestContext<ReadResourceRequestParams> request, string project, string doc) => Guard(() =>
+    {
+        var view = specs.Show(project, doc, resolved: true);
+        return new TextResourceContents
+        {
+            Uri = request.Params?.Uri ?? $"kse://specs/{project}/operations/{doc}",
+            MimeType = view.Name.EndsWith(".yaml", StringComparison.Ordinal) ? "application/yaml" : "text/markdown",
+            Text = view.Text,
+        };
+    });
 
     [McpServerResource(UriTemplate = "kse://projects", Name = "projects", MimeType = "application/json")]
     [Description("The workspace's projects with their system type and operations spec validity.")]

@@ -74,7 +74,7 @@ public sealed record ApprovalStatus
 [McpServerToolType]
 public sealed class ApprovalTools
 {
-    [McpServerTool(Name = "approval_status", UseStructuredContent = true, ReadOnly = true, Destructive = false, Idempotent = true, OpenWorld = false)]
+    [McpServerTool(Name = "approval_status", Title = "Approval status", UseStructuredContent = true, ReadOnly = true, Destructive = false, Idempotent = true, OpenWorld = false)]
     [Description("The state of a queued action (pending, approved, rejected, expired, executed, stale) and the exact command it runs. Approving is for humans only. An approved call runs once: at approval when the server can run it itself (outcome set), otherwise when the identical call is repeated.")]
     [OperationRisk(RiskClass.Read)]
     public static async Task<ApprovalStatus> ApprovalStatusAsync(

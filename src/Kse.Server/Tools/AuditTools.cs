@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
 using System.Globalization;
 using Kse.Core;
 using Kse.Core.Audit;
@@ -11,7 +12,7 @@ namespace Kse.Server.Tools;
 [McpServerToolType]
 public sealed class AuditTools
 {
-    [McpServerTool(Name = "audit_query", UseStructuredContent = true, ReadOnly = true, Destructive = false, Idempotent = true, OpenWorld = false)]
+    [McpServerTool(Name = "audit_query", Title = "Query the audit trail", UseStructuredContent = true, ReadOnly = true, Destructive = false, Idempotent = true, OpenWorld = false)]
     [OperationRisk(RiskClass.Read)]
     [Description("Audit trail entries matching the filters (the newest 'limit', oldest first): who did what, where, with which decision and outcome.")]
     public static AuditQueryResult Query(
@@ -22,7 +23,7 @@ public sealed class AuditTools
         [Description("Operation type, e.g. tool.call or takeover.change")] string? type = null,
         [Description("Outcome, e.g. succeeded, failed, denied, queued")] string? outcome = null,
         [Description("Actor name: OS user, operator or MCP client")] string? user = null,
-        [Description("Environment name")] string? environment = null,
+        [Description("Environment name")] [AllowedValues("development", "test", "pre-production", "production")] string? environment = null,
         [Description("At most this many entries (default 100, at most 1000)")] int? limit = null,
         [Description("Only the entries of one action (its decision, approval, run and outcome share this id)")] string? correlationId = null)
     {
@@ -50,7 +51,7 @@ public sealed class AuditTools
         });
     }
 
-    [McpServerTool(Name = "audit_summary", UseStructuredContent = true, ReadOnly = true, Destructive = false, Idempotent = true, OpenWorld = false)]
+    [McpServerTool(Name = "audit_summary", Title = "Daily audit summary", UseStructuredContent = true, ReadOnly = true, Destructive = false, Idempotent = true, OpenWorld = false)]
     [OperationRisk(RiskClass.Read)]
     [Description("Counts of one UTC day by project, operation type, outcome and takeover level, with every failure and its error context.")]
     public static AuditSummary Summary(
@@ -72,7 +73,7 @@ public sealed class AuditTools
         return audit.Summary(day, cancellationToken);
     }
 
-    [McpServerTool(Name = "audit_verify", UseStructuredContent = true, ReadOnly = true, Destructive = false, Idempotent = true, OpenWorld = false)]
+    [McpServerTool(Name = "audit_verify", Title = "Verify the audit chain", UseStructuredContent = true, ReadOnly = true, Destructive = false, Idempotent = true, OpenWorld = false)]
     [OperationRisk(RiskClass.Read)]
     [Description("Re-walk the audit trail's hash chain; 'intact' is false with the first bad sequence and the fault (modified, deleted, inserted, reordered) when it was tampered with.")]
     public static AuditVerifyResult Verify(AuditService audit, CancellationToken cancellationToken = default) =>

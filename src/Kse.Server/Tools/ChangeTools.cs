@@ -12,7 +12,7 @@ namespace Kse.Server.Tools;
 [McpServerToolType]
 public sealed class ChangeTools
 {
-    [McpServerTool(Name = "change_classify", UseStructuredContent = true, ReadOnly = true, Destructive = false, Idempotent = true, OpenWorld = false)]
+    [McpServerTool(Name = "change_classify", Title = "Classify a change", UseStructuredContent = true, ReadOnly = true, Destructive = false, Idempotent = true, OpenWorld = false)]
     [Description("Classify a unified diff (given as text, or a git range base..head of the workspace repository) into L1 code, L2 configuration, L3 API, L4 data structure, L5 architecture, with findings (stable rule ids, file, line, reason), affected systems, migration strategy, risk and, for L3+, the dependents it affects.")]
     [OperationRisk(RiskClass.Read)]
     public static async Task<ChangeReport> Classify(
@@ -26,7 +26,7 @@ public sealed class ChangeTools
         return await Run(async () => service.Assess(await ReadAsync(service, diff, @base, head, cancellationToken), project));
     }
 
-    [McpServerTool(Name = "change_gate", UseStructuredContent = true, ReadOnly = true, Destructive = false, Idempotent = true, OpenWorld = false)]
+    [McpServerTool(Name = "change_gate", Title = "Migration-plan gate", UseStructuredContent = true, ReadOnly = true, Destructive = false, Idempotent = true, OpenWorld = false)]
     [Description("Check whether a change may proceed: L4/L5 changes pass only when the project's migration-plan.md has Migration Strategy, Data Mapping, Validation Steps and Rollback Plan filled. Returns passed=false with the missing or unfilled sections.")]
     [OperationRisk(RiskClass.Read)]
     public static async Task<GateResult> Gate(
@@ -40,7 +40,7 @@ public sealed class ChangeTools
         return await Run(async () => service.Gate(service.Assess(await ReadAsync(service, diff, @base, head, cancellationToken), project), project));
     }
 
-    [McpServerTool(Name = "rollout_plan", UseStructuredContent = true, ReadOnly = true, Destructive = false, Idempotent = true, OpenWorld = false)]
+    [McpServerTool(Name = "rollout_plan", Title = "Plan a rollout", UseStructuredContent = true, ReadOnly = true, Destructive = false, Idempotent = true, OpenWorld = false)]
     [Description("Plan the rollout of a change across dependent projects: incompatible consumers, then waves in dependency order (providers expand, consumers migrate, providers contract) with each project's deployment steps and the health checks between waves. Cycles are reported, not looped over.")]
     [OperationRisk(RiskClass.Read)]
     public static async Task<RolloutPlan> Rollout(

@@ -1,4 +1,6 @@
 using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
+using System.Text.Json;
 using Kse.Core;
 using Kse.Core.Actions;
 using Kse.Core.Execution;
@@ -13,13 +15,13 @@ namespace Kse.Server.Tools;
 [McpServerToolType]
 public sealed class ExecutionTools
 {
-    [McpServerTool(Name = "ops_list_operations", ReadOnly = true, Destructive = false, Idempotent = true, OpenWorld = false, UseStructuredContent = true)]
+    [McpServerTool(Name = "ops_list_operations", Title = "List runnable operations", ReadOnly = true, Destructive = false, Idempotent = true, OpenWorld = false, UseStructuredContent = true)]
     [Description("List a project's runnable operations (declared in kse-operation blocks of its operations documents): name, risk (read|normal|critical), command template, typed parameters, timeout, verify and rollback; and the project's instances (id, environment, host).")]
     [OperationRisk(RiskClass.Read)]
     public static OperationListing ListOperations(OperationExecutionService execution, [Description("The project name, e.g. billing")] string project) =>
         execution.List(project);
 
-    [McpServerTool(Name = OperationExecutionService.ToolName, ReadOnly = false, Destructive = true, Idempotent = false, OpenWorld = true, UseStructuredContent = true)]
+    [McpServerTool(Name = OperationExecutionService.ToolName, Title = "Run an operation", ReadOnly = false, Destructive = true, Idempotent = false, OpenWorld = true, UseStructuredContent = true)]
     [Description("Run a declared operation on one instance. Its risk comes from the operation's spec; the policy kernel decides whether it runs now, is queued for a human (you get an approvalId; it runs once an operator approves), is only observed, or is denied. Parameters are checked against their declared type/pattern and each is passed as one argument (never through a shell). Use dryRun=true to see exactly what would run on which host and what policy would decide.")]
     [OperationRisk(RiskClass.Critical)]
     public static async Task<OperationRunOutcome> Run(
@@ -27,9 +29,9 @@ public sealed class ExecutionTools
         RequestContext<CallToolRequestParams> context,
         [Description("The project name, e.g. billing")] string project,
         [Description("The operation name, as listed by ops_list_operations")] string operation,
-        [Description("development, test, pre-production or production")] string environment,
+        [Description("development, test, pre-production or production")] [AllowedValues("development", "test", "pre-production", "production")] string environment,
         [Description("The instance id (optional when the environment has exactly one)")] string? instance = null,
-        [Description("Parameter values by name, e.g. {\"unit\": \"billing.service\"}")] Dictionary<string, string>? parameters = null,
+        [Description("Parameter values by name, e.g. {\"unit\": \"billing.service\", \"replicas\": 3, \"force\": false}: strings, or JSON numbers and booleans for int and bool parameters")] Dictionary<string, JsonElement>? parameters = null,
         [Description("Show what would run and what policy decides; run nothing")] bool dryRun = false,
         [Description("Why this should run (shown to the approver)")] string? reason = null,
         CancellationToken cancellationToken = default)

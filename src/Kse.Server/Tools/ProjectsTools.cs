@@ -16,7 +16,7 @@ public sealed class ProjectsTools
     /// <summary>The dependents of one project.</summary>
     public sealed record DependentsView(string Project, bool Transitive, IReadOnlyList<Dependent> Dependents);
 
-    [McpServerTool(Name = "graph_show", UseStructuredContent = true, ReadOnly = true, Destructive = false, Idempotent = true, OpenWorld = false)]
+    [McpServerTool(Name = "graph_show", Title = "Show the project graph", UseStructuredContent = true, ReadOnly = true, Destructive = false, Idempotent = true, OpenWorld = false)]
     [Description("The declared project graph (.sce/dependencies.yaml): each project's provided APIs, databases and queues with versions, what it consumes from whom with version ranges, and the graph check (schema problems with line numbers, unknown projects, unsatisfied versions, cycles).")]
     [OperationRisk(RiskClass.Read)]
     public static GraphView Show(KseWorkspace workspace) => Run(() =>
@@ -25,7 +25,7 @@ public sealed class ProjectsTools
         return new GraphView(graph.Projects, graph.Edges(), graph.Check());
     });
 
-    [McpServerTool(Name = "graph_dependents", UseStructuredContent = true, ReadOnly = true, Destructive = false, Idempotent = true, OpenWorld = false)]
+    [McpServerTool(Name = "graph_dependents", Title = "List dependents of a project", UseStructuredContent = true, ReadOnly = true, Destructive = false, Idempotent = true, OpenWorld = false)]
     [Description("The projects that consume from a project, with what they consume; with transitive=true also the dependents of dependents, each with its path from the provider.")]
     [OperationRisk(RiskClass.Read)]
     public static DependentsView Dependents(

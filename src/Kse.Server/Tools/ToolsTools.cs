@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
 using Kse.Core.Audit;
 using Kse.Core.Policy;
 using Kse.Core.Tools;
@@ -10,7 +11,7 @@ namespace Kse.Server.Tools;
 [McpServerToolType]
 public sealed class ToolsTools
 {
-    [McpServerTool(Name = "tools_select", UseStructuredContent = true, ReadOnly = true, Destructive = false, Idempotent = false, OpenWorld = false)]
+    [McpServerTool(Name = "tools_select", Title = "Choose a tool for an operation", UseStructuredContent = true, ReadOnly = true, Destructive = false, Idempotent = false, OpenWorld = false)]
     [Description("Choose the tool for an operation (a strategy of the project's tools.yaml, e.g. postgres-backup) in context. Ranks the candidates by score = 0.4 AI-friendliness + 0.3 native + 0.3 efficiency (data-size band, throughput against the window, network, resumability; weights from tools.yaml) and returns the ranking with each score's parts, flags (interactive, unclear_exit_codes), disqualifications (cannot finish in the window, does not fit the disk or memory, not installed or incompatible on the instance), the winner and the rationale. With environment (and instance) the candidates are probed on that instance first. Every selection is audited.")]
     [OperationRisk(RiskClass.Read)]
     public static Task<ToolSelection> Select(
@@ -24,7 +25,7 @@ public sealed class ToolsTools
         [Description("CPU cores available")] int? cpu = null,
         [Description("Memory available, e.g. 8GB")] string? memory = null,
         [Description("Free disk on the instance, e.g. 200GB")] string? diskFree = null,
-        [Description("development, test, pre-production or production: probe the candidates on an instance there")] string? environment = null,
+        [Description("development, test, pre-production or production: probe the candidates on an instance there")] [AllowedValues("development", "test", "pre-production", "production")] string? environment = null,
         [Description("The instance id (default: the environment's only instance)")] string? instance = null,
         [Description("The target's version (e.g. the PostgreSQL server's), for requirements like >={target.major}")] string? targetVersion = null,
         CancellationToken cancellationToken = default)
@@ -34,13 +35,13 @@ public sealed class ToolsTools
         return service.SelectAsync(target, operation, context, Actor.Ai(server.ClientInfo?.Name is { Length: > 0 } name ? name : "unknown-client"), cancellationToken);
     }
 
-    [McpServerTool(Name = "tools_check", UseStructuredContent = true, ReadOnly = true, Destructive = false, Idempotent = true, OpenWorld = true)]
+    [McpServerTool(Name = "tools_check", Title = "Check installed tool versions", UseStructuredContent = true, ReadOnly = true, Destructive = false, Idempotent = true, OpenWorld = true)]
     [Description("Probe the installed version of each tool of the project's tools.yaml on an instance (locally or over its SSH; without environment: the server's machine) against its requirement, which may reference the target's version (pg_dump's major >= the server's). Each tool: status ok, incompatible, missing, unknown or error, the version found, and for a missing tool the install command for the host's package manager (apt, dnf, apk, brew, winget).")]
     [OperationRisk(RiskClass.Read)]
     public static Task<ToolsCheckReport> Check(
         ToolsService service,
         [Description("The project name, e.g. shopdb")] string project,
-        [Description("development, test, pre-production or production (omit to check the server's machine)")] string? environment = null,
+        [Description("development, test, pre-production or production (omit to check the server's machine)")] [AllowedValues("development", "test", "pre-production", "production")] string? environment = null,
         [Description("The instance id (default: the environment's only instance)")] string? instance = null,
         [Description("Only these tools (names from tools.yaml)")] string[]? tools = null,
         [Description("The target's version (e.g. the PostgreSQL server's)")] string? targetVersion = null,
