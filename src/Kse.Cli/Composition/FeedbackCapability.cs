@@ -35,6 +35,7 @@ internal static class FeedbackCapability
             sp.GetService<IAuditReader>(),
             sp.GetRequiredService<FeedbackNotifier>(),
             sp.GetRequiredService<FeedbackResponder>()));
+        services.AddSingleton<IPromptContext>(sp => new FeedbackPromptContext(sp.GetRequiredService<FeedbackService>(), sp.GetRequiredService<SpecService>()));
         return services;
     }
 

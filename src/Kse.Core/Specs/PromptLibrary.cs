@@ -33,7 +33,10 @@ public sealed partial class PromptLibrary
     private static partial Regex Placeholder();
 
     /// <summary>Renders prompt <paramref name="name"/>; unknown prompts, missing required arguments and invalid project names are errors.</summary>
-    public string Render(string name, IReadOnlyDictionary<string, string?> arguments)
+    public string Render(string name, IReadOnlyDictionary<string, string?> arguments) => Render(name, arguments, null);
+
+    /// <summary>Renders with extra placeholder values from a capability (<see cref="IPromptContext"/>); inserted text is not expanded again.</summary>
+    public string Render(string name, IReadOnlyDictionary<string, string?> arguments, IReadOnlyDictionary<string, string>? context)
     {
         var prompt = _prompts.FirstOrDefault(p => p.Name == name)
             ?? throw KseException.NotFound("prompt.not_found", $"no prompt named '{name}': available are {string.Join(", ", _prompts.Select(p => p.Name))}");
@@ -57,6 +60,11 @@ public sealed partial class PromptLibrary
         var document = arguments.TryGetValue("document", out var d) && !string.IsNullOrWhiteSpace(d) ? SpecDocuments.Find(d).Name : null;
         values["document_scope"] = document is null ? "(all nine documents)" : $"(only {document})";
         values["handoff"] = Handoff();
+        foreach (var (k, v) in context ?? new Dictionary<string, string>())
+        {
+            values[k] = v;
+        }
+
         return Placeholder().Replace(prompt.Body, m => values.TryGetValue(m.Groups[1].Value, out var value) ? value : m.Value);
     }
 

@@ -18,6 +18,8 @@ public static class FeedbackEndpoints
 
     public static IEndpointRouteBuilder MapFeedbackHttp(this IEndpointRouteBuilder app)
     {
+        // The page's Feedback view (its data comes from the authenticated API below).
+        app.MapGet("/feedback.js", () => Results.Content(Script.Value, "text/javascript; charset=utf-8"));
         var api = app.MapGroup("/api/feedback");
 
         api.MapPost("", (HttpContext http, FeedbackService feedback) => Guard(async () =>
@@ -69,6 +71,14 @@ public static class FeedbackEndpoints
 
         return app;
     }
+
+    private static readonly Lazy<string> Script = new(() =>
+    {
+        using var stream = typeof(FeedbackEndpoints).Assembly.GetManifestResourceStream("Kse.Server.wwwroot.feedback.js")
+            ?? throw new InvalidOperationException("the feedback view script is missing");
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    });
 
     private static Actor Caller(HttpContext http) => Actor.OperatorNamed(http.Operator().Name);
 

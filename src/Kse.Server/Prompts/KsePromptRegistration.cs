@@ -26,7 +26,7 @@ internal static class KsePromptRegistration
                     }).ToList(),
                 });
             })
-            .WithGetPromptHandler((context, _) =>
+            .WithGetPromptHandler(async (context, cancellationToken) =>
             {
                 var library = context.Services!.GetRequiredService<PromptLibrary>();
                 var name = context.Params?.Name ?? string.Empty;
@@ -35,7 +35,10 @@ internal static class KsePromptRegistration
                 string text;
                 try
                 {
-                    text = library.Render(name, args);
+                    var extra = context.Services!.GetServices<IPromptContext>().FirstOrDefault(c => c.Prompt == name) is { } capability && library.Prompts.Any(p => p.Name == name)
+                        ? await capability.ValuesAsync(args, cancellationToken)
+                        : null;
+                    text = library.Render(name, args, extra);
                 }
                 catch (KseException ex)
                 {
@@ -43,11 +46,11 @@ internal static class KsePromptRegistration
                 }
 
                 var prompt = library.Prompts.First(p => p.Name == name);
-                return ValueTask.FromResult(new GetPromptResult
+                return new GetPromptResult
                 {
                     Description = prompt.Description,
                     Messages = [new PromptMessage { Role = Role.User, Content = new TextContentBlock { Text = text } }],
-                });
+                };
             });
     }
 }
