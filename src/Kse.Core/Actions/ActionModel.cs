@@ -149,6 +149,9 @@ public sealed class ActionRunContext
     /// <summary>The approval this run executes, if any.</summary>
     public ApprovalRequest? Approval { get; init; }
 
+    /// <summary>Told of the run's steps (attempts, retries, verify, rollback) when the face can pass progress on.</summary>
+    public IProgress<WorkProgress>? Progress { get; set; }
+
     /// <summary>Set by <see cref="ActionPipeline.RunPlannedAsync"/> when a face's own runner (an MCP tool body) ran the handler.</summary>
     public ActionRunResult? Result { get; set; }
 }

@@ -117,7 +117,7 @@ public sealed class OpsRunActionHandler(ExecutionPlanner planner, OperationRunne
             return new ActionRunResult { Status = "dry_run", Value = dry, Recovery = null };
         }
 
-        var result = await runner.RunAsync(execution, (rollback, ct) => DecideRecoveryAsync(rollback, context, ct), cancellationToken);
+        var result = await runner.RunAsync(execution, (rollback, ct) => DecideRecoveryAsync(rollback, context, ct), context.Progress, cancellationToken);
         var details = new Dictionary<string, string?>(StringComparer.Ordinal)
         {
             ["exitCode"] = result.ExitCode?.ToString(CultureInfo.InvariantCulture),

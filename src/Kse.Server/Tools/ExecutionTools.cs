@@ -42,7 +42,11 @@ public sealed class ExecutionTools
             throw KseException.Refused("policy.denied", "ops_run runs only as decided by the interception point");
         }
 
-        var result = await pipeline.RunPlannedAsync(decided, cancellationToken);
+        var result = await ToolProgress.RunAsync(context, async progress =>
+        {
+            decided.Progress = progress;
+            return await pipeline.RunPlannedAsync(decided, cancellationToken);
+        });
         return OpsRunActionHandler.Shape(new ActionOutcome
         {
             Status = decided.Plan.DryRun ? "dry_run" : result.Status,
