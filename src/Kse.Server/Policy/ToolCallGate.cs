@@ -418,8 +418,10 @@ public sealed class ToolCallGate
         };
     }
 
+    // An agent authenticated over HTTP is named by its credential, never by the client info it sends.
     private static string ClientName(RequestContext<CallToolRequestParams> context) =>
-        context.JsonRpcRequest.Context?.ClientInfo?.Name is { Length: > 0 } perRequest ? perRequest
+        Http.AgentAccess.AgentName(context.User) is { } agent ? agent
+        : context.JsonRpcRequest.Context?.ClientInfo?.Name is { Length: > 0 } perRequest ? perRequest
         : context.Server.ClientInfo?.Name is { Length: > 0 } name ? name
         : "unknown-client";
 
