@@ -90,6 +90,31 @@ public sealed class FeedbackHttpTests
         Assert.Equal(("operator", "carol"), (submit.ActorKind, submit.ActorName));
     }
 
+    [Theory]
+    [InlineData("huge", "feedback.body_too_large")]
+    [InlineData("deep", "feedback.json_invalid")]
+    [InlineData("many", "feedback.alertmanager_invalid")]
+    [InlineData("unknown-project", "feedback.alertmanager_invalid")]
+    [InlineData("array", "feedback.alertmanager_invalid")]
+    public async Task HostileAlertmanagerBodies_Are400_NamingTheProblem_AndStoreNothing(string kind, string code)
+    {
+        await using var host = await KseHttpTestHost.StartAsync();
+        var body = kind switch
+        {
+            "huge" => "{\"alerts\": [], \"pad\": \"" + new string('x', 5 * 1024 * 1024) + "\"}",
+            "deep" => new string('[', 5000) + new string(']', 5000),
+            "many" => "{\"alerts\": [" + string.Join(",", Enumerable.Repeat("{}", 501)) + "]}",
+            "unknown-project" => AlertPayload("firing").Replace("\"project\":\"shop\"", "\"project\":\"nope\"", StringComparison.Ordinal),
+            _ => "[1, 2]",
+        };
+
+        var r = await host.Http.SendAsync(host.Request(HttpMethod.Post, "/api/feedback/alertmanager", KseHttpTestHost.AliceToken, Json(body)));
+
+        Assert.Equal(HttpStatusCode.BadRequest, r.StatusCode);
+        Assert.Equal(code, JsonDocument.Parse(await r.Content.ReadAsStringAsync()).RootElement.GetProperty("error").GetString());
+        Assert.Empty((await host.Services.GetRequiredService<FeedbackService>().ListAsync(new FeedbackQuery())).Items);
+    }
+
     [Fact]
     public async Task Webhooks_AreRetried_UntilTheListenerTakesThem_InBothFormats()
     {
