@@ -1,6 +1,7 @@
 using Kse.Core;
 using Kse.Core.Audit;
 using Kse.Core.Execution;
+using Kse.Core.Specs;
 using Kse.Core.Tools;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -14,6 +15,8 @@ internal static class ToolsCapability
     {
         services.AddSingleton(sp => new ToolProbe(sp.GetRequiredService<ProcessRunner>(), sp.GetRequiredService<ExecutionPlanner>()));
         services.AddSingleton(sp => new ToolsService(sp.GetRequiredService<KseWorkspace>(), sp.GetRequiredService<ToolProbe>(), sp.GetRequiredService<IAuditTrail>()));
+        services.AddSingleton<IStrategyResolver>(sp => new StrategyResolver(sp.GetRequiredService<KseWorkspace>(), () => sp.GetRequiredService<ToolsService>()));
+        services.AddSingleton<ISpecDocumentCheck, StrategyOperationCheck>();
         return services;
     }
 }

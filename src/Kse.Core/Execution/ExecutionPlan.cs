@@ -37,6 +37,9 @@ public sealed record ExecutionPlan
 
     public string? Rollback { get; init; }
 
+    /// <summary>For an operation that names a strategy: the tool chosen for this instance, and why.</summary>
+    public StrategyChoice? Tool { get; init; }
+
     /// <summary>The command as a human reads it (shell-quoted for display only; nothing is run through a shell locally).</summary>
     public string CommandLine => ShellWords.Join(Command);
 

@@ -6,7 +6,7 @@ using Kse.Core.Specs;
 namespace Kse.Core.Execution;
 
 /// <summary>Turns (project, operation, environment, instance, values) into an <see cref="ExecutionPlan"/>: values checked, placeholders substituted, the host chosen.</summary>
-public sealed partial class ExecutionPlanner(KseWorkspace workspace, ExecutionOptions options)
+public sealed partial class ExecutionPlanner(KseWorkspace workspace, ExecutionOptions options, IStrategyResolver? strategies = null)
 {
     [GeneratedRegex(@"^(?:ssh://)?(?:(?<user>[A-Za-z0-9_][A-Za-z0-9_.-]{0,63})@)?(?<host>[A-Za-z0-9][A-Za-z0-9.-]{0,252}|\[[0-9A-Fa-f:.]+\])(?::(?<port>\d{1,5}))?$", RegexOptions.CultureInvariant)]
     private static partial Regex SshDestination();
@@ -31,6 +31,12 @@ public sealed partial class ExecutionPlanner(KseWorkspace workspace, ExecutionOp
     public ExecutionPlan Plan(string project, OperationDefinition op, ProjectInstance target, IReadOnlyDictionary<string, string?>? parameters)
     {
         var values = ParameterValues.Resolve(op, parameters);
+        var choice = op.Strategy is null ? null : ChooseTool(project, op, target, values);
+        if (choice is not null)
+        {
+            op = op with { Command = choice.Command };
+        }
+
         OptionInjection.Check(op, values);
         var command = op.Command.Select(a => ArgumentTemplate.TryParse(a, out _)!.Render(values)).ToList();
         return new ExecutionPlan
@@ -49,8 +55,14 @@ public sealed partial class ExecutionPlanner(KseWorkspace workspace, ExecutionOp
             Idempotent = op.Idempotent,
             Verify = op.Verify,
             Rollback = op.Rollback,
+            Tool = choice,
         };
     }
+
+    private StrategyChoice ChooseTool(string project, OperationDefinition op, ProjectInstance target, IReadOnlyDictionary<string, string> values) =>
+        strategies is null
+            ? throw KseException.BadInput("tools.strategy_unsupported", $"operation '{op.Name}' names strategy '{op.Strategy}', but no tool selection is configured in this host")
+            : strategies.Choose(project, op, target, values);
 
     public static ProjectInstance ChooseInstance(ProjectManifest manifest, EnvironmentKind environment, string? instance)
     {

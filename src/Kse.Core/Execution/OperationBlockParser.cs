@@ -27,7 +27,13 @@ public static partial class OperationBlockParser
     private static readonly MarkdownPipeline Pipeline = new MarkdownPipelineBuilder().Build();
 
     private static readonly HashSet<string> KnownKeys =
-        ["name", "description", "risk", "command", "parameters", "timeout", "idempotent", "verify", "rollback"];
+        ["name", "description", "risk", "command", "strategy", "context", "parameters", "timeout", "idempotent", "verify", "rollback"];
+
+    /// <summary>The selection context a <c>strategy</c> operation may give (values may hold placeholders).</summary>
+    public static readonly IReadOnlySet<string> ContextKeys = new HashSet<string>(StringComparer.Ordinal) { "dataSize", "network", "window", "cpu", "memory", "diskFree" };
+
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$", RegexOptions.CultureInvariant)]
+    private static partial Regex StrategyName();
 
     private static readonly HashSet<string> KnownParameterKeys =
         ["name", "type", "description", "pattern", "values", "min", "max", "default", "allowOptionLike"];
@@ -174,9 +180,65 @@ public static partial class OperationBlockParser
 
         var command = new List<string>();
         var commandNode = Node(root, "command");
-        if (commandNode is null)
+        var strategy = Scalar(root, "strategy")?.Trim();
+        var strategyContext = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (strategy is not null)
         {
-            Error(1, "ops.operation_command_missing", $"operation '{name}' has no 'command' (a list of arguments)");
+            if (commandNode is not null)
+            {
+                ErrorAt(commandNode, "ops.operation_command_invalid", "give 'command' or 'strategy', not both: a strategy's tools bring their own commands");
+            }
+
+            if (!StrategyName().IsMatch(strategy))
+            {
+                ErrorAt(Node(root, "strategy")!, "ops.operation_strategy_invalid", $"strategy '{strategy}' is not a strategy name of tools.yaml");
+            }
+
+            if (Node(root, "context") is { } contextNode)
+            {
+                if (contextNode is not YamlMappingNode contextMap)
+                {
+                    ErrorAt(contextNode, "ops.operation_context_invalid", $"'context' must map {string.Join(", ", ContextKeys)} to values (placeholders allowed)");
+                }
+                else
+                {
+                    foreach (var (key, value) in contextMap.Children)
+                    {
+                        var k = (key as YamlScalarNode)?.Value ?? "";
+                        if (!ContextKeys.Contains(k))
+                        {
+                            ErrorAt(key, "ops.operation_context_invalid", $"unknown context '{k}' (known: {string.Join(", ", ContextKeys)})");
+                            continue;
+                        }
+
+                        if (value is not YamlScalarNode { Value: { Length: > 0 } text } || ArgumentTemplate.TryParse(text, out _) is not { } template)
+                        {
+                            ErrorAt(value, "ops.operation_context_invalid", $"context '{k}' must be one value like 50GB, 2h or \"{{size}}\"");
+                            continue;
+                        }
+
+                        foreach (var p in template.Placeholders.Where(p => !declared.Contains(p)))
+                        {
+                            ErrorAt(value, "ops.operation_placeholder_unknown", $"placeholder '{{{p}}}' is not a declared parameter" + (declared.Count > 0 ? $" (declared: {string.Join(", ", declared)})" : ""));
+                        }
+
+                        strategyContext[k] = text;
+                    }
+                }
+            }
+        }
+        else if (Node(root, "context") is { } strayContext)
+        {
+            ErrorAt(strayContext, "ops.operation_context_invalid", "'context' belongs to an operation that names a 'strategy'");
+        }
+
+        if (strategy is not null)
+        {
+            // A strategy's tools bring their own commands: validation checks their placeholders against tools.yaml.
+        }
+        else if (commandNode is null)
+        {
+            Error(1, "ops.operation_command_missing", $"operation '{name}' has no 'command' (a list of arguments) or 'strategy' (a strategy of tools.yaml)");
         }
         else if (commandNode is not YamlSequenceNode args || args.Children.Count == 0)
         {
@@ -274,6 +336,8 @@ public static partial class OperationBlockParser
             Description = Scalar(root, "description")?.Trim(),
             Risk = risk.Value,
             Command = command,
+            Strategy = strategy,
+            StrategyContext = strategyContext,
             Parameters = parameters,
             Timeout = timeout,
             Idempotent = idempotent,

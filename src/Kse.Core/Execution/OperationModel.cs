@@ -67,6 +67,12 @@ public sealed record OperationDefinition
 
     public IReadOnlyList<OperationParameter> Parameters { get; init; } = [];
 
+    /// <summary>A strategy of tools.yaml: planning picks its tool for the instance and runs that tool's command (then <see cref="Command"/> is empty).</summary>
+    public string? Strategy { get; init; }
+
+    /// <summary>The selection context of a strategy operation (dataSize, network, window, cpu, memory, diskFree), placeholders allowed.</summary>
+    public IReadOnlyDictionary<string, string> StrategyContext { get; init; } = new Dictionary<string, string>();
+
     public TimeSpan Timeout { get; init; } = OperationBlockParser.DefaultTimeout;
 
     /// <summary>Safe to repeat: only idempotent operations are retried.</summary>

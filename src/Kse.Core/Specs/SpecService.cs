@@ -113,6 +113,7 @@ public sealed partial class SpecService(KseWorkspace workspace, TemplateLibrary 
         if (kind.IsYaml)
         {
             var tools = ToolsManifest.Parse(text, kind.Name);
+            texts.Add((kind.Name, text));
             return new DocumentReport
             {
                 Name = kind.Name,

@@ -29,7 +29,10 @@ public sealed class ToolsService(KseWorkspace workspace, ToolProbe probe, IAudit
     public const string SelectOperationType = "tools.select";
 
     /// <summary>The project's <c>tools.yaml</c>; a missing or invalid file is an error naming its problems.</summary>
-    public ToolsManifest Load(string project)
+    public ToolsManifest Load(string project) => LoadManifest(workspace, project);
+
+    /// <summary>The project's <c>tools.yaml</c> in <paramref name="workspace"/>; a missing or invalid file is an error naming its problems.</summary>
+    public static ToolsManifest LoadManifest(KseWorkspace workspace, string project)
     {
         var name = ProjectName.Validate(project);
         var dir = workspace.OperationsDir(name);
@@ -113,7 +116,8 @@ public sealed class ToolsService(KseWorkspace workspace, ToolProbe probe, IAudit
         return ExecutionPlanner.ChooseInstance(manifest, PolicyNames.ParseEnvironment(target.Environment), target.Instance);
     }
 
-    private async Task<ToolsCheckReport> CheckToolsAsync(ToolsTarget target, ToolsManifest manifest, ProjectInstance? instance, HashSet<string>? only, CancellationToken cancellationToken)
+    /// <summary>Probes <paramref name="only"/> (or every tool) of <paramref name="manifest"/> on <paramref name="instance"/> (null: this machine).</summary>
+    public async Task<ToolsCheckReport> CheckToolsAsync(ToolsTarget target, ToolsManifest manifest, ProjectInstance? instance, HashSet<string>? only, CancellationToken cancellationToken)
     {
         var host = instance is null || instance.IsLocal ? "local" : instance.Host;
         var facts = await probe.FactsAsync(host, cancellationToken);

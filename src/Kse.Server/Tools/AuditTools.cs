@@ -4,6 +4,7 @@ using System.Globalization;
 using Kse.Core;
 using Kse.Core.Audit;
 using Kse.Core.Policy;
+using ModelContextProtocol.Protocol;
 using ModelContextProtocol.Server;
 
 namespace Kse.Server.Tools;
@@ -74,6 +75,6 @@ public sealed class AuditTools
     [McpServerTool(Name = "audit_verify", Title = "Verify the audit chain", UseStructuredContent = true, ReadOnly = true, Destructive = false, Idempotent = true, OpenWorld = false)]
     [OperationRisk(RiskClass.Read)]
     [Description("Re-walk the audit trail's hash chain; 'intact' is false with the first bad sequence and the fault (modified, deleted, inserted, reordered) when it was tampered with.")]
-    public static AuditVerifyResult Verify(AuditService audit, CancellationToken cancellationToken = default) =>
-        audit.Verify(cancellationToken: cancellationToken);
+    public static Task<AuditVerifyResult> Verify(AuditService audit, RequestContext<CallToolRequestParams>? context = null, CancellationToken cancellationToken = default) =>
+        ToolProgress.RunAsync(context, progress => Task.FromResult(audit.Verify(null, null, progress, cancellationToken)));
 }
