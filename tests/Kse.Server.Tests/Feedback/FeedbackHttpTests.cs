@@ -90,6 +90,36 @@ public sealed class FeedbackHttpTests
         Assert.Equal(("operator", "carol"), (submit.ActorKind, submit.ActorName));
     }
 
+    [Fact]
+    public async Task AnAgentsToken_OpensFeedbackIntakeOnly_WithinItsProjects()
+    {
+        await using var host = await KseHttpTestHost.StartAsync(new Dictionary<string, string?>
+        {
+            ["Kse:Agents:0:Name"] = "support-bot",
+            ["Kse:Agents:0:TokenSha256"] = Kse.Core.Policy.OperatorDirectory.HashToken("support-bot-token"),
+            ["Kse:Agents:1:Name"] = "other-bot",
+            ["Kse:Agents:1:TokenSha256"] = Kse.Core.Policy.OperatorDirectory.HashToken("other-bot-token"),
+            ["Kse:Agents:1:Projects:0"] = "billing",
+        });
+        var body = """{"project":"shop","channel":"api","title":"Orders API returns 500","body":"for carts over 200 lines"}""";
+
+        var submitted = await host.Http.SendAsync(host.Request(HttpMethod.Post, "/api/feedback", "support-bot-token", Json(body)));
+        var alert = await host.Http.SendAsync(host.Request(HttpMethod.Post, "/api/feedback/alertmanager", "support-bot-token", Json(AlertPayload("firing"))));
+        var list = await host.Http.SendAsync(host.Request(HttpMethod.Get, "/api/feedback", "support-bot-token"));
+        var approvals = await host.Http.SendAsync(host.Request(HttpMethod.Get, "/api/approvals", "support-bot-token"));
+        var outOfScope = await host.Http.SendAsync(host.Request(HttpMethod.Post, "/api/feedback", "other-bot-token", Json(body)));
+
+        Assert.Equal(HttpStatusCode.Created, submitted.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, alert.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, list.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, approvals.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, outOfScope.StatusCode);
+        var audit = host.Services.GetRequiredService<IAuditReader>().Scan(new AuditQuery()).ToList();
+        Assert.Equal(2, audit.Count(e => e is { OperationType: FeedbackService.SubmitAuditType, ActorKind: "ai", ActorName: "support-bot" }));
+        Assert.Contains(audit, e => e is { OperationType: "operator.api", ActorKind: "ai", ActorName: "support-bot", Target: "POST /api/feedback" });
+        Assert.Equal(2, (await host.Services.GetRequiredService<FeedbackService>().ListAsync(new FeedbackQuery())).Count);
+    }
+
     [Theory]
     [InlineData("huge", "feedback.body_too_large")]
     [InlineData("deep", "feedback.json_invalid")]
