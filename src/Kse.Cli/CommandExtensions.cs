@@ -90,7 +90,7 @@ public static class CommandExtensions
     /// Every refusal (no or wrong credential: the OS user is audited; a refused decision: the operator is) is audited as
     /// <c>operator.cli</c>, like the operator API audits its attempts, and keeps its exit code.
     /// </summary>
-    public static Command WithOperatorAction(this Command command, Func<CliContext, KseOperator, CancellationToken, Task<int>> action)
+    public static Command WithOperatorAction(this Command command, Func<CliContext, Actor, CancellationToken, Task<int>> action, bool setupAllowed = false)
     {
         var tokenFile = new Option<string?>("--token-file")
         {
@@ -103,15 +103,20 @@ public static class CommandExtensions
             var authentication = ctx.Get<OperatorAuthentication>();
             var target = string.Join(' ', CommandPath(ctx.Parse.CommandResult).Prepend("kse"));
             var parameters = AttemptParameters(ctx.Parse);
-            KseOperator op;
+            Actor op;
             try
             {
-                op = authentication.Authenticate(OperatorAuthentication.ReadCredential(ctx.Value(tokenFile), Environment.GetEnvironmentVariable));
+                op = authentication.Decider(OperatorAuthentication.ReadCredential(ctx.Value(tokenFile), Environment.GetEnvironmentVariable), setupAllowed);
             }
             catch (KseException ex)
             {
                 await TryAuditRefusalAsync(ctx, authentication, Actor.OsUser(), target, parameters, ex);
                 throw;
+            }
+
+            if (op.Kind != Actor.Operator)
+            {
+                await ctx.Err.WriteLineAsync($"warning auth.no_operators: no operator is configured (Kse:Operators), so this change is made by the OS user '{op.Name}'; configure operators with token hashes before an AI agent works in this workspace");
             }
 
             try
@@ -120,7 +125,7 @@ public static class CommandExtensions
             }
             catch (KseException ex)
             {
-                await TryAuditRefusalAsync(ctx, authentication, Actor.OperatorNamed(op.Name), target, parameters, ex);
+                await TryAuditRefusalAsync(ctx, authentication, op, target, parameters, ex);
                 throw;
             }
         });

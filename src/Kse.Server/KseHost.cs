@@ -58,10 +58,43 @@ public static class KseHost
         builder.Logging.ClearProviders();
         builder.Services.AddSerilog(KseLogging.Create(workspace), dispose: true);
         addServices(builder.Services);
-        builder.Services.AddKseMcpServer().WithHttpTransport(o => o.Stateless = true);
+        var authority = configuration["Kse:Http:Authentication:Authority"];
+        var audience = configuration["Kse:Http:Authentication:Audience"];
+        var jwt = !string.IsNullOrWhiteSpace(authority);
+        if (jwt)
+        {
+            if (string.IsNullOrWhiteSpace(audience))
+            {
+                throw KseException.BadInput("config.invalid", "Kse:Http:Authentication:Audience is required with an Authority (the resource these tokens are for, e.g. https://kse.example/mcp)");
+            }
+
+            builder.Services.AddAuthentication().AddJwtBearer(AgentAccess.JwtScheme, o =>
+            {
+                o.Authority = authority;
+                o.Audience = audience;
+                // Loopback issuers (tests, a local identity provider) serve plain HTTP; anything else must be HTTPS.
+                o.RequireHttpsMetadata = !(Uri.TryCreate(authority, UriKind.Absolute, out var a) && a.IsLoopback);
+                o.MapInboundClaims = false;
+                o.TokenValidationParameters.ValidAudience = audience;
+            });
+        }
+
+        // Sessions (Mcp-Session-Id, the GET stream, DELETE ends one) for clients of the initialize handshake: notifications and
+        // elicitation reach them as over stdio. Clients of the 2026-07-28 revision, which has no sessions, are served per request.
+        builder.Services.AddKseMcpServer().WithHttpTransport(o => o.SessionMode = HttpServerSessionMode.StatefulForInitializeClients);
         // A query or body that cannot be bound (from=garbage, minutes:"ten") answers { error, message } like every other API error.
         builder.Services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         var app = builder.Build();
+
+        // Resolved now: a bad Kse:Agents entry stops the server at start, not at the first request.
+        var agents = app.Services.GetRequiredService<Kse.Core.Policy.AgentDirectory>();
+        var access = new AgentAccessOptions
+        {
+            Required = agents.Any || allowRemote || jwt,
+            Jwt = jwt,
+            AllowedOrigins = configuration.GetSection("Kse:Http:AllowedOrigins").GetChildren().Select(c => c.Value ?? "").Where(v => v.Length > 0).ToList(),
+        };
+        app.UseAgentAccess(access);
         app.UseOperatorAccess();
         app.Use(async (context, next) =>
         {
@@ -79,6 +112,18 @@ public static class KseHost
             }
         });
         app.MapMcp("/mcp");
+        if (jwt)
+        {
+            // RFC 9728: where an MCP client learns which authorization server issues tokens for this resource.
+            app.MapGet(AgentAccess.MetadataPath, (HttpContext http) => Results.Json(new Dictionary<string, object>
+            {
+                ["resource"] = $"{http.Request.Scheme}://{http.Request.Host}/mcp",
+                ["authorization_servers"] = new[] { authority! },
+                ["bearer_methods_supported"] = new[] { "header" },
+                ["resource_name"] = "kse",
+            }));
+        }
+
         app.MapKseHttp();
         return app;
     }

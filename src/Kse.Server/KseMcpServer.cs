@@ -23,6 +23,7 @@ public static class KseMcpServer
         builder
             .WithToolsFromAssembly(assembly, Kse.Core.KseJson.Options)
             .WithResourcesFromAssembly(assembly)
+            .WithRequestFilters(filters => filters.AddCallToolFilter(AgentScopeFilter.Create))
             .WithRequestFilters(filters => filters.AddCallToolFilter(PolicyCallToolFilter.Create))
             .WithRequestFilters(filters => filters.AddCallToolFilter(KseErrorFilter.Create))
             .WithMessageFilters(filters => filters.AddOutgoingFilter(ToolContract.AdvertiseHonestly));

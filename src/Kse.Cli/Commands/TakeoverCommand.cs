@@ -62,7 +62,7 @@ internal static class TakeoverCommand
         return command.WithOperatorAction(async (ctx, op, ct) =>
         {
             var policy = ctx.Get<PolicyService>();
-            var change = await policy.SetLevelAsync(ctx.Value(project)!, ctx.Value(env), ctx.Value(level), ctx.Value(reason), Actor.OperatorNamed(op.Name), ct);
+            var change = await policy.SetLevelAsync(ctx.Value(project)!, ctx.Value(env), ctx.Value(level), ctx.Value(reason), op, ct);
             if (ctx.Json)
             {
                 ctx.WriteJson(change);
@@ -73,7 +73,7 @@ internal static class TakeoverCommand
             }
 
             return 0;
-        });
+        }, setupAllowed: true);
     }
 
     private static Command Progress()
@@ -120,7 +120,7 @@ internal static class TakeoverCommand
         command.Options.Add(reason);
         return command.WithOperatorAction(async (ctx, op, ct) =>
         {
-            var (change, _) = await ctx.Get<ProgressionService>().PromoteAsync(ctx.Value(project)!, ctx.Value(env), ctx.Value(reason), Actor.OperatorNamed(op.Name), ct);
+            var (change, _) = await ctx.Get<ProgressionService>().PromoteAsync(ctx.Value(project)!, ctx.Value(env), ctx.Value(reason), op, ct);
             if (ctx.Json)
             {
                 ctx.WriteJson(change);
@@ -131,7 +131,7 @@ internal static class TakeoverCommand
             }
 
             return 0;
-        });
+        }, setupAllowed: true);
     }
 
     private static void WriteAssessment(CliContext ctx, ProgressionAssessment a)

@@ -17,6 +17,7 @@ internal static class PolicyCapability
         services.AddSingleton(sp => new PolicyKernel(sp.GetRequiredService<PolicyOptions>()));
         services.AddSingleton(_ => new OperatorDirectory(ReadOperators(configuration)));
         services.AddSingleton<OperatorAuthentication>();
+        services.AddSingleton(sp => new AgentDirectory(ReadAgents(configuration), sp.GetRequiredService<OperatorDirectory>()));
         services.AddSingleton<ITakeoverStore, LiteTakeoverStore>();
         services.AddSingleton<PolicyService>();
         services.AddSingleton<EmergencyService>();
@@ -126,6 +127,17 @@ internal static class PolicyCapability
 
         return new ApprovalOptions { TtlHours = hours };
     }
+
+    /// <summary><c>Kse:Agents:[{ Name, TokenSha256, Projects?: [...] }]</c>: AI agents that authenticate over HTTP.</summary>
+    internal static IReadOnlyList<KseAgent> ReadAgents(IConfiguration configuration) =>
+        configuration.GetSection("Kse:Agents").GetChildren()
+            .Select(s => new KseAgent
+            {
+                Name = s["Name"] ?? "",
+                TokenSha256 = s["TokenSha256"]?.Trim().ToLowerInvariant(),
+                Projects = s.GetSection("Projects").GetChildren().Select(p => p.Value ?? "").Where(p => p.Length > 0).ToList(),
+            })
+            .ToList();
 
     /// <summary><c>Kse:Operators:[{ Name, Roles: [approver, emergency-approver], TokenSha256 }]</c>.</summary>
     internal static IReadOnlyList<KseOperator> ReadOperators(IConfiguration configuration) =>

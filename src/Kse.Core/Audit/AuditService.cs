@@ -23,11 +23,40 @@ public sealed class AuditService
     }
 
     /// <summary>Re-walks the stored chain; with a checkpoint file, truncation is detected and a signature checked.</summary>
-    public AuditVerifyResult Verify(string? checkpointPath = null, string? trustedKeyPath = null, CancellationToken cancellationToken = default)
+    public AuditVerifyResult Verify(string? checkpointPath = null, string? trustedKeyPath = null, CancellationToken cancellationToken = default) =>
+        Verify(checkpointPath, trustedKeyPath, progress: null, cancellationToken);
+
+    /// <inheritdoc cref="Verify(string?, string?, CancellationToken)"/>
+    /// <param name="progress">Told how many entries are verified, every <see cref="VerifyProgressEvery"/> entries, of the head sequence.</param>
+    public AuditVerifyResult Verify(string? checkpointPath, string? trustedKeyPath, IProgress<WorkProgress>? progress, CancellationToken cancellationToken = default)
     {
         var checkpoint = checkpointPath is null ? null : AuditCheckpoint.Load(checkpointPath);
         var key = ReadKey(trustedKeyPath);
-        return AuditVerifier.Verify(_reader.WalkChain(cancellationToken), checkpoint, trustedPublicKeyPem: key, cancellationToken: cancellationToken) with { Source = "store" };
+        var entries = _reader.WalkChain(cancellationToken);
+        if (progress is not null)
+        {
+            entries = Counted(entries, _reader.Head()?.Sequence, progress);
+        }
+
+        return AuditVerifier.Verify(entries, checkpoint, trustedPublicKeyPem: key, cancellationToken: cancellationToken) with { Source = "store" };
+    }
+
+    /// <summary>How many entries pass between two progress reports of a verify.</summary>
+    public const int VerifyProgressEvery = 10_000;
+
+    private static IEnumerable<AuditEntry?> Counted(IEnumerable<AuditEntry?> entries, long? total, IProgress<WorkProgress> progress)
+    {
+        long done = 0;
+        foreach (var entry in entries)
+        {
+            yield return entry;
+            if (++done % VerifyProgressEvery == 0)
+            {
+                progress.Report(new WorkProgress(done, total, $"verified {done} entries"));
+            }
+        }
+
+        progress.Report(new WorkProgress(done, total is { } t ? Math.Max(t, done) : done, $"verified {done} entries"));
     }
 
     /// <summary>Verifies a JSON Lines export offline, without the database.</summary>

@@ -15,7 +15,7 @@ public sealed class RefusalAudit(IAuditTrail audit)
                 OperationType = operationType,
                 Target = target,
                 Parameters = parameters,
-                Decision = refusal.Code.StartsWith("auth.", StringComparison.Ordinal) ? "unauthenticated" : "refused",
+                Decision = refusal.Code.StartsWith("auth.", StringComparison.Ordinal) || refusal.Code == "http.unauthenticated" ? "unauthenticated" : "refused",
                 Outcome = "denied",
                 ErrorContext = $"{refusal.Code}: {refusal.Message}",
             },

@@ -12,12 +12,21 @@ public sealed class ChangeClassifier
     public ChangeClassification Classify(string diffText, Func<string, string?>? projectOf = null) =>
         Classify(UnifiedDiff.Parse(diffText), projectOf);
 
-    public ChangeClassification Classify(IReadOnlyList<DiffFile> files, Func<string, string?>? projectOf = null)
+    /// <summary>How many files pass between two progress reports.</summary>
+    public const int ProgressEvery = 250;
+
+    public ChangeClassification Classify(IReadOnlyList<DiffFile> files, Func<string, string?>? projectOf = null, IProgress<WorkProgress>? progress = null)
     {
         var sink = new FindingSink(projectOf);
         var listings = new List<DiffFile>();
+        var done = 0;
         foreach (var file in files)
         {
+            if (progress is not null && done++ % ProgressEvery == 0 && done > 1)
+            {
+                progress.Report(new WorkProgress(done - 1, files.Count, $"classified {done - 1} of {files.Count} files"));
+            }
+
             var kind = FileKinds.Of(file.Path);
             if (kind == FileKind.PublicApiListing)
             {
@@ -39,6 +48,7 @@ public sealed class ChangeClassifier
             .ThenBy(f => f.Line)
             .ToList();
         var level = findings.Count == 0 ? ChangeLevel.L1 : findings[0].Level;
+        progress?.Report(new WorkProgress(files.Count, files.Count, $"classified {files.Count} files: {level}"));
         return new ChangeClassification(level, findings, files.Count);
     }
 

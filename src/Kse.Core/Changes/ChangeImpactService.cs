@@ -108,7 +108,11 @@ public sealed class ChangeImpactService
     public ChangeReport Assess(string diffText, string? project = null) => Assess(UnifiedDiff.Parse(diffText), project);
 
     /// <inheritdoc cref="Assess(string, string?)"/>
-    public ChangeReport Assess(IReadOnlyList<DiffFile> files, string? project = null)
+    public ChangeReport Assess(IReadOnlyList<DiffFile> files, string? project = null) => Assess(files, project, progress: null);
+
+    /// <inheritdoc cref="Assess(string, string?)"/>
+    /// <param name="progress">Told how many files are classified, every <see cref="ChangeClassifier.ProgressEvery"/> files and at the end.</param>
+    public ChangeReport Assess(IReadOnlyList<DiffFile> files, string? project, IProgress<WorkProgress>? progress)
     {
         if (project is not null)
         {
@@ -123,7 +127,7 @@ public sealed class ChangeImpactService
         }
 
         Func<string, string?>? projectOf = project is not null ? _ => project : graph is not null ? graph.ProjectOf : null;
-        var classification = _classifier.Classify(files, projectOf);
+        var classification = _classifier.Classify(files, projectOf, progress);
         var findings = classification.Findings;
         var projects = project is not null ? [project] : findings.Select(f => f.Project).OfType<string>().Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
         var ops = OperationsContext.Load(_documents, projects.Count == 1 ? projects[0] : null);
@@ -379,7 +383,11 @@ public sealed class ChangeImpactService
         PlanRolloutAsync(UnifiedDiff.Parse(diffText), project, actor, cancellationToken);
 
     /// <inheritdoc cref="PlanRolloutAsync(string, string?, Actor?, CancellationToken)"/>
-    public async Task<RolloutPlan> PlanRolloutAsync(IReadOnlyList<DiffFile> files, string? project, Actor? actor = null, CancellationToken cancellationToken = default)
+    public Task<RolloutPlan> PlanRolloutAsync(IReadOnlyList<DiffFile> files, string? project, Actor? actor = null, CancellationToken cancellationToken = default) =>
+        PlanRolloutAsync(files, project, actor, progress: null, cancellationToken);
+
+    /// <inheritdoc cref="PlanRolloutAsync(string, string?, Actor?, CancellationToken)"/>
+    public async Task<RolloutPlan> PlanRolloutAsync(IReadOnlyList<DiffFile> files, string? project, Actor? actor, IProgress<WorkProgress>? progress, CancellationToken cancellationToken = default)
     {
         var graph = DependencyGraph.LoadValid(_workspace);
         if (project is not null)
@@ -387,7 +395,7 @@ public sealed class ChangeImpactService
             graph.Get(ProjectName.Validate(project));
         }
 
-        var report = Assess(files, project);
+        var report = Assess(files, project, progress);
         var projects = report.Projects ?? [];
         if (projects.Count == 0)
         {

@@ -130,12 +130,22 @@ public sealed class OperationRunner(ExecutionPlanner planner, ProcessRunner proc
         Recovery = plan.Rollback is { } r ? [new RecoveryAttempt { Operation = r, Action = "proposed", Reason = "declared rollback, considered only if the run fails" }] : [],
     };
 
+    public Task<OperationRunResult> RunAsync(
+        ExecutionPlan plan,
+        Func<ExecutionPlan, CancellationToken, ValueTask<RecoveryDecision>>? decideRecovery,
+        CancellationToken cancellationToken) =>
+        RunAsync(plan, decideRecovery, progress: null, cancellationToken);
+
+    /// <summary>Runs the plan, its verify after success and its rollback (as decided) after a failure.</summary>
+    /// <param name="progress">Told of every attempt, retry, verify and rollback as it starts.</param>
     public async Task<OperationRunResult> RunAsync(
         ExecutionPlan plan,
         Func<ExecutionPlan, CancellationToken, ValueTask<RecoveryDecision>>? decideRecovery,
+        IProgress<WorkProgress>? progress,
         CancellationToken cancellationToken)
     {
-        var main = await RunStepAsync(plan, cancellationToken);
+        var steps = new StepProgress(progress);
+        var main = await RunStepAsync(plan, steps, cancellationToken);
         var result = Shape(plan, main.Status) with
         {
             ExitCode = main.ExitCode,
@@ -148,7 +158,8 @@ public sealed class OperationRunner(ExecutionPlanner planner, ProcessRunner proc
 
         if (main.Succeeded && plan.Verify is { } verifyName)
         {
-            var verify = await VerifyAsync(plan, verifyName, cancellationToken);
+            steps.Report($"verifying with '{verifyName}'");
+            var verify = await VerifyAsync(plan, verifyName, steps, cancellationToken);
             result = result with { Verify = verify };
             if (!verify.Succeeded)
             {
@@ -165,13 +176,13 @@ public sealed class OperationRunner(ExecutionPlanner planner, ProcessRunner proc
         result = result with { ErrorContext = ErrorContext(plan, main, result.Verify) };
         if (plan.Rollback is { } rollbackName)
         {
-            result = result with { Recovery = [await RecoverAsync(plan, rollbackName, decideRecovery, cancellationToken)] };
+            result = result with { Recovery = [await RecoverAsync(plan, rollbackName, decideRecovery, steps, cancellationToken)] };
         }
 
         return result;
     }
 
-    private async Task<StepResult> VerifyAsync(ExecutionPlan plan, string name, CancellationToken cancellationToken)
+    private async Task<StepResult> VerifyAsync(ExecutionPlan plan, string name, StepProgress steps, CancellationToken cancellationToken)
     {
         ExecutionPlan verifyPlan;
         try
@@ -188,13 +199,14 @@ public sealed class OperationRunner(ExecutionPlanner planner, ProcessRunner proc
             return new StepResult { Status = "failed", Operation = name, Host = plan.Host, Command = verifyPlan.Command, Error = $"verify operation '{name}' is {verifyPlan.Risk.Name()}, not read: it is not run as a check" };
         }
 
-        return await RunStepAsync(verifyPlan, cancellationToken);
+        return await RunStepAsync(verifyPlan, steps, cancellationToken);
     }
 
     private async Task<RecoveryAttempt> RecoverAsync(
         ExecutionPlan plan,
         string name,
         Func<ExecutionPlan, CancellationToken, ValueTask<RecoveryDecision>>? decideRecovery,
+        StepProgress steps,
         CancellationToken cancellationToken)
     {
         ExecutionPlan rollback;
@@ -212,10 +224,12 @@ public sealed class OperationRunner(ExecutionPlanner planner, ProcessRunner proc
             : await decideRecovery(rollback, cancellationToken);
         if (!decision.Run)
         {
+            steps.Report($"rollback '{name}' proposed for a human");
             return new RecoveryAttempt { Operation = name, Action = "proposed", Reason = decision.Reason, Command = rollback.Command };
         }
 
-        var step = await RunStepAsync(rollback, cancellationToken);
+        steps.Report($"rolling back with '{name}'");
+        var step = await RunStepAsync(rollback, steps, cancellationToken);
         return new RecoveryAttempt { Operation = name, Action = "ran", Reason = decision.Reason, Command = rollback.Command, Result = step };
     }
 
@@ -232,7 +246,10 @@ public sealed class OperationRunner(ExecutionPlanner planner, ProcessRunner proc
     }
 
     /// <summary>Runs one plan with its timeout per attempt and retries when it is idempotent.</summary>
-    public async Task<StepResult> RunStepAsync(ExecutionPlan plan, CancellationToken cancellationToken)
+    public Task<StepResult> RunStepAsync(ExecutionPlan plan, CancellationToken cancellationToken) =>
+        RunStepAsync(plan, new StepProgress(null), cancellationToken);
+
+    private async Task<StepResult> RunStepAsync(ExecutionPlan plan, StepProgress steps, CancellationToken cancellationToken)
     {
         var options = planner.Options;
         var attempts = new List<RunAttempt>();
@@ -255,6 +272,9 @@ public sealed class OperationRunner(ExecutionPlanner planner, ProcessRunner proc
         var outcome = await pipeline.ExecuteAsync(
             async ct =>
             {
+                steps.Report(attempts.Count == 0
+                    ? $"running '{plan.Operation}' on {plan.Instance} (attempt 1)"
+                    : $"attempt {attempts.Count} {Describe(attempts[^1])}; retrying '{plan.Operation}' (attempt {attempts.Count + 1})");
                 var o = await processes.RunAsync(plan.Argv, options.OutputLimit, ct);
                 cancellationToken.ThrowIfCancellationRequested();
                 attempts.Add(new RunAttempt(attempts.Count + 1, o.ExitCode, (long)o.Duration.TotalMilliseconds, o.TimedOut, o.StartError));
@@ -277,6 +297,9 @@ public sealed class OperationRunner(ExecutionPlanner planner, ProcessRunner proc
             Error = outcome.StartError ?? (outcome.TimedOut ? $"timed out after {plan.Timeout.TotalSeconds:0.#}s" : outcome.ExitCode is { } c and not 0 ? $"exit code {c}" : null),
         };
     }
+
+    private static string Describe(RunAttempt attempt) =>
+        attempt.Error is { } error ? $"could not start: {error}" : attempt.TimedOut ? "timed out" : $"failed with exit code {attempt.ExitCode}";
 
     private static OperationRunResult Shape(ExecutionPlan plan, string status) => new()
     {

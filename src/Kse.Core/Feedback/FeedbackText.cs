@@ -77,25 +77,5 @@ public static class FeedbackText
     private static string Hash(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..32];
 
     /// <summary>Control characters (terminal escapes among them) shown as visible escapes; kept text otherwise unchanged.</summary>
-    public static string Neutralise(string text)
-    {
-        var sb = new StringBuilder(text.Length);
-        foreach (var c in text)
-        {
-            if (c is '\n' or '\t')
-            {
-                sb.Append(c);
-            }
-            else if (char.IsControl(c) || c is '\u2028' or '\u2029' or '\u202e' or '\u202d' or '\u2066' or '\u2067' or '\u2068' or '\u2069')
-            {
-                sb.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture));
-            }
-            else
-            {
-                sb.Append(c);
-            }
-        }
-
-        return sb.ToString();
-    }
+    public static string Neutralise(string text) => DisplayText.Lines(text);
 }

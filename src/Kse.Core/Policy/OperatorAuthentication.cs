@@ -51,6 +51,14 @@ public sealed class OperatorAuthentication(OperatorDirectory operators, IAuditTr
             ?? throw KseException.Refused("auth.invalid", $"the operator token from {credential.Source} matches no configured operator (Kse:Operators[].TokenSha256)");
     }
 
+    /// <summary>
+    /// Who decides at the command line. Normally the operator the credential belongs to. A workspace that configures no
+    /// operator at all is still being set up: there, and only for verbs that allow it (<paramref name="setupAllowed"/>: level
+    /// changes), the OS user acts, audited as <c>user:&lt;name&gt;</c>. Approvals and grants always need an operator.
+    /// </summary>
+    public Actor Decider(OperatorCredential? credential, bool setupAllowed) =>
+        setupAllowed && operators.All.Count == 0 ? Actor.OsUser() : Actor.OperatorNamed(Authenticate(credential).Name);
+
     /// <summary>The operator of an <c>Authorization</c> header value (<c>Bearer &lt;token&gt;</c>), or null with why not.</summary>
     public KseOperator? AuthenticateBearer(string? authorization, out string? failure)
     {

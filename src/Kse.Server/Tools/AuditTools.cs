@@ -4,6 +4,7 @@ using System.Globalization;
 using Kse.Core;
 using Kse.Core.Audit;
 using Kse.Core.Policy;
+using ModelContextProtocol.Protocol;
 using ModelContextProtocol.Server;
 
 namespace Kse.Server.Tools;
@@ -24,7 +25,8 @@ public sealed class AuditTools
         [Description("Outcome, e.g. succeeded, failed, denied, queued")] string? outcome = null,
         [Description("Actor name: OS user, operator or MCP client")] string? user = null,
         [Description("Environment name")] [AllowedValues("development", "test", "pre-production", "production")] string? environment = null,
-        [Description("At most this many entries (default 100, at most 1000)")] int? limit = null)
+        [Description("At most this many entries (default 100, at most 1000)")] int? limit = null,
+        [Description("Only the entries of one action (its decision, approval, run and outcome share this id)")] string? correlationId = null)
     {
         if (project is not null)
         {
@@ -45,6 +47,7 @@ public sealed class AuditTools
             Outcome = outcome,
             User = user,
             Environment = environment,
+            CorrelationId = string.IsNullOrEmpty(correlationId) ? null : correlationId,
             Limit = limit,
         });
     }
@@ -74,6 +77,6 @@ public sealed class AuditTools
     [McpServerTool(Name = "audit_verify", Title = "Verify the audit chain", UseStructuredContent = true, ReadOnly = true, Destructive = false, Idempotent = true, OpenWorld = false)]
     [OperationRisk(RiskClass.Read)]
     [Description("Re-walk the audit trail's hash chain; 'intact' is false with the first bad sequence and the fault (modified, deleted, inserted, reordered) when it was tampered with.")]
-    public static AuditVerifyResult Verify(AuditService audit, CancellationToken cancellationToken = default) =>
-        audit.Verify(cancellationToken: cancellationToken);
+    public static Task<AuditVerifyResult> Verify(AuditService audit, RequestContext<CallToolRequestParams>? context = null, CancellationToken cancellationToken = default) =>
+        ToolProgress.RunAsync(context, progress => Task.FromResult(audit.Verify(null, null, progress, cancellationToken)));
 }

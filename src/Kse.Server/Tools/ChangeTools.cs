@@ -4,6 +4,7 @@ using Kse.Core.Audit;
 using Kse.Core.Changes;
 using Kse.Core.Policy;
 using Kse.Core.Projects;
+using ModelContextProtocol.Protocol;
 using ModelContextProtocol.Server;
 
 namespace Kse.Server.Tools;
@@ -21,9 +22,10 @@ public sealed class ChangeTools
         [Description("Git revision to diff from, in the workspace repository")] string? @base = null,
         [Description("Git revision to diff to (default HEAD)")] string? head = null,
         [Description("The project the change belongs to (default: from dependencies.yaml paths)")] string? project = null,
+        RequestContext<CallToolRequestParams>? context = null,
         CancellationToken cancellationToken = default)
     {
-        return await Run(async () => service.Assess(await ReadAsync(service, diff, @base, head, cancellationToken), project));
+        return await ToolProgress.RunAsync(context, async progress => service.Assess(await ReadAsync(service, diff, @base, head, cancellationToken), project, progress));
     }
 
     [McpServerTool(Name = "change_gate", Title = "Migration-plan gate", UseStructuredContent = true, ReadOnly = true, Destructive = false, Idempotent = true, OpenWorld = false)]
@@ -35,9 +37,10 @@ public sealed class ChangeTools
         [Description("Git revision to diff from")] string? @base = null,
         [Description("Git revision to diff to (default HEAD)")] string? head = null,
         [Description("The project whose migration-plan.md is checked")] string? project = null,
+        RequestContext<CallToolRequestParams>? context = null,
         CancellationToken cancellationToken = default)
     {
-        return await Run(async () => service.Gate(service.Assess(await ReadAsync(service, diff, @base, head, cancellationToken), project), project));
+        return await ToolProgress.RunAsync(context, async progress => service.Gate(service.Assess(await ReadAsync(service, diff, @base, head, cancellationToken), project, progress), project));
     }
 
     [McpServerTool(Name = "rollout_plan", Title = "Plan a rollout", UseStructuredContent = true, ReadOnly = true, Destructive = false, Idempotent = true, OpenWorld = false)]
@@ -50,10 +53,11 @@ public sealed class ChangeTools
         [Description("Git revision to diff from")] string? @base = null,
         [Description("Git revision to diff to (default HEAD)")] string? head = null,
         [Description("The changed (provider) project")] string? project = null,
+        RequestContext<CallToolRequestParams>? context = null,
         CancellationToken cancellationToken = default)
     {
         var actor = Actor.Ai(server.ClientInfo?.Name ?? "mcp-client");
-        return await Run(async () => await service.PlanRolloutAsync(await ReadAsync(service, diff, @base, head, cancellationToken), project, actor, cancellationToken));
+        return await ToolProgress.RunAsync(context, async progress => await service.PlanRolloutAsync(await ReadAsync(service, diff, @base, head, cancellationToken), project, actor, progress, cancellationToken));
     }
 
     private static Task<IReadOnlyList<DiffFile>> ReadAsync(ChangeImpactService service, string? diff, string? baseRev, string? head, CancellationToken cancellationToken)
@@ -65,7 +69,4 @@ public sealed class ChangeTools
 
         return service.ReadDiffFilesAsync(new DiffSource { Text = diff, Base = baseRev, Head = baseRev is null ? null : head }, cancellationToken);
     }
-
-    /// <summary>Runs the body; a <see cref="KseException"/> reaches the client through the error filter with its stable code.</summary>
-    private static Task<T> Run<T>(Func<Task<T>> body) => body();
 }

@@ -155,4 +155,20 @@ public sealed class OperatorCredentialTests
         Assert.Contains(audited, e => e.ErrorContext!.StartsWith("approval.not_pending", StringComparison.Ordinal));
         Assert.Contains(audited, e => e.ErrorContext!.StartsWith("policy.level_above_cap", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task WorkspaceWithoutOperators_LetsTheOsUserSetLevels_WithAWarning_ButNobodyApproves()
+    {
+        using var ws = new TempWorkspace();
+        new ProjectManifest { Name = "shop", SystemType = SystemType.Kse }.Save(ws.Workspace);
+
+        var set = await AgentShellAsync(ws, token: null, "takeover", "set", "shop", "--env", "test", "--level", "L4", "--reason", "setting up", "--json");
+        var approve = await AgentShellAsync(ws, token: null, "approvals", "approve", "apr-000000000000", "--reason", "x");
+
+        Assert.True(set.Code == 0, set.Err);
+        Assert.Contains("warning auth.no_operators", set.Err);
+        Assert.Equal(Environment.UserName, JsonDocument.Parse(set.Out).RootElement.GetProperty("user").GetString());
+        Assert.Equal(4, approve.Code);
+        Assert.StartsWith("error auth.required:", approve.Err.Trim());
+    }
 }
