@@ -249,6 +249,10 @@ public sealed class OutputSchemaContractTests
         await Call("in context", "tools_select", new() { ["project"] = "billing", ["operation"] = "backup", ["dataSize"] = "50GB", ["window"] = "2h" });
         await Call("local machine", "tools_check", new() { ["project"] = "billing" });
 
+        // Tool installs (never approved here: nothing is installed): a dry run, and queued (apt needs root: critical, queued at L3).
+        await Call("dry run", "tools_install", new() { ["project"] = "billing", ["tool"] = "pg_dump", ["environment"] = "development", ["instance"] = "dev-local", ["dryRun"] = true }, "dry_run");
+        await Call("queued", "tools_install", new() { ["project"] = "billing", ["tool"] = "pg_dump", ["environment"] = "development", ["instance"] = "dev-local" }, "pending_approval");
+
         // Feedback: a critical report (with a prepared response), a duplicate folded into it, triage, lifecycle.
         var feedback = await Call("critical", "feedback_submit", new() { ["project"] = "billing", ["channel"] = "monitoring-alert", ["title"] = "Checkout down: payments fail with 500", ["body"] = "all payments fail since 14:00", ["environment"] = "production" });
         await Call("duplicate", "feedback_submit", new() { ["project"] = "billing", ["channel"] = "user-report", ["title"] = "Checkout down: payments fail with 500" });

@@ -99,6 +99,7 @@ public sealed class TypeScriptClientTests
             new("graph_dependents", new() { ["project"] = "billing", ["transitive"] = true }),
             new("tools_select", new() { ["project"] = "billing", ["operation"] = "backup", ["dataSize"] = "50GB", ["window"] = "2h" }),
             new("tools_check", new() { ["project"] = "billing" }),
+            new("tools_install", new() { ["project"] = "billing", ["tool"] = "pg_dump", ["environment"] = "development", ["instance"] = "dev-local", ["dryRun"] = true }),
             new("feedback_submit", new() { ["project"] = "billing", ["channel"] = "monitoring-alert", ["title"] = "Checkout down: payments fail with 500", ["environment"] = "production" }),
             new("feedback_list", []),
             new("feedback_get", new() { ["id"] = "__item__" }),
