@@ -25,6 +25,7 @@ internal static class RolloutsCapability
             sp.GetRequiredService<IRolloutStore>(),
             sp.GetRequiredService<IAuditTrail>(),
             sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<IActionHandler>(sp => new RolloutActionHandler(() => sp.GetRequiredService<RolloutService>(), () => sp.GetRequiredService<ChangeImpactService>()));
         return services;
     }
 }
