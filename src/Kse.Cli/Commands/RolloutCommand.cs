@@ -192,12 +192,7 @@ internal static class RolloutCommand
     {
         public void Report(WorkProgress value)
         {
-            if (value.Total is not null)
-            {
-                Console.Error.WriteLine($"[{value.Done}/{value.Total}] {DisplayText.Field(value.Message)}");
-            }
-
-            _ = ctx;
+            ctx.Err.WriteLine($"  {DisplayText.Field(value.Message)}");
         }
     }
 

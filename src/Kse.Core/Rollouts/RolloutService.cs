@@ -49,6 +49,7 @@ public sealed class RolloutService(
     /// <summary>Plans the change, turns its waves into steps, stores the rollout and runs it as far as it goes.</summary>
     public async Task<Rollout> StartAsync(RolloutStartRequest request, Actor actor, IProgress<WorkProgress>? progress = null, CancellationToken cancellationToken = default)
     {
+        progress = Counted.Of(progress);
         var environment = PolicyNames.ParseEnvironment(string.IsNullOrWhiteSpace(request.Environment) ? "development" : request.Environment);
         if (request.ToVersion is { } v && !SemanticVersion.TryParse(v, out _))
         {
@@ -113,6 +114,7 @@ public sealed class RolloutService(
     /// </summary>
     public async Task<Rollout> ResumeAsync(string id, Actor actor, IProgress<WorkProgress>? progress = null, CancellationToken cancellationToken = default)
     {
+        progress = Counted.Of(progress);
         var rollout = await GetAsync(id, cancellationToken);
         switch (rollout.State)
         {
@@ -188,6 +190,7 @@ public sealed class RolloutService(
     /// <summary>Stops a rollout that is not finished: the declared rollbacks of every done step run (or are proposed, per policy) in reverse order.</summary>
     public async Task<Rollout> AbortAsync(string id, Actor actor, string? reason = null, IProgress<WorkProgress>? progress = null, CancellationToken cancellationToken = default)
     {
+        progress = Counted.Of(progress);
         var rollout = await GetAsync(id, cancellationToken);
         if (rollout.IsFinished)
         {
@@ -212,7 +215,7 @@ public sealed class RolloutService(
         while (rollout.Steps.FirstOrDefault(s => s.Status == "pending") is { } step)
         {
             var done = rollout.Steps.Count(s => s.Status == "succeeded");
-            progress?.Report(new WorkProgress(done, total, $"wave {step.Wave}: {step.Operation} on {step.Project}/{step.Instance}" + (step.Canary ? " (canary)" : "")));
+            progress?.Report(new WorkProgress(done, total, $"[{done}/{total}] wave {step.Wave}: {step.Operation} on {step.Project}/{step.Instance}" + (step.Canary ? " (canary)" : "")));
             var (status, correlation, approval, message) = await ExecuteAsync(rollout, step, step.Operation, step.CorrelationId, actor, progress, cancellationToken);
             var after = step with { Status = status, ApprovalId = approval, Message = message, FinishedAt = clock.GetUtcNow(), CorrelationId = correlation };
             rollout = await SaveAsync(Replace(rollout, after), cancellationToken);
@@ -508,6 +511,19 @@ public sealed class RolloutService(
                 RelatedProjects = related?.Where(p => p != project).ToList() is { Count: > 0 } r ? r : null,
             },
             CancellationToken.None);
+    }
+
+    /// <summary>
+    /// Every report of a rollout (its own, and each step's attempts, retries and rollbacks) as the next number, so progress only
+    /// moves forward; the rollout's own messages say which step of how many.
+    /// </summary>
+    private sealed class Counted(IProgress<WorkProgress> inner) : IProgress<WorkProgress>
+    {
+        private int _n;
+
+        public static IProgress<WorkProgress>? Of(IProgress<WorkProgress>? progress) => progress is null or Counted ? progress : new Counted(progress);
+
+        public void Report(WorkProgress value) => inner.Report(new WorkProgress(Interlocked.Increment(ref _n), null, value.Message));
     }
 
     private static string Num(int n) => n.ToString(CultureInfo.InvariantCulture);
