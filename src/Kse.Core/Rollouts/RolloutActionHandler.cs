@@ -76,11 +76,12 @@ public sealed class RolloutActionHandler(Func<RolloutService> rollouts, Func<Cha
                 break;
         }
 
+        // The call did what it was asked; a halted rollout's failure is recorded by its step's and its own entries, not
+        // counted again against the starting project (so a consumer's failing health check does not demote the provider).
         return new ActionRunResult
         {
-            Status = rollout.State is "failed" || rollout.Steps.Any(s => s.Status == "rollback_failed") ? "failed" : "succeeded",
-            ErrorContext = rollout.State == "failed" ? rollout.StoppedAt : null,
-            Details = new Dictionary<string, string?>(StringComparer.Ordinal) { ["rollout"] = rollout.Id, ["state"] = rollout.State },
+            Status = "succeeded",
+            Details = new Dictionary<string, string?>(StringComparer.Ordinal) { ["rollout"] = rollout.Id, ["state"] = rollout.State, ["stoppedAt"] = rollout.StoppedAt },
             Value = rollout,
         };
     }

@@ -130,7 +130,9 @@ public sealed class RolloutEndToEndTests
         var result = await mcp.CallToolAsync("rollout_start", new Dictionary<string, object?> { ["project"] = "billing", ["environment"] = "development", ["diff"] = Change }, progress);
 
         Assert.NotEqual(true, result.IsError);
-        var r = JsonSerializer.Deserialize<Rollout>(JsonSerializer.Serialize(result.StructuredContent), Kse.Core.KseJson.Options)!;
+        var structured = JsonSerializer.SerializeToElement(result.StructuredContent);
+        Assert.Equal("completed", structured.GetProperty("status").GetString());
+        var r = structured.GetProperty("rollout").Deserialize<Rollout>(Kse.Core.KseJson.Options)!;
         Assert.Equal("completed", r.State);
         Assert.Equal([("expand", "billing"), ("migrate", "reports,storefront"), ("contract", "billing")], r.Waves.Select(w => (w.Phase, string.Join(",", w.Projects))));
         Assert.All(r.Waves, w => Assert.Equal("completed", w.Status));
