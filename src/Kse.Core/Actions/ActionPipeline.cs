@@ -328,7 +328,8 @@ public sealed class ActionPipeline
 
     private async Task<ActionOutcome> RunAsync(ActionRequest request, ActionPlan plan, ActionDecision decision, string correlation, ApprovalRequest? approval, ActionRunner? run, CancellationToken cancellationToken)
     {
-        if (plan.Risk == RiskClass.Read && approval is null)
+        // A read tool of kse itself; a read operation still runs a real command on a host, so it keeps its decision-first entry.
+        if (plan.Risk == RiskClass.Read && approval is null && HandlerFor(plan.Action) is null)
         {
             return await ReadAsync(request, plan, decision, correlation, run, cancellationToken);
         }
