@@ -13,7 +13,13 @@ public static class KseMcpServer
     public static Implementation ServerInfo { get; } = new() { Name = Name, Version = typeof(KseMcpServer).Assembly.GetName().Version?.ToString(3) ?? "0.1.0" };
 
     /// <summary>Registers every primitive of this assembly and the policy filter. Transports are added by the caller.</summary>
-    public static IMcpServerBuilder AddKsePrimitives(this IMcpServerBuilder builder)
+    public static IMcpServerBuilder AddKsePrimitives(this IMcpServerBuilder builder) => builder.AddKsePrimitives(gated: true);
+
+    /// <summary>
+    /// <paramref name="gated"/> false leaves out the interception point: only for the benchmark that measures what the gate costs
+    /// (bench/Kse.Benchmarks, GatedCallBenchmarks). Never a host's choice.
+    /// </summary>
+    internal static IMcpServerBuilder AddKsePrimitives(this IMcpServerBuilder builder, bool gated)
     {
         var assembly = typeof(KseMcpServer).Assembly;
         builder.Services.AddSingleton<ToolCallGate>();
@@ -23,8 +29,13 @@ public static class KseMcpServer
         builder
             .WithToolsFromAssembly(assembly, Kse.Core.KseJson.Options)
             .WithResourcesFromAssembly(assembly)
-            .WithRequestFilters(filters => filters.AddCallToolFilter(AgentScopeFilter.Create))
-            .WithRequestFilters(filters => filters.AddCallToolFilter(PolicyCallToolFilter.Create))
+            .WithRequestFilters(filters => filters.AddCallToolFilter(AgentScopeFilter.Create));
+        if (gated)
+        {
+            builder.WithRequestFilters(filters => filters.AddCallToolFilter(PolicyCallToolFilter.Create));
+        }
+
+        builder
             .WithRequestFilters(filters => filters.AddCallToolFilter(KseErrorFilter.Create))
             .WithMessageFilters(filters => filters.AddOutgoingFilter(ToolContract.AdvertiseHonestly));
         KsePromptRegistration.Add(builder);
@@ -34,11 +45,13 @@ public static class KseMcpServer
     }
 
     /// <summary>The server services without any transport: for in-memory tests and the hosts below.</summary>
-    public static IMcpServerBuilder AddKseMcpServer(this IServiceCollection services) =>
+    public static IMcpServerBuilder AddKseMcpServer(this IServiceCollection services) => services.AddKseMcpServer(gated: true);
+
+    internal static IMcpServerBuilder AddKseMcpServer(this IServiceCollection services, bool gated) =>
         services.AddMcpServer(o =>
             {
                 o.ServerInfo = ServerInfo;
                 o.ServerInstructions = "Kse operates real software systems under human-set limits. Read the operations specs (resources kse://specs/...) before acting; every tool call passes the policy kernel and is audited; queued calls return an approvalId that only a human operator can approve.";
             })
-            .AddKsePrimitives();
+            .AddKsePrimitives(gated);
 }

@@ -329,6 +329,12 @@ public sealed class ActionPipeline
 
     private async Task<ActionOutcome> RunAsync(ActionRequest request, ActionPlan plan, ActionDecision decision, string correlation, ApprovalRequest? approval, ActionRunner? run, CancellationToken cancellationToken)
     {
+        // A read tool of kse itself; a read operation still runs a real command on a host, so it keeps its decision-first entry.
+        if (plan.Risk == RiskClass.Read && approval is null && HandlerFor(plan.Action) is null)
+        {
+            return await ReadAsync(request, plan, decision, correlation, run, cancellationToken);
+        }
+
         try
         {
             await AuditOrThrowAsync(Draft(request.Actor, plan, decision, correlation, "decided"), plan, cancellationToken);
@@ -386,6 +392,35 @@ public sealed class ActionPipeline
 
         await CheckProgressionAsync(plan, decision, correlation);
         return new ActionOutcome { Status = status, CorrelationId = correlation, Decision = decision, Plan = plan, Approval = approval, Result = result };
+    }
+
+    /// <summary>
+    /// A read changes nothing anywhere, so it is audited by one entry (decision and outcome) written after it ran and before its
+    /// result is handed out: one durable write per call instead of two. If that entry cannot be written the result is withheld
+    /// (<c>audit.unavailable</c>), so nothing is learned without a trace.
+    /// </summary>
+    private async Task<ActionOutcome> ReadAsync(ActionRequest request, ActionPlan plan, ActionDecision decision, string correlation, ActionRunner? run, CancellationToken cancellationToken)
+    {
+        var context = new ActionRunContext { Request = request, Plan = plan, Decision = decision, CorrelationId = correlation };
+        ActionRunResult result;
+        try
+        {
+            result = await (run ?? HandlerRunner(plan))(plan, context, cancellationToken);
+            result = context.Result ?? result;
+        }
+        catch (Exception ex)
+        {
+            await TryAuditAsync(Draft(request.Actor, plan, decision, correlation, ex is OperationCanceledException ? "cancelled" : "failed") with { ErrorContext = Describe(ex) }, CancellationToken.None);
+            throw;
+        }
+
+        var entry = Draft(request.Actor, plan, decision, correlation, result.Status) with
+        {
+            ErrorContext = result.ErrorContext,
+            Parameters = Merge(AuditParameters(plan, decision), result.Details),
+        };
+        await AuditOrThrowAsync(entry, plan, CancellationToken.None);
+        return new ActionOutcome { Status = result.Status, CorrelationId = correlation, Decision = decision, Plan = plan, Result = result };
     }
 
     private ActionRunner HandlerRunner(ActionPlan plan) =>

@@ -60,8 +60,24 @@ public sealed record ProjectManifest
         }
 
         var file = workspace.ProjectFile(project);
-        return File.Exists(file) ? Parse(project, InputLimits.ReadText(file, "spec.project_yaml", Path.GetRelativePath(workspace.Root, file)), Path.GetRelativePath(workspace.Root, file)) : new ProjectManifest { Name = project };
+        if (!File.Exists(file))
+        {
+            return new ProjectManifest { Name = project };
+        }
+
+        // Parsed once and reused until the file changes (size or modification time): the records are immutable.
+        var stamp = FileStamp.Of([file], []);
+        if (Parsed.TryGetValue(file, out var cached) && cached.Stamp == stamp && cached.Manifest.Name == project)
+        {
+            return cached.Manifest;
+        }
+
+        var manifest = Parse(project, InputLimits.ReadText(file, "spec.project_yaml", Path.GetRelativePath(workspace.Root, file)), Path.GetRelativePath(workspace.Root, file));
+        Parsed[file] = (stamp, manifest);
+        return manifest;
     }
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, (string Stamp, ProjectManifest Manifest)> Parsed = new(StringComparer.Ordinal);
 
     private static readonly string[] TopLevelKeys = ["name", "systemType", "description", "version", "environments", "instances"];
 

@@ -55,10 +55,28 @@ public sealed partial class SpecService(KseWorkspace workspace, TemplateLibrary 
         return new InitResult(project, Path.GetRelativePath(workspace.Root, dir), created, overwritten, skipped);
     }
 
-    /// <summary>Validates every document of <paramref name="project"/>; <c>spec.project_not_found</c> when it has no folder.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (string Stamp, ValidationReport Report)> _validations = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Validates every document of <paramref name="project"/>; <c>spec.project_not_found</c> when it has no folder. The report is
+    /// reused until a file of the spec (its documents, the shared documents, project.yaml) changes.
+    /// </summary>
     public ValidationReport Validate(string project)
     {
         RequireProject(project);
+        var stamp = FileStamp.Of([workspace.ProjectFile(project)], [workspace.OperationsDir(project), workspace.SharedOperationsDir]);
+        if (_validations.TryGetValue(project, out var cached) && cached.Stamp == stamp)
+        {
+            return cached.Report;
+        }
+
+        var report = ValidateNow(project);
+        _validations[project] = (stamp, report);
+        return report;
+    }
+
+    private ValidationReport ValidateNow(string project)
+    {
         return ValidateCore(project, kind =>
         {
             var path = Path.Combine(workspace.OperationsDir(project), kind.Name);

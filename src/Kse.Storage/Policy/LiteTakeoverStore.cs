@@ -19,17 +19,48 @@ public sealed class LiteTakeoverStore : ITakeoverStore
 
     private ILiteCollection<BsonDocument> ElevationCollection => _db.Database.GetCollection(Elevations);
 
-    public TakeoverSetting? GetLevel(string project, EnvironmentKind environment)
+    // Reads are kept until kse.db (or its log) changes on disk, by this process or another: in shared mode every LiteDB
+    // operation reopens the file, which costs more than the decision that needs the level. Writes here clear the cache too.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, object?> _reads = new(StringComparer.Ordinal);
+    private string _readsStamp = "";
+
+    private T Cached<T>(string key, Func<T> read)
     {
-        var doc = LevelCollection.FindById(Key(project, environment));
-        return doc is null ? null : ToSetting(doc);
+        var stamp = Kse.Core.FileStamp.Of([_db.Path, _db.Path.Replace(".db", "-log.db", StringComparison.Ordinal)], []);
+        if (stamp != Volatile.Read(ref _readsStamp))
+        {
+            _reads.Clear();
+            Volatile.Write(ref _readsStamp, stamp);
+        }
+        else if (_reads.TryGetValue(key, out var hit))
+        {
+            return (T)hit!;
+        }
+
+        var value = read();
+        _reads[key] = value;
+        return value;
     }
+
+    private void Changed()
+    {
+        _reads.Clear();
+        Volatile.Write(ref _readsStamp, "");
+    }
+
+    public TakeoverSetting? GetLevel(string project, EnvironmentKind environment) =>
+        Cached("level:" + Key(project, environment), () =>
+        {
+            var doc = LevelCollection.FindById(Key(project, environment));
+            return doc is null ? null : ToSetting(doc);
+        });
 
     public IReadOnlyList<TakeoverSetting> ListLevels(string project) =>
         LevelCollection.Find(Query.EQ("project", project)).Select(ToSetting).OrderBy(s => s.Environment).ToList();
 
     public void SetLevel(TakeoverSetting setting)
     {
+        Changed();
         LevelCollection.Upsert(new BsonDocument
         {
             ["_id"] = Key(setting.Project, setting.Environment),
@@ -43,11 +74,12 @@ public sealed class LiteTakeoverStore : ITakeoverStore
         });
     }
 
-    public IReadOnlyList<EmergencyElevation> ListElevations(string? project = null)
-    {
-        var docs = project is null ? ElevationCollection.FindAll() : ElevationCollection.Find(Query.EQ("project", project));
-        return docs.Select(ToElevation).OrderByDescending(e => e.GrantedAt).ThenBy(e => e.Id, StringComparer.Ordinal).ToList();
-    }
+    public IReadOnlyList<EmergencyElevation> ListElevations(string? project = null) =>
+        Cached("elevations:" + project, () =>
+        {
+            var docs = project is null ? ElevationCollection.FindAll() : ElevationCollection.Find(Query.EQ("project", project));
+            return (IReadOnlyList<EmergencyElevation>)docs.Select(ToElevation).OrderByDescending(e => e.GrantedAt).ThenBy(e => e.Id, StringComparer.Ordinal).ToList();
+        });
 
     public EmergencyElevation? GetElevation(string id)
     {
@@ -57,6 +89,7 @@ public sealed class LiteTakeoverStore : ITakeoverStore
 
     public void AddElevation(EmergencyElevation e)
     {
+        Changed();
         ElevationCollection.Insert(new BsonDocument
         {
             ["_id"] = e.Id,
@@ -73,6 +106,7 @@ public sealed class LiteTakeoverStore : ITakeoverStore
 
     public bool RevokeElevation(string id, string revokedBy, string reason, DateTimeOffset at)
     {
+        Changed();
         // One conditional update: of two concurrent revokes only one matches.
         var n = ElevationCollection.UpdateMany(
             BsonExpression.Create("{ revokedAt: @0, revokedBy: @1, revokeReason: @2 }", at.UtcTicks, revokedBy, reason),
@@ -82,6 +116,7 @@ public sealed class LiteTakeoverStore : ITakeoverStore
 
     public bool MarkExpiryRecorded(string id, DateTimeOffset at)
     {
+        Changed();
         var n = ElevationCollection.UpdateMany(
             BsonExpression.Create("{ expiryRecordedAt: @0 }", at.UtcTicks),
             BsonExpression.Create("_id = @0 AND expiryRecordedAt = null", id));

@@ -48,7 +48,7 @@ public sealed class ProgressTests
 
         var entries = result.StructuredContent!.Value.GetProperty("entries").GetInt64();
         await progress.WaitForAsync(p => p.Message == $"verified {entries} entries");
-        Assert.True(entries >= 2, "the validate call was audited before and after");
+        Assert.True(entries >= 1, "the validate call was audited");
         Assert.Equal(entries, (long)progress.Items.Max(p => p.Progress));
     }
 

@@ -122,9 +122,13 @@ public sealed class PolicyInterceptionTests
         var result = await mcp.Client.CallToolAsync("probe_restart", Args("web", "development"));
         Assert.True(result.IsError);
         Assert.Contains("audit.unavailable", Assert.IsType<TextContentBlock>(Assert.Single(result.Content)).Text);
+        Assert.Empty(mcp.Get<ProbeLog>().Runs);
+
+        // A read changes nothing; its one entry is written before its result goes out, and without it the result is withheld.
         var read = await mcp.Client.CallToolAsync("probe_read", new Dictionary<string, object?>());
         Assert.True(read.IsError);
-        Assert.Empty(mcp.Get<ProbeLog>().Runs);
+        Assert.Contains("audit.unavailable", Assert.IsType<TextContentBlock>(Assert.Single(read.Content)).Text);
+        Assert.DoesNotContain(mcp.Get<ProbeLog>().Runs, r => r.Tool != "probe_read");
     }
 
     [Fact]
@@ -135,7 +139,10 @@ public sealed class PolicyInterceptionTests
         var result = await mcp.Client.CallToolAsync("probe_read", new Dictionary<string, object?>());
         Assert.NotEqual(true, result.IsError);
         Assert.Single(mcp.Get<ProbeLog>().Runs);
-        Assert.Equal(["decided", "succeeded"], Audit(mcp).Where(e => e.Target == "probe_read").Select(e => e.Outcome));
+        // One durable entry per read (decision and outcome), written before the result is handed out.
+        var entry = Assert.Single(Audit(mcp), e => e.Target == "probe_read");
+        Assert.Equal(("run", "succeeded"), (entry.Decision, entry.Outcome));
+        Assert.StartsWith("decide.read_runs", Assert.Single(entry.Rules!));
     }
 
     [Theory]
