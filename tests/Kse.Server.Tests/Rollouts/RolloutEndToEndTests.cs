@@ -237,6 +237,15 @@ public sealed class RolloutEndToEndTests
         var approve = await host.Http.SendAsync(host.Request(HttpMethod.Post, $"/api/approvals/{queued.ApprovalId}/approve", KseHttpTestHost.AliceToken, JsonContent.Create(new { reason = "migration reviewed" })));
         Assert.Equal(HttpStatusCode.OK, approve.StatusCode);
 
+        // The operator API shows the paused rollout and the step waiting for approval.
+        var shown = await host.Http.SendAsync(host.Request(HttpMethod.Get, $"/api/rollouts/{paused.Id}", KseHttpTestHost.AliceToken));
+        var view = JsonDocument.Parse(await shown.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal("paused", view.GetProperty("state").GetString());
+        Assert.Contains(view.GetProperty("steps").EnumerateArray(), s => s.GetProperty("status").GetString() == "queued" && s.GetProperty("approvalId").GetString() == queued.ApprovalId);
+        var listed = await host.Http.SendAsync(host.Request(HttpMethod.Get, "/api/rollouts", KseHttpTestHost.AliceToken));
+        Assert.Contains(paused.Id, await listed.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await host.Http.SendAsync(host.Request(HttpMethod.Get, "/api/rollouts", null))).StatusCode);
+
         var done = await rollouts.ResumeAsync(paused.Id, bob);
 
         Assert.Equal("completed", done.State);
