@@ -163,9 +163,10 @@ public sealed class RolloutEndToEndTests
         Assert.All(own, e => Assert.Equal(r.Id, e.Parameters!["rollout"]));
 
         // Progress came while steps ran, up to the total; the resource shows the same rollout.
-        await progress.WaitForAsync(p => p.Message == $"rollout {r.Id} completed");
-        Assert.Contains(progress.Items, p => p.Message == "[5/11] wave 2: s-deploy on storefront/s-dev-1 (canary)");
-        Assert.Contains(progress.Items, p => p.Message == "running 's-deploy' on s-dev-1 (attempt 1)");
+        // Notifications sent while steps ran (long before the result); the SDK may drop one handled after the result, so
+        // the test waits for mid-run ones only.
+        await progress.WaitForAsync(p => p.Message == "[5/11] wave 2: s-deploy on storefront/s-dev-1 (canary)");
+        await progress.WaitForAsync(p => p.Message == "running 's-deploy' on s-dev-1 (attempt 1)");
         // Each notification moves forward (the client hands them to handlers concurrently, so compare them as a set).
         Assert.Equal(progress.Items.Count, progress.Items.Select(p => p.Progress).Distinct().Count());
         var resource = await mcp.ReadResourceAsync($"kse://rollouts/{r.Id}");
