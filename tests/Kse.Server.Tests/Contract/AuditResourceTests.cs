@@ -12,8 +12,9 @@ public sealed class AuditResourceTests
     {
         using var ws = OutputSchemaContractTests.SampleWorkspace();
         await using var mcp = await McpTestServer.StartAsync(ws);
-        await mcp.Client.CallToolAsync("ops_validate", new Dictionary<string, object?> { ["project"] = "billing" });
-        await mcp.Client.CallToolAsync("ops_validate", new Dictionary<string, object?> { ["project"] = "storefront" });
+        // Two calls per project: a read call is one audit entry (decision and outcome together).
+        foreach (var project in new[] { "billing", "billing", "storefront", "storefront" })
+            await mcp.Client.CallToolAsync("ops_validate", new Dictionary<string, object?> { ["project"] = project });
 
         var templates = (await mcp.Client.ListResourceTemplatesAsync()).Select(t => t.UriTemplate).ToList();
         var entries = await ReadJsonAsync(mcp, "kse://audit/entries?project=billing&limit=10");
