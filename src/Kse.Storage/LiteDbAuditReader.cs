@@ -133,6 +133,11 @@ public sealed class LiteDbAuditReader : IAuditReader
             q = q.Where(LiteDB.Query.EQ("env", env));
         }
 
+        if (query.CorrelationId is { } correlation)
+        {
+            q = q.Where(LiteDB.Query.EQ("corr", correlation));
+        }
+
         var order = query.From is not null || query.To is not null ? "ts" : "_id";
         return descending ? q.OrderByDescending(order) : q.OrderBy(order);
     }

@@ -76,7 +76,9 @@ public sealed class OpsRunCommandTests
         Assert.Equal(0, run.ExitCode);
         using var doc = JsonDocument.Parse(run.Out);
         Assert.Equal("dry_run", doc.RootElement.GetProperty("status").GetString());
-        Assert.Equal("queue_for_approval", doc.RootElement.GetProperty("decision").GetString());
+        // A human is bound by role and four-eyes, not by the AI's takeover level: a critical operation in development runs.
+        Assert.Equal("run", doc.RootElement.GetProperty("decision").GetString());
+        Assert.Contains(doc.RootElement.GetProperty("rules").EnumerateArray(), r => r.GetProperty("id").GetString() == "human.runs");
         Assert.Equal("sh", doc.RootElement.GetProperty("argv")[0].GetString());
         Assert.False(File.Exists(Path.Combine(Environment.CurrentDirectory, "wiped.txt")));
     }
@@ -148,10 +150,14 @@ public sealed class OpsRunApprovalTests
         var id = doc.RootElement.GetProperty("approvalId").GetString()!;
 
         File.WriteAllText(ops, original + "\n```kse-operation\nname: wipe\nrisk: critical\ncommand: [echo, changed]\n```\n");
-        await CliRunner.RunAsync("approvals", "approve", id, "--token-file", ws.TokenFile("alice"), "--reason", "ok", "--root", ws.Root);
+        var approve = await CliRunner.RunAsync("approvals", "approve", id, "--token-file", ws.TokenFile("alice"), "--reason", "ok", "--root", ws.Root);
 
+        Assert.Equal(4, approve.ExitCode);
+        Assert.Contains("approvals.stale", approve.Err);
+        Assert.Contains("echo changed", approve.Err);
         var show = await CliRunner.RunAsync("approvals", "show", id, "--json", "--root", ws.Root);
-        Assert.Contains("failed", show.Out);
-        Assert.Contains("ops.approval_mismatch", show.Out);
+        using var shown = JsonDocument.Parse(show.Out);
+        Assert.Equal("stale", shown.RootElement.GetProperty("state").GetString());
+        Assert.Equal("echo safe", shown.RootElement.GetProperty("plan").GetProperty("command").GetString());
     }
 }

@@ -65,7 +65,8 @@ public sealed class ToolArgumentsTests
         Assert.Contains(expected, Text(result));
         Assert.DoesNotContain("An error occurred", Text(result));
         Assert.Empty(mcp.Get<IApprovalStore>().List(null, null, 100));
-        var entry = Assert.Single(mcp.Get<IAuditReader>().ReadChain(), e => e.Target == tool);
+        // ops_run's entries are ops.run (target operation@instance) on every face; other tools' are tool.call with the tool as target.
+        var entry = Assert.Single(mcp.Get<IAuditReader>().ReadChain(), e => e.Target == tool || (tool == "ops_run" && e.OperationType == "ops.run"));
         Assert.Equal(("deny", "denied"), (entry.Decision, entry.Outcome));
     }
 

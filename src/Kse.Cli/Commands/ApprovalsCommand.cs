@@ -13,7 +13,7 @@ internal static class ApprovalsCommand
 
     private static Command List()
     {
-        var state = new Option<string?>("--state") { Description = "pending, approved, rejected, expired or executed (default: all)" };
+        var state = new Option<string?>("--state") { Description = "pending, approved, rejected, expired, executed or stale (default: all)" };
         var project = new Option<string?>("--project") { Description = "Only this project" };
         var limit = new Option<int>("--limit") { Description = "At most this many, newest first", DefaultValueFactory = _ => 50 };
         var command = CommandExtensions.Verb("list", "List queued actions, newest first (expired ones are marked and audited first).", "kse approvals list --state pending --json");
@@ -26,7 +26,7 @@ internal static class ApprovalsCommand
             var s = ctx.Value(state) is { Length: > 0 } text ? ParseState(text) : (ApprovalState?)null;
             var p = ctx.Value(project) is { } proj ? ProjectName.Validate(proj) : null;
             var stored = await ctx.Get<ApprovalService>().ListAsync(s, p, ctx.Value(limit), ct);
-            var list = new ApprovalList(stored.Approvals.Select(a => a with { ArgumentsJson = ApprovalBinding.RedactSecrets(a.ArgumentsJson) }).ToList());
+            var list = new ApprovalList(stored.Approvals.Select(a => ApprovalView.Redacted(a)).ToList());
             if (ctx.Json)
             {
                 ctx.WriteJson(list);
@@ -50,13 +50,14 @@ internal static class ApprovalsCommand
     private static Command Show()
     {
         var id = new Argument<string>("id") { Description = "The approval id (apr-...)" };
-        var command = CommandExtensions.Verb("show", "Show one queued action: tool, canonical arguments, scope, requester, reason, binding and state.", "kse approvals show apr-5d1e2f3a4b6c --json");
+        var command = CommandExtensions.Verb("show", "Show one queued action: tool, canonical arguments, the exact command it runs and where, scope, requester, reason, binding and state.", "kse approvals show apr-5d1e2f3a4b6c --json");
         command.Arguments.Add(id);
         return command.WithAction(async (ctx, ct) =>
         {
             ctx.Workspace.EnsureInitialized();
             var stored = await ctx.Get<ApprovalService>().GetAsync(ctx.Value(id)!, ct);
-            var a = stored with { ArgumentsJson = ApprovalBinding.RedactSecrets(stored.ArgumentsJson) };
+            var view = ApprovalView.From(stored, ctx.Get<TimeProvider>().GetUtcNow());
+            var a = ApprovalView.Redacted(stored);
             if (ctx.Json)
             {
                 ctx.WriteJson(a);
@@ -66,6 +67,13 @@ internal static class ApprovalsCommand
             ctx.WriteLine($"{a.Id}: {Name(a.State)}");
             ctx.WriteLine($"  tool        {a.Tool} ({a.Risk.Name()})");
             ctx.WriteLine($"  arguments   {DisplayText.Field(a.ArgumentsJson)}");
+            if (view.Command is not null)
+            {
+                ctx.WriteLine($"  command     {DisplayText.Field(view.Command)}");
+                ctx.WriteLine($"  runs on     {view.Instance} ({view.Host})" + (view.SpecVersion is null ? "" : $", version {view.SpecVersion}"));
+                ctx.WriteLine($"  declared in {view.Document} (sha256:{view.DocumentSha256})");
+            }
+
             ctx.WriteLine($"  scope       {a.Project}/{a.Environment}{(a.Instance is null ? "" : "/" + a.Instance)} at {a.EffectiveLevel}");
             ctx.WriteLine($"  requester   {DisplayText.Field(a.Requester)}: {DisplayText.Field(a.Reason)}");
             ctx.WriteLine($"  created     {a.CreatedAt:u}, expires {a.ExpiresAt:u}");
@@ -103,7 +111,7 @@ internal static class ApprovalsCommand
             var a = approve
                 ? await service.ApproveAsync(ctx.Value(id)!, op.Name, ctx.Value(reason), ct)
                 : await service.RejectAsync(ctx.Value(id)!, op.Name, ctx.Value(reason), ct);
-            a = a with { ArgumentsJson = ApprovalBinding.RedactSecrets(a.ArgumentsJson) };
+            a = ApprovalView.Redacted(a);
             if (ctx.Json)
             {
                 ctx.WriteJson(a);
@@ -123,5 +131,5 @@ internal static class ApprovalsCommand
     private static ApprovalState ParseState(string text) =>
         Enum.TryParse<ApprovalState>(text.Trim(), ignoreCase: true, out var s) && Enum.IsDefined(s) && !int.TryParse(text, out _)
             ? s
-            : throw KseException.BadInput("approval.state_unknown", $"unknown approval state '{text}': use pending, approved, rejected, expired or executed");
+            : throw KseException.BadInput("approval.state_unknown", $"unknown approval state '{text}': use pending, approved, rejected, expired, executed or stale");
 }

@@ -119,7 +119,7 @@ internal static class AuditCommand
     private static Command QueryVerb()
     {
         var filters = new Filters();
-        var cmd = CommandExtensions.Verb("query", "List entries by time range, project, operation type, outcome, user and environment (newest N, shown oldest first).", "kse audit query --project shop --outcome failed --from 2026-11-25 --limit 20");
+        var cmd = CommandExtensions.Verb("query", "List entries by time range, project, operation type, outcome, user, environment and correlation id (newest N, shown oldest first).", "kse audit query --project shop --outcome failed --from 2026-11-25 --limit 20");
         filters.AddTo(cmd, withLimit: true);
         return cmd.WithAction((ctx, _) =>
         {
@@ -250,6 +250,7 @@ internal static class AuditCommand
         private readonly Option<string?> _outcome = new("--outcome") { Description = "Outcome, e.g. succeeded, failed, denied, queued" };
         private readonly Option<string?> _user = new("--user") { Description = "The actor's name (OS user, operator or MCP client)" };
         private readonly Option<string?> _env = new("--env") { Description = "Environment name" };
+        private readonly Option<string?> _correlation = new("--correlation") { Description = "Every entry of one action: its decision, approval, run and outcome share this correlation id" };
         private readonly Option<int?> _limit = new("--limit") { Description = "At most this many (the newest), default 100" };
         private bool _withLimit;
 
@@ -263,6 +264,7 @@ internal static class AuditCommand
             cmd.Options.Add(_outcome);
             cmd.Options.Add(_user);
             cmd.Options.Add(_env);
+            cmd.Options.Add(_correlation);
             if (withLimit)
             {
                 cmd.Options.Add(_limit);
@@ -286,6 +288,7 @@ internal static class AuditCommand
                 Outcome = ctx.Value(_outcome),
                 User = ctx.Value(_user),
                 Environment = ctx.Value(_env),
+                CorrelationId = ctx.Value(_correlation) is { Length: > 0 } c ? c : null,
                 Limit = limit,
             };
         }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Kse.Core;
+using Kse.Core.Actions;
 using Kse.Core.Execution;
 using Kse.Core.Policy;
 
@@ -20,7 +21,7 @@ internal static class OpsRunCommand
         var user = new Option<string?>("--user") { Description = "Who runs it (default: the OS user)" };
         var command = CommandExtensions.Verb(
             "run",
-            "Run a declared operation on one instance. The policy kernel decides first (run, queue, observe, deny) and the decision and outcome are audited as a human action. Nothing runs through a shell: each parameter is checked against its type and pattern and passed as one argument.",
+            "Run a declared operation on one instance. The policy kernel decides first (run, queue, observe, deny) and the decision and outcome are audited as a human action (bound by role and four-eyes; at L1 recorded as an observation). Nothing runs through a shell: each parameter is checked against its type and pattern and passed as one argument.",
             "kse ops run billing restart-service --env test --instance test-1 --param unit=billing.service --dry-run");
         command.Arguments.Add(project);
         command.Arguments.Add(operation);
@@ -43,23 +44,7 @@ internal static class OpsRunCommand
                 Reason = ctx.Value(reason),
             };
             var actor = ctx.Get<PolicyService>().ActorFor(ctx.Value(user));
-            OperationRunOutcome outcome;
-            try
-            {
-                outcome = await ctx.Get<OperationExecutionService>().RunAsync(request, actor, ct);
-            }
-            catch (KseException ex) when (ex.Code.StartsWith("ops.parameter", StringComparison.Ordinal))
-            {
-                // A value refused before planning (option-like, outside its pattern) is audited like a denied call through MCP.
-                // Named param.<name> as in every ops.run entry, so secret-looking names are redacted by the trail.
-                var parameters = request.Parameters.ToDictionary(p => "param." + p.Key, p => p.Value, StringComparer.Ordinal);
-                parameters["environment"] = request.Environment;
-                parameters["instance"] = request.Instance;
-                parameters["dryRun"] = request.DryRun ? "true" : "false";
-                await ctx.Get<Kse.Core.Audit.RefusalAudit>().RecordAsync(OperationExecutionService.AuditOperationType, actor, $"{request.Operation}@{request.Instance ?? request.Environment}", parameters, ex, CancellationToken.None);
-                throw;
-            }
-
+            var outcome = await ctx.Get<ActionPipeline>().RunOperationAsync(request, actor, ct);
             if (ctx.Json)
             {
                 ctx.WriteJson(outcome);
@@ -108,7 +93,7 @@ internal static class OpsRunCommand
             ctx.WriteLine($"  process:  {ShellWords.Join(o.Argv)}");
         }
 
-        ctx.WriteLine($"  policy:   {o.Decision.Name()}" + (o.EffectiveLevel is { } l ? $" at {l}" : ""));
+        ctx.WriteLine($"  policy:   {o.Decision.Name()}" + (o.EffectiveLevel is { } l ? $" at {l}" : "") + (o.Observed == true ? " (recorded as an observation)" : ""));
         foreach (var rule in o.Rules)
         {
             ctx.WriteLine($"            {rule}");

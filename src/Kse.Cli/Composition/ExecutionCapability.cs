@@ -1,5 +1,4 @@
 using Kse.Core;
-using Kse.Core.Approvals;
 using Kse.Core.Execution;
 using Kse.Core.Policy;
 using Kse.Core.Specs;
@@ -20,10 +19,8 @@ internal static class ExecutionCapability
         services.AddSingleton(sp => new InstanceService(sp.GetRequiredService<KseWorkspace>()));
         services.AddSingleton(sp => new ProcessRunner(sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new OperationRunner(sp.GetRequiredService<ExecutionPlanner>(), sp.GetRequiredService<ProcessRunner>(), sp.GetRequiredService<TimeProvider>()));
-        services.AddSingleton<OperationExecutionService>();
-        services.AddSingleton<IToolRiskResolver, OpsRunRiskResolver>();
+        services.AddSingleton(sp => new OperationExecutionService(sp.GetRequiredService<ExecutionPlanner>()));
         services.AddSingleton(new UserConfirmation(ReadElicitationOptions(configuration)));
-        services.AddSingleton<IApprovedActionExecutor>(sp => new OpsRunApprovedExecutor(() => sp.GetRequiredService<OperationExecutionService>()));
         return services;
     }
 

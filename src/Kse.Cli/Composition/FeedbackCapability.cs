@@ -23,7 +23,7 @@ internal static class FeedbackCapability
         services.AddSingleton<FeedbackTriage>();
         services.AddSingleton(sp => new FeedbackClassifier(sp.GetRequiredService<FeedbackTriage>(), sp.GetService<IChatClient>()));
         services.AddSingleton(sp => new FeedbackNotifier(new HttpClient(), sp.GetRequiredService<FeedbackOptions>(), sp.GetRequiredService<IAuditTrail>(), sp.GetRequiredService<TimeProvider>()));
-        services.AddSingleton<IFeedbackActions>(sp => new GuardedPathFeedbackActions(sp.GetRequiredService<OperationExecutionService>()));
+        services.AddSingleton<IFeedbackActions>(sp => new GuardedPathFeedbackActions(sp.GetRequiredService<OperationExecutionService>(), sp.GetRequiredService<Kse.Core.Actions.ActionPipeline>()));
         services.AddSingleton(sp => new FeedbackResponder(sp.GetRequiredService<SpecService>(), sp.GetRequiredService<TimeProvider>(), sp.GetService<IFeedbackActions>(), sp.GetService<ChangeImpactService>()));
         services.AddSingleton(sp => new FeedbackService(
             sp.GetRequiredService<IFeedbackStore>(),

@@ -53,6 +53,7 @@ public static class KseComposition
         services.AddPolicyCapability(configuration);
         services.AddAuditCapability(configuration);
         services.AddExecutionCapability(configuration);
+        services.AddActionsCapability();
         services.AddChangesCapability(configuration);
         services.AddFeedbackCapability(configuration);
         services.AddToolsCapability(configuration);

@@ -6,7 +6,7 @@ using Kse.Core.Policy;
 
 namespace Kse.Core.Approvals;
 
-/// <summary>pending → approved | rejected | expired; approved → executed (once) | expired.</summary>
+/// <summary>pending → approved | rejected | expired; approved → executed (once) | stale (what would run changed) | expired.</summary>
 [JsonConverter(typeof(JsonStringEnumConverter<ApprovalState>))]
 public enum ApprovalState
 {
@@ -20,6 +20,79 @@ public enum ApprovalState
     Expired,
     [JsonStringEnumMemberName("executed")]
     Executed,
+    [JsonStringEnumMemberName("stale")]
+    Stale,
+}
+
+/// <summary>
+/// The resolved plan an approval approves: what runs where, exactly. Re-resolved at execution; any difference makes the
+/// approval <c>stale</c> and nothing runs.
+/// </summary>
+public sealed record ApprovalPlan
+{
+    public required string Tool { get; init; }
+
+    public required string Project { get; init; }
+
+    public string? Environment { get; init; }
+
+    public string? Instance { get; init; }
+
+    public string? Host { get; init; }
+
+    public string? Operation { get; init; }
+
+    public required RiskClass Risk { get; init; }
+
+    /// <summary>The instance's (spec) version, when it has one.</summary>
+    public string? SpecVersion { get; init; }
+
+    /// <summary>The exact argument vector of the process that runs (ssh with the command for remote hosts).</summary>
+    public IReadOnlyList<string>? Argv { get; init; }
+
+    /// <summary>The command on the host, as a human reads it.</summary>
+    public string? Command { get; init; }
+
+    /// <summary>The operations document that declares the operation.</summary>
+    public string? Document { get; init; }
+
+    /// <summary>Lower-case hex SHA-256 of that document as it was when the plan was made.</summary>
+    public string? DocumentSha256 { get; init; }
+
+    /// <summary>What differs between this plan (as approved) and <paramref name="now"/> (as it would run now), in words; empty when identical.</summary>
+    public IReadOnlyList<string> Differences(ApprovalPlan now)
+    {
+        var changes = new List<string>();
+        void Check(string what, string? approved, string? current)
+        {
+            if (!string.Equals(approved, current, StringComparison.Ordinal))
+            {
+                changes.Add($"{what} was '{approved ?? "(none)"}', is now '{current ?? "(none)"}'");
+            }
+        }
+
+        Check("tool", Tool, now.Tool);
+        Check("project", Project, now.Project);
+        Check("environment", Environment, now.Environment);
+        Check("instance", Instance, now.Instance);
+        Check("host", Host, now.Host);
+        Check("operation", Operation, now.Operation);
+        Check("risk", Risk.Name(), now.Risk.Name());
+        Check("spec version", SpecVersion, now.SpecVersion);
+        if (!(Argv ?? []).SequenceEqual(now.Argv ?? [], StringComparer.Ordinal))
+        {
+            changes.Add($"the command was '{Command}', is now '{now.Command}'");
+        }
+
+        if (!string.Equals(DocumentSha256, now.DocumentSha256, StringComparison.Ordinal))
+        {
+            changes.Add($"{now.Document ?? Document ?? "the operations document"} changed since the request (sha256 {Short(DocumentSha256)} → {Short(now.DocumentSha256)})");
+        }
+
+        return changes;
+    }
+
+    private static string Short(string? hash) => hash is null ? "none" : hash[..Math.Min(12, hash.Length)];
 }
 
 /// <summary>What a caller asks to queue: one tool call with its arguments and scope.</summary>
@@ -47,6 +120,9 @@ public sealed record ApprovalDraft
     public string? CorrelationId { get; init; }
 
     public TakeoverLevel? EffectiveLevel { get; init; }
+
+    /// <summary>The resolved plan (exact command, host, document hash) when the action has one; bound into the approval.</summary>
+    public ApprovalPlan? Plan { get; init; }
 }
 
 /// <summary>A queued action awaiting (or past) a human decision.</summary>
@@ -97,6 +173,9 @@ public sealed record ApprovalRequest
     public string? OutcomeDetail { get; init; }
 
     public DateTimeOffset? ExpiredAt { get; init; }
+
+    /// <summary>The resolved plan it approves, when the action has one (bound into <see cref="Binding"/>).</summary>
+    public ApprovalPlan? Plan { get; init; }
 
     public bool IsOpen => State is ApprovalState.Pending or ApprovalState.Approved;
 }
@@ -153,7 +232,7 @@ public static class ApprovalBinding
     }
 
     /// <summary>The binding of everything an approver approves; any change to any part gives another hash.</summary>
-    public static string Compute(string tool, string canonicalArguments, string project, string? environment, string? instance, string requester, string reason, RiskClass risk)
+    public static string Compute(string tool, string canonicalArguments, string project, string? environment, string? instance, string requester, string reason, RiskClass risk, ApprovalPlan? plan = null)
     {
         using var buffer = new MemoryStream();
         using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = false }))
@@ -164,6 +243,13 @@ public static class ApprovalBinding
             w.WriteRawValue(canonicalArguments, skipInputValidation: false);
             w.WriteString("environment", environment);
             w.WriteString("instance", instance);
+            if (plan is not null)
+            {
+                // Only approvals that carry a plan bind it, so older records keep their hash.
+                w.WritePropertyName("plan");
+                w.WriteRawValue(PlanJson(plan), skipInputValidation: false);
+            }
+
             w.WriteString("project", project);
             w.WriteString("reason", reason);
             w.WriteString("requester", requester);
@@ -196,7 +282,12 @@ public static class ApprovalBinding
     }
 
     public static string Compute(ApprovalRequest a) =>
-        Compute(a.Tool, a.ArgumentsJson, a.Project, a.Environment, a.Instance, a.Requester, a.Reason, a.Risk);
+        Compute(a.Tool, a.ArgumentsJson, a.Project, a.Environment, a.Instance, a.Requester, a.Reason, a.Risk, a.Plan);
+
+    /// <summary>The plan as canonical JSON (how it is stored and bound).</summary>
+    public static string PlanJson(ApprovalPlan plan) => CanonicalArguments(JsonSerializer.Serialize(plan, KseJson.Options));
+
+    public static ApprovalPlan? ParsePlan(string? json) => string.IsNullOrEmpty(json) ? null : JsonSerializer.Deserialize<ApprovalPlan>(json, KseJson.Options);
 
     private static void WriteRedacted(Utf8JsonWriter w, JsonElement e, bool secret)
     {
@@ -310,6 +401,13 @@ public sealed record ApprovedActionResult(bool Succeeded, string? Summary = null
 public interface IApprovedActionExecutor
 {
     bool Handles(string tool);
+
+    /// <summary>
+    /// What changed since the approval in what would run (re-planned now), in words; empty when it still runs exactly what was
+    /// approved. Any change makes the approval <c>stale</c> and nothing runs.
+    /// </summary>
+    ValueTask<IReadOnlyList<string>> ChangesSinceApprovalAsync(ApprovalRequest approval, CancellationToken cancellationToken = default) =>
+        ValueTask.FromResult<IReadOnlyList<string>>([]);
 
     ValueTask<ApprovedActionResult> ExecuteAsync(ApprovalRequest approval, string approvedBy, CancellationToken cancellationToken = default);
 }

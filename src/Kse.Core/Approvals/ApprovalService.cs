@@ -58,12 +58,13 @@ public sealed class ApprovalService
             Requester = draft.Requester,
             Reason = draft.Reason,
             Risk = draft.Risk,
-            Binding = ApprovalBinding.Compute(draft.Tool, args, draft.Project, draft.Environment, draft.Instance, draft.Requester, draft.Reason, draft.Risk),
+            Binding = ApprovalBinding.Compute(draft.Tool, args, draft.Project, draft.Environment, draft.Instance, draft.Requester, draft.Reason, draft.Risk, draft.Plan),
             State = ApprovalState.Pending,
             CreatedAt = now,
             ExpiresAt = now + Options.Ttl,
             EffectiveLevel = draft.EffectiveLevel,
             CorrelationId = draft.CorrelationId,
+            Plan = draft.Plan,
         };
         await AuditAsync(approval, ParseActor(draft.Requester), "approval.request", "queued", "pending", null, cancellationToken);
         _store.Insert(approval);
@@ -172,9 +173,21 @@ public sealed class ApprovalService
         }
     }
 
-    /// <summary>Runs an approved action through <paramref name="executor"/> exactly once, audited before and after.</summary>
+    /// <summary>
+    /// Runs an approved action through <paramref name="executor"/> exactly once, audited before and after. When what would run now
+    /// differs from what was approved, nothing runs: the approval ends <c>stale</c> (audited) and <c>approvals.stale</c> is thrown.
+    /// </summary>
     public async Task<ApprovalRequest> ExecuteApprovedAsync(string id, string binding, IApprovedActionExecutor executor, CancellationToken cancellationToken = default)
     {
+        if (_store.Get(id) is { State: ApprovalState.Approved } current)
+        {
+            var changes = await executor.ChangesSinceApprovalAsync(current, cancellationToken);
+            if (changes.Count > 0)
+            {
+                await MarkStaleAsync(current, changes, cancellationToken);
+            }
+        }
+
         var claimed = TryBeginExecution(id, binding)
             ?? throw KseException.Refused("approval.not_executable", $"approval {id} is not approved, already executed, expired, or its binding does not match");
         var actor = Actor.OperatorNamed(claimed.DecidedBy ?? "unknown");
@@ -202,6 +215,28 @@ public sealed class ApprovalService
         CompleteExecution(id, result.Succeeded, result.Error ?? result.Summary);
         await AuditAsync(claimed, actor, "approval.execute", "run", result.Succeeded ? "succeeded" : "failed", result.Error ?? result.Summary, CancellationToken.None, error: result.Error);
         return _store.Get(id)!;
+    }
+
+    /// <summary>Ends an approved action as <c>stale</c> (audited as <c>approval.stale</c>) and throws <c>approvals.stale</c> naming what changed.</summary>
+    private async Task MarkStaleAsync(ApprovalRequest a, IReadOnlyList<string> changes, CancellationToken cancellationToken)
+    {
+        var what = string.Join("; ", changes);
+        var now = _clock.GetUtcNow();
+        if (_store.TryTransition(a.Id, ApprovalState.Approved, ApprovalState.Stale, now, reason: what))
+        {
+            _store.RecordOutcome(a.Id, "stale", what);
+            var stale = _store.Get(a.Id)!;
+            try
+            {
+                await AuditAsync(stale, Actor.Server, "approval.stale", "refused", "stale", null, CancellationToken.None, error: what);
+            }
+            finally
+            {
+                Changed?.Invoke(stale);
+            }
+        }
+
+        throw KseException.Refused("approvals.stale", $"approval {a.Id} is stale, nothing ran: {what}. A new request is needed.");
     }
 
     /// <summary>Moves every open approval past its expiry to <c>expired</c>, auditing each once.</summary>
@@ -264,6 +299,9 @@ public sealed class ApprovalService
                     ["requester"] = a.Requester,
                     ["risk"] = a.Risk.Name(),
                     ["reason"] = reason ?? a.Reason,
+                    ["command"] = a.Plan?.Command,
+                    ["host"] = a.Plan?.Host,
+                    ["documentSha256"] = a.Plan?.DocumentSha256,
                 },
                 Decision = decision,
                 Outcome = outcome,

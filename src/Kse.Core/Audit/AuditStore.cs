@@ -22,10 +22,13 @@ public sealed record AuditQuery
 
     public string? Environment { get; init; }
 
+    /// <summary>Every entry of one action (its decision, approval, run, rollback and outcome) shares this id.</summary>
+    public string? CorrelationId { get; init; }
+
     public int? Limit { get; init; }
 
     public bool HasContentFilter =>
-        Project is not null || OperationType is not null || Outcome is not null || User is not null || Environment is not null;
+        Project is not null || OperationType is not null || Outcome is not null || User is not null || Environment is not null || CorrelationId is not null;
 
     public bool IsEmpty => From is null && To is null && !HasContentFilter;
 
@@ -37,7 +40,8 @@ public sealed record AuditQuery
         (OperationType is null || string.Equals(e.OperationType, OperationType, StringComparison.Ordinal)) &&
         (Outcome is null || string.Equals(e.Outcome, Outcome, StringComparison.OrdinalIgnoreCase)) &&
         (User is null || string.Equals(e.ActorName, User, StringComparison.OrdinalIgnoreCase)) &&
-        (Environment is null || string.Equals(e.Environment, Environment, StringComparison.Ordinal));
+        (Environment is null || string.Equals(e.Environment, Environment, StringComparison.Ordinal)) &&
+        (CorrelationId is null || string.Equals(e.CorrelationId, CorrelationId, StringComparison.Ordinal));
 }
 
 /// <summary>The read side of the trail's store.</summary>

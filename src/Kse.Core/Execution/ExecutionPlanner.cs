@@ -11,9 +11,53 @@ public sealed partial class ExecutionPlanner(KseWorkspace workspace, ExecutionOp
     [GeneratedRegex(@"^(?:ssh://)?(?:(?<user>[A-Za-z0-9_][A-Za-z0-9_.-]{0,63})@)?(?<host>[A-Za-z0-9][A-Za-z0-9.-]{0,252}|\[[0-9A-Fa-f:.]+\])(?::(?<port>\d{1,5}))?$", RegexOptions.CultureInvariant)]
     private static partial Regex SshDestination();
 
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (string Stamp, OperationCatalog Catalog, IReadOnlyDictionary<string, string> Hashes)> _catalogs = new(StringComparer.Ordinal);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (string Stamp, ProjectManifest Manifest)> _manifests = new(StringComparer.Ordinal);
+
     public ExecutionOptions Options => options;
 
-    public OperationCatalog Catalog(string project) => OperationCatalog.Load(workspace, ProjectName.Validate(project));
+    /// <summary>The project's operation catalog, parsed once and reused until a document in its operations folder changes.</summary>
+    public OperationCatalog Catalog(string project) => CatalogWithHashes(project).Catalog;
+
+    /// <summary>The catalog and the SHA-256 of each operations document it was read from (lower-case hex, by document name).</summary>
+    public (OperationCatalog Catalog, IReadOnlyDictionary<string, string> Hashes) CatalogWithHashes(string project)
+    {
+        ProjectName.Validate(project);
+        var dir = workspace.OperationsDir(project);
+        var stamp = FileStamp.Of([], [workspace.ProjectDir(project), dir]);
+        if (_catalogs.TryGetValue(project, out var cached) && cached.Stamp == stamp)
+        {
+            return (cached.Catalog, cached.Hashes);
+        }
+
+        var catalog = OperationCatalog.Load(workspace, project);
+        var hashes = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (Directory.Exists(dir))
+        {
+            foreach (var file in Directory.GetFiles(dir, "*.md"))
+            {
+                hashes[Path.GetFileName(file)] = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(file)));
+            }
+        }
+
+        _catalogs[project] = (stamp, catalog, hashes);
+        return (catalog, hashes);
+    }
+
+    /// <summary>The project's <c>project.yaml</c>, parsed once and reused until the file changes.</summary>
+    public ProjectManifest Manifest(string project)
+    {
+        ProjectName.Validate(project);
+        var stamp = FileStamp.Of([workspace.ProjectFile(project)], []) + Directory.Exists(workspace.ProjectDir(project));
+        if (_manifests.TryGetValue(project, out var cached) && cached.Stamp == stamp)
+        {
+            return cached.Manifest;
+        }
+
+        var manifest = ProjectManifest.Load(workspace, project);
+        _manifests[project] = (stamp, manifest);
+        return manifest;
+    }
 
     /// <summary>
     /// The plan for running <paramref name="operation"/>. The instance must exist and belong to <paramref name="environment"/>;
@@ -23,7 +67,7 @@ public sealed partial class ExecutionPlanner(KseWorkspace workspace, ExecutionOp
     {
         var catalog = Catalog(project);
         var op = catalog.Get(operation);
-        var manifest = ProjectManifest.Load(workspace, project);
+        var manifest = Manifest(project);
         var target = ChooseInstance(manifest, environment, instance);
         return Plan(catalog.Project, op, target, parameters);
     }

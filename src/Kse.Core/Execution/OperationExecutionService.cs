@@ -1,7 +1,4 @@
-using System.Text.Json;
 using System.Text.Json.Serialization;
-using Kse.Core.Approvals;
-using Kse.Core.Audit;
 using Kse.Core.Policy;
 
 namespace Kse.Core.Execution;
@@ -111,36 +108,33 @@ public sealed record OperationRunOutcome
 
     public string? CorrelationId { get; init; }
 
+    /// <summary>True when a human's run at L1 was recorded as an observation.</summary>
+    public bool? Observed { get; init; }
+
     [JsonIgnore]
     public bool Ran => Result is { Status: not "dry_run" };
 }
 
 /// <summary>
-/// Runs declared operations under the policy kernel and into the audit trail: the decision is written before anything runs,
-/// the outcome (error context and every recovery attempt included) after.
+/// A project's runnable operations and their plans. Running one is an action: it goes through the guarded path
+/// (<see cref="Actions.ActionPipeline"/>), never around it.
 /// </summary>
-public sealed class OperationExecutionService(
-    KseWorkspace workspace,
-    OperationRunner runner,
-    PolicyService policy,
-    ApprovalService approvals,
-    IAuditTrail audit,
-    ProgressionService? progression = null)
+public sealed class OperationExecutionService(ExecutionPlanner planner)
 {
     public const string AuditOperationType = "ops.run";
 
     /// <summary>The MCP tool name, also the <c>tool</c> of queued run approvals.</summary>
     public const string ToolName = "ops_run";
 
-    public ExecutionPlanner Planner => runner.Planner;
+    public ExecutionPlanner Planner => planner;
 
     public OperationListing List(string project)
     {
-        var catalog = runner.Planner.Catalog(project);
+        var catalog = planner.Catalog(project);
         IReadOnlyList<InstanceSummary> instances;
         try
         {
-            instances = Specs.ProjectManifest.Load(workspace, catalog.Project).Instances.Select(i => new InstanceSummary(i.Id, i.Environment, i.IsLocal ? "local" : i.Host, i.Version)).ToList();
+            instances = planner.Manifest(catalog.Project).Instances.Select(i => new InstanceSummary(i.Id, i.Environment, i.IsLocal ? "local" : i.Host, i.Version)).ToList();
         }
         catch (KseException)
         {
@@ -170,296 +164,28 @@ public sealed class OperationExecutionService(
 
     /// <summary>The plan for a request; every name and value checked (bad input throws).</summary>
     public ExecutionPlan Plan(OperationRunRequest request) =>
-        runner.Planner.Plan(ProjectName.Validate(request.Project), request.Operation, PolicyNames.ParseEnvironment(request.Environment), request.Instance, request.Parameters);
+        planner.Plan(ProjectName.Validate(request.Project), request.Operation, PolicyNames.ParseEnvironment(request.Environment), request.Instance, request.Parameters);
 
-    /// <summary>The risk of an operation as its spec declares it; null when it cannot be found (the caller must then deny).</summary>
-    public RiskClass? RiskOf(string? project, string? operation)
+    /// <summary>The <c>ops_run</c> arguments of a request, as an MCP client would send them.</summary>
+    public static IReadOnlyDictionary<string, System.Text.Json.JsonElement> ArgumentsOf(OperationRunRequest request)
     {
-        if (!ProjectName.IsValid(project) || string.IsNullOrWhiteSpace(operation))
+        var args = new Dictionary<string, object?>(StringComparer.Ordinal)
         {
-            return null;
-        }
-
-        try
-        {
-            return runner.Planner.Catalog(project!).Find(operation)?.Risk;
-        }
-        catch (KseException)
-        {
-            return null;
-        }
-    }
-
-    /// <summary>What the kernel decides for the plan, for <paramref name="actor"/>.</summary>
-    public PolicyExplanation Decide(ExecutionPlan plan, Actor actor) =>
-        policy.Evaluate(plan.Project, plan.Environment.Name(), plan.Operation, plan.Risk, plan.Instance, actor);
-
-    /// <summary>
-    /// A dry run: the plan and the decision a real run would get. Nothing runs; the look is audited (outcome <c>dry_run</c>).
-    /// </summary>
-    public async Task<OperationRunOutcome> DryRunAsync(OperationRunRequest request, Actor actor, CancellationToken cancellationToken)
-    {
-        var plan = Plan(request);
-        var decision = Decide(plan, actor);
-        var correlation = NewCorrelationId();
-        await audit.AppendAsync(Draft(plan, actor, decision, "dry_run", correlation) with { OperationType = AuditOperationType + ".dry_run" }, cancellationToken);
-        return Shape(plan, decision, "dry_run", correlation) with
-        {
-            Result = OperationRunner.DryRun(plan),
-            Message = $"dry run: would {Verb(decision.Decision)}; nothing ran",
+            ["project"] = request.Project,
+            ["operation"] = request.Operation,
+            ["environment"] = request.Environment,
+            ["parameters"] = request.Parameters,
         };
-    }
-
-    /// <summary>
-    /// Runs a plan the caller has already had decided (and audited) as runnable, and audits the outcome. Used by the MCP tool behind the
-    /// interception point and by the execution of an approved action.
-    /// </summary>
-    public async Task<OperationRunResult> ExecuteAsync(ExecutionPlan plan, Actor actor, string? correlationId, IReadOnlyList<string>? attribution, CancellationToken cancellationToken)
-    {
-        var result = await runner.RunAsync(plan, (rollback, ct) => DecideRecoveryAsync(rollback, actor, correlationId, ct), cancellationToken);
-        await audit.AppendAsync(OutcomeDraft(plan, actor, result, correlationId, attribution), cancellationToken);
-        if (progression is not null)
+        if (request.Instance is not null)
         {
-            // An outcome is evidence: a run of failures demotes the level by itself (audited as takeover.change by system:kse).
-            // A failed check must not turn a finished run into an error; the server's sweep and 'kse takeover progress' check again.
-            try
-            {
-                await progression.CheckAfterOutcomeAsync(plan.Project, plan.Environment.Name(), CancellationToken.None);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                // Deliberately ignored here (see above).
-            }
+            args["instance"] = request.Instance;
         }
 
-        return result;
-    }
-
-    /// <summary>
-    /// Runs a request the interception point has already decided as runnable (and audited); the outcome is audited here with its
-    /// error context and recovery attempts.
-    /// </summary>
-    public async Task<OperationRunOutcome> RunDecidedAsync(OperationRunRequest request, Actor actor, CancellationToken cancellationToken)
-    {
-        var plan = Plan(request);
-        var correlation = NewCorrelationId();
-        var result = await ExecuteAsync(plan, actor, correlation, ["decided at the interception point (audited as tool.call)"], cancellationToken);
-        var decided = new PolicyExplanation { Project = plan.Project, Operation = plan.Operation, Actor = actor.ToString(), Decision = DecisionKind.Run, Rules = [] };
-        return Shape(plan, decided, result.Status, correlation) with { Result = result };
-    }
-
-    /// <summary>
-    /// The whole path for a human at the command line: decide, audit the decision, then run only when the kernel says run.
-    /// Queued and observe-only decisions do not run here (an approval, by another operator, is the way).
-    /// </summary>
-    public async Task<OperationRunOutcome> RunAsync(OperationRunRequest request, Actor actor, CancellationToken cancellationToken)
-    {
         if (request.DryRun)
         {
-            return await DryRunAsync(request, actor, cancellationToken);
+            args["dryRun"] = true;
         }
 
-        var plan = Plan(request);
-        var decision = Decide(plan, actor);
-        var correlation = NewCorrelationId();
-        var status = decision.Decision switch
-        {
-            DecisionKind.Run or DecisionKind.RunAndFlag => "decided",
-            DecisionKind.QueueForApproval => "queued",
-            DecisionKind.ObserveOnly => "observed",
-            _ => "denied",
-        };
-
-        // Written before anything runs: if this append fails, nothing runs.
-        await audit.AppendAsync(Draft(plan, actor, decision, status, correlation), cancellationToken);
-        if (status == "queued")
-        {
-            var approval = await QueueAsync(plan, request.Reason, actor, decision, correlation, cancellationToken);
-            return Shape(plan, decision, status, correlation) with
-            {
-                ApprovalId = approval.Id,
-                ExpiresAt = approval.ExpiresAt,
-                Resource = $"kse://approvals/{approval.Id}",
-                Message = $"queued for approval: it runs once another operator approves {approval.Id}",
-            };
-        }
-
-        if (status != "decided")
-        {
-            return Shape(plan, decision, status, correlation) with { Message = $"not run: the policy kernel decided {decision.Decision.Name()}" };
-        }
-
-        var result = await ExecuteAsync(plan, actor, correlation, null, cancellationToken);
-        return Shape(plan, decision, result.Status, correlation) with { Result = result };
+        return Actions.ActionRequest.ArgumentsOf(args);
     }
-
-    /// <summary>Queues the plan as an <c>ops_run</c> approval whose arguments include the exact argument vector that will run.</summary>
-    public Task<ApprovalRequest> QueueAsync(ExecutionPlan plan, string? reason, Actor requester, PolicyExplanation decision, string? correlationId, CancellationToken cancellationToken) =>
-        approvals.CreateAsync(
-            new ApprovalDraft
-            {
-                Tool = ToolName,
-                ArgumentsJson = ArgumentsFor(plan, includeArgv: true),
-                Project = plan.Project,
-                Environment = plan.Environment.Name(),
-                Instance = plan.Instance,
-                Requester = requester.ToString(),
-                Reason = string.IsNullOrWhiteSpace(reason) ? $"run {plan.Operation} on {plan.Instance}" : reason.Trim(),
-                Risk = plan.Risk,
-                CorrelationId = correlationId,
-                EffectiveLevel = decision.EffectiveLevel,
-            },
-            cancellationToken);
-
-    /// <summary>The <c>ops_run</c> arguments of a plan (as an MCP client would send them), optionally with the argument vector it resolves to.</summary>
-    public static string ArgumentsFor(ExecutionPlan plan, bool includeArgv)
-    {
-        var args = new SortedDictionary<string, object?>(StringComparer.Ordinal)
-        {
-            ["project"] = plan.Project,
-            ["operation"] = plan.Operation,
-            ["environment"] = plan.Environment.Name(),
-            ["instance"] = plan.Instance,
-            ["parameters"] = new SortedDictionary<string, string>(plan.Parameters.ToDictionary(), StringComparer.Ordinal),
-        };
-        if (includeArgv)
-        {
-            args["argv"] = plan.Argv;
-        }
-
-        return JsonSerializer.Serialize(args);
-    }
-
-    /// <summary>Reads <c>ops_run</c> arguments (as approved) back into a request; <paramref name="argv"/> is the approved vector when recorded.</summary>
-    public static OperationRunRequest RequestFromArguments(string json, out IReadOnlyList<string>? argv)
-    {
-        using var doc = JsonDocument.Parse(json);
-        var root = doc.RootElement;
-        string? Str(string name) => root.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
-        var parameters = new Dictionary<string, string?>(StringComparer.Ordinal);
-        if (root.TryGetProperty("parameters", out var p) && p.ValueKind == JsonValueKind.Object)
-        {
-            foreach (var prop in p.EnumerateObject())
-            {
-                parameters[prop.Name] = prop.Value.ValueKind switch
-                {
-                    JsonValueKind.String => prop.Value.GetString(),
-                    JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False => prop.Value.GetRawText(),
-                    _ => throw KseException.BadInput("ops.parameter_invalid", $"parameter '{prop.Name}' must be a string, number or boolean"),
-                };
-            }
-        }
-
-        argv = root.TryGetProperty("argv", out var a) && a.ValueKind == JsonValueKind.Array ? a.EnumerateArray().Select(x => x.GetString() ?? "").ToList() : null;
-        return new OperationRunRequest
-        {
-            Project = Str("project") ?? throw KseException.BadInput("ops.arguments_invalid", "the arguments name no project"),
-            Operation = Str("operation") ?? throw KseException.BadInput("ops.arguments_invalid", "the arguments name no operation"),
-            Environment = Str("environment") ?? throw KseException.BadInput("ops.arguments_invalid", "the arguments name no environment"),
-            Instance = Str("instance"),
-            Parameters = parameters,
-        };
-    }
-
-    private async ValueTask<RecoveryDecision> DecideRecoveryAsync(ExecutionPlan rollback, Actor actor, string? correlationId, CancellationToken cancellationToken)
-    {
-        var d = Decide(rollback, actor);
-        var runs = d.Decision is DecisionKind.Run or DecisionKind.RunAndFlag;
-        await audit.AppendAsync(Draft(rollback, actor, d, runs ? "decided" : "proposed", correlationId) with { OperationType = AuditOperationType + ".rollback" }, cancellationToken);
-        var why = $"policy decided {d.Decision.Name()} for rollback '{rollback.Operation}' ({rollback.Risk.Name()}" + (d.EffectiveLevel is { } l ? $" at {l})" : ")");
-        return runs ? RecoveryDecision.Allow(why) : RecoveryDecision.Propose(why + ": proposed for a human");
-    }
-
-    public static string NewCorrelationId() => "run-" + Guid.NewGuid().ToString("N")[..16];
-
-    internal static Dictionary<string, string?> AuditParameters(ExecutionPlan plan)
-    {
-        var p = new Dictionary<string, string?>(StringComparer.Ordinal)
-        {
-            ["operation"] = plan.Operation,
-            ["instance"] = plan.Instance,
-            ["host"] = plan.Host,
-            ["risk"] = plan.Risk.Name(),
-            ["command"] = plan.CommandLine,
-        };
-        foreach (var (k, v) in plan.Parameters)
-        {
-            p["param." + k] = v;
-        }
-
-        return p;
-    }
-
-    private static AuditDraft Draft(ExecutionPlan plan, Actor actor, PolicyExplanation decision, string outcome, string? correlation) => new()
-    {
-        Actor = actor,
-        OperationType = AuditOperationType,
-        Project = plan.Project,
-        Version = plan.Version,
-        Environment = plan.Environment.Name(),
-        TakeoverLevel = decision.EffectiveLevel?.ToString(),
-        Target = $"{plan.Operation}@{plan.Instance}",
-        Parameters = AuditParameters(plan),
-        Decision = decision.Decision.Name(),
-        Rules = decision.RuleLines(),
-        Outcome = outcome,
-        CorrelationId = correlation,
-    };
-
-    private static AuditDraft OutcomeDraft(ExecutionPlan plan, Actor actor, OperationRunResult result, string? correlation, IReadOnlyList<string>? attribution)
-    {
-        var parameters = AuditParameters(plan);
-        parameters["exitCode"] = result.ExitCode?.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        parameters["durationMs"] = result.DurationMs.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        parameters["attempts"] = result.Attempts.Count.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        if (result.Verify is { } v)
-        {
-            parameters["verify"] = $"{v.Operation}: {v.Status}";
-        }
-
-        return new AuditDraft
-        {
-            Actor = actor,
-            OperationType = AuditOperationType,
-            Project = plan.Project,
-            Version = plan.Version,
-            Environment = plan.Environment.Name(),
-            Target = $"{plan.Operation}@{plan.Instance}",
-            Parameters = parameters,
-            Decision = "run",
-            Rules = attribution,
-            Outcome = result.Status,
-            ErrorContext = result.ErrorContext,
-            RecoveryAttempts = result.Recovery.Count > 0 ? result.Recovery.Select(r => r.ToString()).ToList() : null,
-            CorrelationId = correlation,
-        };
-    }
-
-    private static OperationRunOutcome Shape(ExecutionPlan plan, PolicyExplanation decision, string status, string? correlation) => new()
-    {
-        Status = status == "decided" ? "succeeded" : status,
-        Decision = decision.Decision,
-        Rules = decision.Rules,
-        EffectiveLevel = decision.EffectiveLevel,
-        Project = plan.Project,
-        Operation = plan.Operation,
-        Risk = plan.Risk,
-        Environment = plan.Environment.Name(),
-        Instance = plan.Instance,
-        Host = plan.Host,
-        Parameters = plan.Parameters,
-        Command = plan.Command,
-        CommandLine = plan.CommandLine,
-        Argv = plan.Argv,
-        CorrelationId = correlation,
-    };
-
-    private static string Verb(DecisionKind d) => d switch
-    {
-        DecisionKind.Run => "run",
-        DecisionKind.RunAndFlag => "run and be flagged for review",
-        DecisionKind.QueueForApproval => "be queued for approval",
-        DecisionKind.ObserveOnly => "be recorded as an observation only",
-        _ => "be denied",
-    };
 }

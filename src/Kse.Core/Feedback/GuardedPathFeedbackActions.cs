@@ -1,14 +1,15 @@
+using Kse.Core.Actions;
 using Kse.Core.Execution;
 using Kse.Core.Policy;
 
 namespace Kse.Core.Feedback;
 
 /// <summary>
-/// Responses request operations the way <c>kse ops run</c> does: the whole path of <see cref="OperationExecutionService.RunAsync"/>
-/// (plan, kernel decision, audit, then run / queue / observe / deny) as <c>system:feedback</c>, so the takeover level and the
-/// environment decide exactly as for the AI.
+/// Responses request operations on the one guarded path (<see cref="ActionPipeline"/>: plan, decision, audit, then run / queue /
+/// observe / deny) as <c>system:feedback</c>, so the takeover level, the environment and the spec's validity decide exactly as
+/// for the AI.
 /// </summary>
-public sealed class GuardedPathFeedbackActions(OperationExecutionService execution) : IFeedbackActions
+public sealed class GuardedPathFeedbackActions(OperationExecutionService execution, ActionPipeline pipeline) : IFeedbackActions
 {
     public IReadOnlyList<(string Name, IReadOnlyList<string> RequiredWithoutDefault)> Operations(string project)
     {
@@ -28,7 +29,7 @@ public sealed class GuardedPathFeedbackActions(OperationExecutionService executi
     {
         try
         {
-            var outcome = await execution.RunAsync(
+            var outcome = await pipeline.RunOperationAsync(
                 new OperationRunRequest { Project = request.Project, Operation = request.Operation, Environment = request.Environment, Instance = request.Instance, Reason = request.Reason },
                 FeedbackService.SystemActor,
                 cancellationToken);

@@ -2,7 +2,6 @@ using System.Reflection;
 using Kse.Core;
 using Kse.Core.Approvals;
 using Kse.Core.Audit;
-using Kse.Core.Execution;
 using Kse.Core.Policy;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -29,15 +28,14 @@ public static class KseHttpEndpoints
             ApprovalState? state = status is null or "" or "all" ? null : ParseState(status);
             PositiveLimit(limit, "approval.limit_invalid");
             var list = await approvals.ListAsync(state, project is null ? null : ProjectName.Validate(project), Math.Clamp(limit ?? 100, 1, 500), http.RequestAborted);
-            var execution = http.RequestServices.GetService<OperationExecutionService>();
             var now = clock.GetUtcNow();
-            return Results.Json(new ApprovalViewList(list.Approvals.Select(a => ApprovalView.From(a, execution, now)).ToList()), KseJson.Options);
+            return Results.Json(new ApprovalViewList(list.Approvals.Select(a => ApprovalView.From(a, now)).ToList()), KseJson.Options);
         })).RequireRole(Readers);
 
         api.MapGet("/approvals/{id}", (HttpContext http, ApprovalService approvals, TimeProvider clock, string id) => Guard(async () =>
         {
             var a = await approvals.GetAsync(id, http.RequestAborted);
-            return Results.Json(ApprovalView.From(a, http.RequestServices.GetService<OperationExecutionService>(), clock.GetUtcNow()), KseJson.Options);
+            return Results.Json(ApprovalView.From(a, clock.GetUtcNow()), KseJson.Options);
         })).RequireRole(Readers);
 
         api.MapPost("/approvals/{id}/approve", (HttpContext http, ApprovalService approvals, TimeProvider clock, string id) => Guard(async () =>
@@ -46,7 +44,7 @@ public static class KseHttpEndpoints
             if (seenCommand is not null)
             {
                 // The page sends the command the operator looked at: if the spec changed it since, nothing is approved.
-                var current = ApprovalView.From(await approvals.GetAsync(id, http.RequestAborted), http.RequestServices.GetService<OperationExecutionService>(), clock.GetUtcNow());
+                var current = ApprovalView.From(await approvals.GetAsync(id, http.RequestAborted), clock.GetUtcNow());
                 if (current.Command is not null && current.Command != seenCommand)
                 {
                     throw KseException.Refused("approval.command_changed", $"the command of {id} is now '{current.Command}', not what was shown; reload and decide again");
@@ -55,14 +53,14 @@ public static class KseHttpEndpoints
 
             // Once approved, the action runs to its end (bounded by its own timeout) even if the browser goes away.
             var a = await approvals.ApproveAsync(id, http.Operator().Name, reason, CancellationToken.None);
-            return Results.Json(ApprovalView.From(a, http.RequestServices.GetService<OperationExecutionService>(), clock.GetUtcNow()), KseJson.Options);
+            return Results.Json(ApprovalView.From(a, clock.GetUtcNow()), KseJson.Options);
         })).RequireRole(KseOperator.ApproverRole, KseOperator.EmergencyApproverRole);
 
         api.MapPost("/approvals/{id}/reject", (HttpContext http, ApprovalService approvals, TimeProvider clock, string id) => Guard(async () =>
         {
             var (reason, _) = await DecisionBodyAsync(http);
             var a = await approvals.RejectAsync(id, http.Operator().Name, reason, http.RequestAborted);
-            return Results.Json(ApprovalView.From(a, http.RequestServices.GetService<OperationExecutionService>(), clock.GetUtcNow()), KseJson.Options);
+            return Results.Json(ApprovalView.From(a, clock.GetUtcNow()), KseJson.Options);
         })).RequireRole(KseOperator.ApproverRole, KseOperator.EmergencyApproverRole);
 
         api.MapGet("/emergency", (HttpContext http, EmergencyService emergency, string? project, bool? all) => Guard(async () =>
@@ -73,7 +71,7 @@ public static class KseHttpEndpoints
             Results.Json(await emergency.GrantAsync(body.Project ?? "", body.Environment, body.Level, body.Minutes, body.Reason, http.Operator().Name, null, http.RequestAborted), KseJson.Options, statusCode: StatusCodes.Status201Created)))
             .RequireRole(KseOperator.EmergencyApproverRole);
 
-        api.MapGet("/audit", (IAuditReader reader, DateTimeOffset? from, DateTimeOffset? to, string? project, string? operationType, string? outcome, string? user, string? environment, int? limit) => Guard(() =>
+        api.MapGet("/audit", (IAuditReader reader, DateTimeOffset? from, DateTimeOffset? to, string? project, string? operationType, string? outcome, string? user, string? environment, string? correlationId, int? limit) => Guard(() =>
         {
             PositiveLimit(limit, "audit.limit_invalid");
             var query = new AuditQuery
@@ -84,6 +82,7 @@ public static class KseHttpEndpoints
                 Outcome = outcome,
                 User = user,
                 Environment = environment,
+                CorrelationId = string.IsNullOrEmpty(correlationId) ? null : correlationId,
                 Limit = Math.Clamp(limit ?? 200, 1, 5000),
             };
             IReadOnlyList<AuditEntry> entries;
@@ -167,7 +166,8 @@ public static class KseHttpEndpoints
         "rejected" => ApprovalState.Rejected,
         "expired" => ApprovalState.Expired,
         "executed" => ApprovalState.Executed,
-        _ => throw KseException.BadInput("approval.state_unknown", $"unknown status '{text}': use pending, approved, rejected, expired, executed or all"),
+        "stale" => ApprovalState.Stale,
+        _ => throw KseException.BadInput("approval.state_unknown", $"unknown status '{text}': use pending, approved, rejected, expired, executed, stale or all"),
     };
 
     /// <summary>Maps <see cref="KseException"/> to a status: bad input 400, not found 404, role missing 403, other refusals 409.</summary>

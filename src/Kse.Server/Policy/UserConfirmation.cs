@@ -1,8 +1,6 @@
 using System.Text.Json;
-using Kse.Core;
-using Kse.Core.Execution;
+using Kse.Core.Actions;
 using Kse.Core.Policy;
-using Microsoft.Extensions.DependencyInjection;
 using ModelContextProtocol;
 using ModelContextProtocol.Protocol;
 using ModelContextProtocol.Server;
@@ -35,9 +33,9 @@ public sealed class UserConfirmation(ElicitationOptions options)
     public ElicitationOptions Options => options;
 
     /// <summary>Null when confirmation does not apply (the call is queued as usual); otherwise the user's answer.</summary>
-    public async ValueTask<ConfirmationOutcome?> TryConfirmAsync(RequestContext<CallToolRequestParams> context, string tool, RiskClass risk, PolicyExplanation decision, IReadOnlyDictionary<string, JsonElement> args, CancellationToken cancellationToken)
+    public async ValueTask<ConfirmationOutcome?> TryConfirmAsync(RequestContext<CallToolRequestParams> context, ActionPlan plan, PolicyExplanation decision, CancellationToken cancellationToken)
     {
-        if (decision.Decision != DecisionKind.QueueForApproval || !PolicyKernel.IsKnownEnvironmentName(decision.Environment, out var env) || !options.AppliesTo(risk, env))
+        if (decision.Decision != DecisionKind.QueueForApproval || !PolicyKernel.IsKnownEnvironmentName(decision.Environment, out var env) || !options.AppliesTo(plan.Risk, env))
         {
             return null;
         }
@@ -48,7 +46,7 @@ public sealed class UserConfirmation(ElicitationOptions options)
             return Refused("elicitation.unsupported", $"{env.Name()} accepts the user's confirmation instead of the queue, but this client cannot ask its user (no elicitation capability): not run");
         }
 
-        var message = Describe(context, tool, args, decision);
+        var message = Describe(plan, decision);
         ElicitResult answer;
         try
         {
@@ -85,23 +83,14 @@ public sealed class UserConfirmation(ElicitationOptions options)
 
     private static ConfirmationOutcome Refused(string id, string text) => new(false, new PolicyRule(id, text));
 
-    private static string Describe(RequestContext<CallToolRequestParams> context, string tool, IReadOnlyDictionary<string, JsonElement> args, PolicyExplanation decision)
+    private static string Describe(ActionPlan plan, PolicyExplanation decision)
     {
-        var scope = $"{decision.Project}/{decision.Environment}" + (decision.Instance is { } i ? $"/{i}" : "");
-        if (tool == OperationExecutionService.ToolName && context.Services?.GetService<OperationExecutionService>() is { } execution)
+        if (plan.Command is not null)
         {
-            try
-            {
-                var request = OperationExecutionService.RequestFromArguments(JsonSerializer.Serialize(args), out _);
-                var plan = execution.Plan(request);
-                return $"The assistant wants to run '{plan.Operation}' ({plan.Risk.Name()}) on {plan.Instance} [{plan.Environment.Name()}, {plan.Host}]:\n\n    {plan.CommandLine}\n\nRun it now?";
-            }
-            catch (KseException ex)
-            {
-                return $"The assistant wants to call {tool} on {scope} ({ex.Message}). Run it now?";
-            }
+            return $"The assistant wants to run '{plan.Operation}' ({plan.Risk.Name()}) on {plan.Instance} [{plan.Environment}, {plan.Host}]:\n\n    {plan.Command}\n\nRun it now?";
         }
 
-        return $"The assistant wants to call {tool} ({decision.Risk}) on {scope} with {JsonSerializer.Serialize(args)}. Run it now?";
+        var scope = $"{decision.Project}/{decision.Environment}" + (decision.Instance is { } i ? $"/{i}" : "");
+        return $"The assistant wants to call {plan.Action} ({decision.Risk}) on {scope} with {JsonSerializer.Serialize(plan.Arguments)}. Run it now?";
     }
 }

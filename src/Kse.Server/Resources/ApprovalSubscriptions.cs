@@ -57,7 +57,7 @@ public sealed class ApprovalSubscriptions : IDisposable
         }
     }
 
-    private void OnChanged(ApprovalRequest approval) => Notify(Prefix + approval.Id, approval.State.ToString(), done: (approval.State == ApprovalState.Executed && approval.Outcome is not null) || approval.State is ApprovalState.Rejected or ApprovalState.Expired);
+    private void OnChanged(ApprovalRequest approval) => Notify(Prefix + approval.Id, approval.State.ToString(), done: (approval.State == ApprovalState.Executed && approval.Outcome is not null) || approval.State is ApprovalState.Rejected or ApprovalState.Expired or ApprovalState.Stale);
 
     private void Poll()
     {

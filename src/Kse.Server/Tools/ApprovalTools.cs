@@ -36,7 +36,19 @@ public sealed record ApprovalStatus
 
     public required string Binding { get; init; }
 
-    public static ApprovalStatus From(ApprovalRequest a) => new()
+    /// <summary>The operation it runs, where, and the exact command (secrets redacted), when it carries a plan.</summary>
+    public string? Operation { get; init; }
+
+    public string? Host { get; init; }
+
+    public string? Command { get; init; }
+
+    /// <summary>Joins the request's audit entries with the approval's and the run's.</summary>
+    public string? CorrelationId { get; init; }
+
+    public static ApprovalStatus From(ApprovalRequest a) => From(a, ApprovalView.From(a, a.CreatedAt));
+
+    private static ApprovalStatus From(ApprovalRequest a, ApprovalView view) => new()
     {
         ApprovalId = a.Id,
         Status = a.State,
@@ -52,6 +64,10 @@ public sealed record ApprovalStatus
         DecisionReason = a.DecisionReason,
         Outcome = a.Outcome,
         Binding = a.Binding,
+        Operation = view.Operation,
+        Host = view.Host,
+        Command = view.Command,
+        CorrelationId = a.CorrelationId,
     };
 }
 
@@ -59,7 +75,7 @@ public sealed record ApprovalStatus
 public sealed class ApprovalTools
 {
     [McpServerTool(Name = "approval_status", Title = "Approval status", UseStructuredContent = true, ReadOnly = true, Destructive = false, Idempotent = true, OpenWorld = false)]
-    [Description("The state of a queued action (pending, approved, rejected, expired, executed). Approving is for humans only. An approved call runs once: at approval when the server can run it itself (outcome set), otherwise when the identical call is repeated.")]
+    [Description("The state of a queued action (pending, approved, rejected, expired, executed, stale) and the exact command it runs. Approving is for humans only. An approved call runs once: at approval when the server can run it itself (outcome set), otherwise when the identical call is repeated.")]
     [OperationRisk(RiskClass.Read)]
     public static async Task<ApprovalStatus> ApprovalStatusAsync(
         ApprovalService approvals,

@@ -25,7 +25,8 @@ public sealed class AuditTools
         [Description("Outcome, e.g. succeeded, failed, denied, queued")] string? outcome = null,
         [Description("Actor name: OS user, operator or MCP client")] string? user = null,
         [Description("Environment name")] [AllowedValues("development", "test", "pre-production", "production")] string? environment = null,
-        [Description("At most this many entries (default 100, at most 1000)")] int? limit = null)
+        [Description("At most this many entries (default 100, at most 1000)")] int? limit = null,
+        [Description("Only the entries of one action (its decision, approval, run and outcome share this id)")] string? correlationId = null)
     {
         if (project is not null)
         {
@@ -46,6 +47,7 @@ public sealed class AuditTools
             Outcome = outcome,
             User = user,
             Environment = environment,
+            CorrelationId = string.IsNullOrEmpty(correlationId) ? null : correlationId,
             Limit = limit,
         });
     }

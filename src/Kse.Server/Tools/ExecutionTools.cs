@@ -1,9 +1,12 @@
 using System.ComponentModel;
-using System.Text.Json;
 using System.ComponentModel.DataAnnotations;
-using Kse.Core.Audit;
+using System.Text.Json;
+using Kse.Core;
+using Kse.Core.Actions;
 using Kse.Core.Execution;
 using Kse.Core.Policy;
+using Kse.Server.Policy;
+using ModelContextProtocol.Protocol;
 using ModelContextProtocol.Server;
 
 namespace Kse.Server.Tools;
@@ -22,8 +25,8 @@ public sealed class ExecutionTools
     [Description("Run a declared operation on one instance. Its risk comes from the operation's spec; the policy kernel decides whether it runs now, is queued for a human (you get an approvalId; it runs once an operator approves), is only observed, or is denied. Parameters are checked against their declared type/pattern and each is passed as one argument (never through a shell). Use dryRun=true to see exactly what would run on which host and what policy would decide.")]
     [OperationRisk(RiskClass.Critical)]
     public static async Task<OperationRunOutcome> Run(
-        OperationExecutionService execution,
-        McpServer server,
+        ActionPipeline pipeline,
+        RequestContext<CallToolRequestParams> context,
         [Description("The project name, e.g. billing")] string project,
         [Description("The operation name, as listed by ops_list_operations")] string operation,
         [Description("development, test, pre-production or production")] [AllowedValues("development", "test", "pre-production", "production")] string environment,
@@ -33,13 +36,25 @@ public sealed class ExecutionTools
         [Description("Why this should run (shown to the approver)")] string? reason = null,
         CancellationToken cancellationToken = default)
     {
-        // The same reading of the arguments the interception point used to decide (numbers and booleans as their JSON text).
-        var request = OperationExecutionService.RequestFromArguments(
-            JsonSerializer.Serialize(new { project, operation, environment, instance, parameters }),
-            out _) with { DryRun = dryRun, Reason = reason };
-        var actor = Actor.Ai(server.ClientInfo?.Name is { Length: > 0 } name ? name : "unknown-client");
-        return dryRun
-            ? await execution.DryRunAsync(request, actor, cancellationToken)
-            : await execution.RunDecidedAsync(request, actor, cancellationToken);
+        // The interception point has planned, decided and audited this call; the plan it decided travels here and is what runs.
+        if (!context.Items.TryGetValue(ToolCallGate.ContextKey, out var item) || item is not ActionRunContext decided)
+        {
+            throw KseException.Refused("policy.denied", "ops_run runs only as decided by the interception point");
+        }
+
+        var result = await ToolProgress.RunAsync(context, async progress =>
+        {
+            decided.Progress = progress;
+            return await pipeline.RunPlannedAsync(decided, cancellationToken);
+        });
+        return OpsRunActionHandler.Shape(new ActionOutcome
+        {
+            Status = decided.Plan.DryRun ? "dry_run" : result.Status,
+            CorrelationId = decided.CorrelationId,
+            Decision = decided.Decision,
+            Plan = decided.Plan,
+            Result = result,
+            Approval = decided.Approval,
+        });
     }
 }

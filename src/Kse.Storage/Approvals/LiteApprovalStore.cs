@@ -52,6 +52,7 @@ public sealed class LiteApprovalStore : IApprovalStore
             ["expiresAt"] = a.ExpiresAt.UtcTicks,
             ["effectiveLevel"] = a.EffectiveLevel is { } l ? l.ToString() : BsonValue.Null,
             ["correlationId"] = Nullable(a.CorrelationId),
+            ["plan"] = a.Plan is { } plan ? ApprovalBinding.PlanJson(plan) : BsonValue.Null,
         });
     }
 
@@ -93,6 +94,7 @@ public sealed class LiteApprovalStore : IApprovalStore
             ApprovalState.Approved or ApprovalState.Rejected => "{ state: @1, decidedBy: @2, decidedAt: @3, decisionReason: @4 }",
             ApprovalState.Executed => "{ state: @1, executedAt: @3 }",
             ApprovalState.Expired => "{ state: @1, expiredAt: @3 }",
+            ApprovalState.Stale => "{ state: @1, outcomeDetail: @4 }",
             ApprovalState.Pending => "{ state: @1, decidedBy: null, decidedAt: null, decisionReason: null }",
             _ => throw new ArgumentOutOfRangeException(nameof(to)),
         };
@@ -150,5 +152,6 @@ public sealed class LiteApprovalStore : IApprovalStore
         Outcome = LiteTakeoverStore.Str(d["outcome"]),
         OutcomeDetail = LiteTakeoverStore.Str(d["outcomeDetail"]),
         ExpiredAt = LiteTakeoverStore.Time(d["expiredAt"]),
+        Plan = ApprovalBinding.ParsePlan(LiteTakeoverStore.Str(d["plan"])),
     };
 }

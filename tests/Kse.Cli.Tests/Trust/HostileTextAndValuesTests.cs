@@ -82,7 +82,10 @@ public sealed class HostileTextAndValuesTests
         Assert.Equal(0, ordinary.ExitCode);
         await using var services = KseComposition.BuildServiceProvider(ws.Workspace, KseComposition.LoadConfiguration(ws.Workspace));
         var entry = Assert.Single(services.GetRequiredService<IAuditReader>().Query(new AuditQuery { OperationType = "ops.run" }));
-        Assert.Equal("refused", entry.Decision);
+        // Refused on the guarded path like a call over MCP: a denied decision with the cause's own rule.
+        Assert.Equal("deny", entry.Decision);
+        Assert.Equal("denied", entry.Outcome);
+        Assert.StartsWith("ops.parameter_option_like", Assert.Single(entry.Rules!));
         Assert.Equal("--version", entry.Parameters!["param.path"]);
         Assert.StartsWith("ops.parameter_option_like", entry.ErrorContext);
     }

@@ -38,7 +38,8 @@ public sealed class ExecutionToolsTests
 
     internal static void Seed(TempWorkspace ws, string marker)
     {
-        ws.Write(".sce/specs/shop/operations/operations.md", OpsFor(marker));
+        // A complete spec: an invalid one would keep the AI to observation (spec.invalid).
+        SpecFixtures.WriteValidSpec(ws.Workspace, "shop", OpsFor(marker));
         new ProjectManifest
         {
             Name = "shop",
@@ -149,7 +150,7 @@ public sealed class ExecutionToolsTests
         Assert.Equal("pending_approval", Structured(again).GetProperty("status").GetString());
         Assert.Equal("deploy; now\n", File.ReadAllText(marker));
 
-        var run = mcp.Get<IAuditReader>().ReadChain().Last(e => e.OperationType == "ops.run");
+        var run = mcp.Get<IAuditReader>().ReadChain().Last(e => e.OperationType == "ops.run" && e.Outcome == "succeeded");
         Assert.Equal("system", run.ActorKind);
         Assert.Contains(run.Rules!, r => r.Contains("operator:alice", StringComparison.Ordinal));
         Assert.Contains(run.Rules!, r => r.Contains("ai:kse-tests", StringComparison.Ordinal));

@@ -46,7 +46,7 @@ public sealed class OpsRunQueueChecksTests
         Assert.Empty(mcp.Get<IApprovalStore>().List(null, null, 100));
 
         // The audited rule carries the cause's own stable code, so the trail can be queried by it.
-        var denied = Assert.Single(mcp.Get<IAuditReader>().ReadChain(), e => e.OperationType == "tool.call" && e.Outcome == "denied");
+        var denied = Assert.Single(mcp.Get<IAuditReader>().ReadChain(), e => e.OperationType == "ops.run" && e.Outcome == "denied");
         var rule = Assert.Single(denied.Rules!);
         Assert.DoesNotContain("tool.risk_unresolved", rule);
         Assert.Contains(named, rule.Split(':')[0]);
@@ -88,7 +88,7 @@ public sealed class OpsRunQueueChecksTests
 
         Assert.NotEqual(true, result.IsError);
         Assert.Equal("production", Assert.Single(mcp.Get<IApprovalStore>().List(null, null, 100)).Environment);
-        var entry = Assert.Single(mcp.Get<Kse.Core.Audit.IAuditReader>().ReadChain(), e => e.OperationType == "tool.call");
+        var entry = Assert.Single(mcp.Get<Kse.Core.Audit.IAuditReader>().ReadChain(), e => e.OperationType == "ops.run");
         Assert.Equal("production", entry.Environment);
     }
 }

@@ -19,8 +19,8 @@ internal static class FeedbackFixture
     public static void Seed(TempWorkspace ws)
     {
         var marker = ws.PathOf("diagnostics.txt");
-        ws.Write(".sce/specs/shop/operations/operations.md", $$"""
-            # Operations
+        // A complete spec: an invalid one would keep the AI (and system:feedback) to observation (spec.invalid).
+        SpecFixtures.WriteValidSpec(ws.Workspace, "shop", $$"""
 
             ```kse-operation
             name: collect-diagnostics

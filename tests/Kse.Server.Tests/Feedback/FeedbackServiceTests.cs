@@ -1,3 +1,4 @@
+using Kse.Core.Actions;
 using Kse.Cli;
 using Kse.Core;
 using Kse.Core.Approvals;
@@ -116,9 +117,9 @@ public sealed class FeedbackServiceTests : IDisposable
             await Feedback.TransitionAsync(id, s, Alice, null, null);
         }
 
-        var execution = _services.GetRequiredService<OperationExecutionService>();
-        var read = await execution.RunAsync(new OperationRunRequest { Project = "shop", Operation = "health-check", Environment = "test" }, Alice, CancellationToken.None);
-        var normal = await execution.RunAsync(new OperationRunRequest { Project = "shop", Operation = "collect-diagnostics", Environment = "test" }, Alice, CancellationToken.None);
+        var execution = _services.GetRequiredService<Kse.Core.Actions.ActionPipeline>();
+        var read = await execution.RunOperationAsync(new OperationRunRequest { Project = "shop", Operation = "health-check", Environment = "test" }, Alice, CancellationToken.None);
+        var normal = await execution.RunOperationAsync(new OperationRunRequest { Project = "shop", Operation = "collect-diagnostics", Environment = "test" }, Alice, CancellationToken.None);
         var runs = Audit("ops.run").Where(e => e.Outcome == "succeeded").ToList();
         var readSeq = runs.Single(e => e.Target!.StartsWith("health-check", StringComparison.Ordinal)).Sequence;
         var normalSeq = runs.Single(e => e.Target!.StartsWith("collect-diagnostics", StringComparison.Ordinal)).Sequence;
@@ -243,11 +244,11 @@ public sealed class FeedbackServiceTests : IDisposable
     [Fact]
     public async Task Correlate_RanksAFailedOperationBeforeTheReport_AboveAnEarlierOne_WithEvidence()
     {
-        var execution = _services.GetRequiredService<OperationExecutionService>();
-        await execution.RunAsync(new OperationRunRequest { Project = "shop", Operation = "health-check", Environment = "test" }, Alice, CancellationToken.None);
+        var execution = _services.GetRequiredService<Kse.Core.Actions.ActionPipeline>();
+        await execution.RunOperationAsync(new OperationRunRequest { Project = "shop", Operation = "health-check", Environment = "test" }, Alice, CancellationToken.None);
         _clock.Advance(TimeSpan.FromHours(5));
         _ws.Write(".sce/specs/shop/operations/operations.md", File.ReadAllText(_ws.PathOf(".sce/specs/shop/operations/operations.md")).Replace("command: [echo, healthy]", "command: [\"false\"]", StringComparison.Ordinal));
-        await execution.RunAsync(new OperationRunRequest { Project = "shop", Operation = "health-check", Environment = "test" }, Alice, CancellationToken.None);
+        await execution.RunOperationAsync(new OperationRunRequest { Project = "shop", Operation = "health-check", Environment = "test" }, Alice, CancellationToken.None);
         _clock.Advance(TimeSpan.FromMinutes(15));
         var id = (await Feedback.SubmitAsync(Report("erin"), Alice)).Id;
 

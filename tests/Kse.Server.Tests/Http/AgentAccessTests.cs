@@ -129,7 +129,8 @@ public sealed class AgentAccessTests
         var id = JsonSerializer.SerializeToElement(queued.StructuredContent).GetProperty("approvalId").GetString()!;
         var approval = await host.Services.GetRequiredService<ApprovalService>().GetAsync(id);
         Assert.Equal("ai:ci-agent", approval.Requester);
-        var call = host.Services.GetRequiredService<IAuditReader>().ReadChain().Last(e => e.OperationType == "tool.call");
+        // ops_run's decision is an ops.run entry on every face (the guarded path).
+        var call = host.Services.GetRequiredService<IAuditReader>().ReadChain().Last(e => e.OperationType == "ops.run");
         Assert.Equal(("ai", "ci-agent"), (call.ActorKind, call.ActorName));
     }
 

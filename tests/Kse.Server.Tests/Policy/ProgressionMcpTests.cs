@@ -12,7 +12,8 @@ public sealed class ProgressionMcpTests
 {
     private static async Task<McpTestServer> StartAsync(TempWorkspace ws)
     {
-        ws.Write(".sce/specs/web/operations/operations.md", """
+        // A complete spec: an invalid one would keep the AI to observation (spec.invalid).
+        SpecFixtures.WriteValidSpec(ws.Workspace, "web", """
             # Operations
 
             ```kse-operation
