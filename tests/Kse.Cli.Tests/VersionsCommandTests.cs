@@ -174,6 +174,40 @@ public sealed class VersionsCommandTests : IDisposable
         Assert.Equal(["shop"], json.GetProperty("needOperationsUpdate").EnumerateArray().Select(e => e.GetString()));
     }
 
+    [Fact]
+    public async Task InstancesAtDifferentVersions_RunDifferentCommandsForOneOperation_AndTheAuditNamesEachSpecVersion()
+    {
+        await InitAsync();
+        const string Block = "\n```kse-operation\nname: say\nrisk: normal\ncommand: [\"echo\", \"{word}\"]\nparameters:\n  word: { type: string, pattern: \"^[a-z]{1,20}$\" }\n```\n";
+        File.AppendAllText(Ops("operations.md"), Block);
+        await Kse("ops", "version", "create", "shop", "2.4.0");
+        File.WriteAllText(Ops("versions", "2.4.0", "operations.md"), File.ReadAllText(Ops("operations.md")).Replace("[\"echo\", \"{word}\"]", "[\"echo\", \"v24\", \"{word}\"]", StringComparison.Ordinal));
+        await Kse("instances", "add", "shop", "dev-old", "--env", "development", "--host", "local", "--version", "2.3.1");
+        await Kse("instances", "add", "shop", "dev-new", "--env", "development", "--host", "local", "--version", "2.4.0");
+
+        var old = await Kse("ops", "run", "shop", "say", "--env", "development", "--instance", "dev-old", "--param", "word=hello", "--json");
+        var neu = await Kse("ops", "run", "shop", "say", "--env", "development", "--instance", "dev-new", "--param", "word=hello", "--json");
+
+        Assert.True(old.ExitCode == 0, old.Err + old.Out);
+        Assert.True(neu.ExitCode == 0, neu.Err + neu.Out);
+        var o = JsonDocument.Parse(old.Out).RootElement;
+        var n = JsonDocument.Parse(neu.Out).RootElement;
+        Assert.Equal(("hello\n", "main"), (o.GetProperty("result").GetProperty("stdout").GetString(), o.GetProperty("specVersion").GetString()));
+        Assert.Equal(("v24 hello\n", "2.4.0"), (n.GetProperty("result").GetProperty("stdout").GetString(), n.GetProperty("specVersion").GetString()));
+        Assert.Equal(Sha256(File.ReadAllText(Ops("versions", "2.4.0", "operations.md"))), n.GetProperty("documentSha256").GetString());
+
+        var entries = JsonDocument.Parse((await Kse("audit", "query", "--type", "ops.run", "--json")).Out).RootElement.GetProperty("entries").EnumerateArray().ToList();
+        Assert.Equal(4, entries.Count);
+        foreach (var e in entries)
+        {
+            var p = e.GetProperty("parameters");
+            var isNew = p.GetProperty("instance").GetString() == "dev-new";
+            Assert.Equal(isNew ? "2.4.0" : "main", e.GetProperty("version").GetString());
+            Assert.Equal(isNew ? "2.4.0" : "main", p.GetProperty("specVersion").GetString());
+            Assert.Equal(Sha256(File.ReadAllText(isNew ? Ops("versions", "2.4.0", "operations.md") : Ops("operations.md"))), p.GetProperty("documentSha256").GetString());
+        }
+    }
+
     private async Task<(int Code, string Out, string Err)> RunKseProcessAsync(params string[] args)
     {
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };

@@ -104,6 +104,40 @@ public sealed class VersionsMcpTests : IDisposable
     }
 
     [Fact]
+    public async Task OpsListOperationsAndOpsRun_UseTheSpecVersionTheInstanceRuns_AndAQueuedRunIsBoundToIt()
+    {
+        var ops = _ws.Workspace.OperationsDir("billing");
+        File.AppendAllText(Path.Combine(ops, "operations.md"), "\n```kse-operation\nname: say\nrisk: critical\ncommand: [\"echo\", \"main\"]\n```\n");
+        var dir = Path.Combine(ops, "versions", "2.4.0");
+        Directory.CreateDirectory(dir);
+        File.WriteAllText(Path.Combine(dir, "version.yaml"), "version: \"2.4.0\"\nstrategy: diff\nbase: main\n");
+        File.WriteAllText(Path.Combine(dir, "operations.md"), File.ReadAllText(Path.Combine(ops, "operations.md")).Replace("[\"echo\", \"main\"]", "[\"echo\", \"v24\"]", StringComparison.Ordinal));
+        (Kse.Core.Specs.ProjectManifest.Load(_ws.Workspace, "billing") with
+        {
+            Instances = [new Kse.Core.Specs.ProjectInstance { Id = "dev-new", Environment = Kse.Core.Policy.EnvironmentKind.Development, Host = "local", Version = "2.4.1" }],
+        }).Save(_ws.Workspace);
+        await using var mcp = await McpTestServer.StartAsync(_ws);
+
+        var main = await mcp.Client.CallToolAsync("ops_list_operations", new Dictionary<string, object?> { ["project"] = "billing" });
+        var v24 = await mcp.Client.CallToolAsync("ops_list_operations", new Dictionary<string, object?> { ["project"] = "billing", ["instance"] = "dev-new" });
+        var dry = await mcp.Client.CallToolAsync("ops_run", new Dictionary<string, object?> { ["project"] = "billing", ["operation"] = "say", ["environment"] = "development", ["instance"] = "dev-new", ["dryRun"] = true });
+        var queued = await mcp.Client.CallToolAsync("ops_run", new Dictionary<string, object?> { ["project"] = "billing", ["operation"] = "say", ["environment"] = "development", ["instance"] = "dev-new" });
+
+        string Command(CallToolResult r) => string.Join(' ', r.StructuredContent!.Value.GetProperty("operations").EnumerateArray().Single(o => o.GetProperty("name").GetString() == "say").GetProperty("command").EnumerateArray().Select(a => a.GetString()));
+        Assert.Equal(("echo main", "main"), (Command(main), main.StructuredContent!.Value.GetProperty("specVersion").GetString()));
+        Assert.Equal(("echo v24", "2.4.0"), (Command(v24), v24.StructuredContent!.Value.GetProperty("specVersion").GetString()));
+        Assert.Equal(("echo v24", "2.4.0"), (dry.StructuredContent!.Value.GetProperty("commandLine").GetString(), dry.StructuredContent!.Value.GetProperty("specVersion").GetString()));
+
+        // Critical at L3: queued with its plan, which names the spec version and that version's document hash.
+        var approvalId = queued.StructuredContent!.Value.GetProperty("approvalId").GetString()!;
+        var approval = await mcp.Get<Kse.Core.Approvals.ApprovalService>().GetAsync(approvalId);
+        var versionDoc = System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(Path.Combine(dir, "operations.md")));
+        Assert.Equal(("2.4.0", "operations.md", Convert.ToHexStringLower(versionDoc)), (approval.Plan!.SpecVersion, approval.Plan.Document, approval.Plan.DocumentSha256));
+        var unknown = await mcp.Client.CallToolAsync("ops_list_operations", new Dictionary<string, object?> { ["project"] = "billing", ["instance"] = "ghost" });
+        Assert.True(unknown.IsError);
+    }
+
+    [Fact]
     public async Task UpdateOperationsSpecPrompt_FeedsTheDriftReportAndTheDiff()
     {
         _ws.Write(".env", "BILLING_NEW_QUEUE_URL=amqp://mq-1.internal/billing\n");

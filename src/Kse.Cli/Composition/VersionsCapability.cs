@@ -20,6 +20,7 @@ internal static class VersionsCapability
             sp.GetRequiredService<TimeProvider>(),
             sp.GetService<IAuditTrail>(),
             git));
+        services.AddSingleton<Kse.Core.Execution.ISpecVersionResolver>(sp => sp.GetRequiredService<SpecVersionService>());
         services.AddSingleton(sp => new DriftService(sp.GetRequiredService<KseWorkspace>(), sp.GetRequiredService<ChangeImpactService>()));
         services.AddSingleton(sp => new GitHookService(sp.GetRequiredService<KseWorkspace>(), git));
         services.AddSingleton<IDevSpecCheck>(sp => new DevSpecDriftCheck(sp.GetRequiredService<KseWorkspace>(), () => sp.GetRequiredService<DriftService>(), git));

@@ -11,8 +11,10 @@ namespace Kse.Core.Versions;
 /// Versions of a project's operations spec (<c>operations/versions/&lt;version&gt;/</c>): create them (full copy or diff), resolve
 /// a version to its documents, compare two versions, hot-fix one version's document, and link a version to its code revision.
 /// </summary>
-public sealed class SpecVersionService(KseWorkspace workspace, SpecService specs, TimeProvider clock, IAuditTrail? audit = null, string git = "git")
+public sealed class SpecVersionService(KseWorkspace workspace, SpecService specs, TimeProvider clock, IAuditTrail? audit = null, string git = "git") : Execution.ISpecVersionResolver
 {
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Project, string? Version), (string Stamp, Execution.VersionedCatalog Catalog)> _catalogs = new();
+
     /// <summary>The name of the spec in <c>operations/</c> itself.</summary>
     public const string Main = "main";
 
@@ -177,6 +179,29 @@ public sealed class SpecVersionService(KseWorkspace workspace, SpecService specs
 
     /// <summary>Resolves the spec an instance of <paramref name="project"/> runs: its <c>version</c> in project.yaml (lenient: a non-version resolves to the main spec).</summary>
     public ResolvedSpec ResolveForInstance(string project, Specs.ProjectInstance instance) => Resolve(project, instance.Version, strict: false);
+
+    /// <summary>
+    /// The catalog planning uses for an instance at <paramref name="version"/>: resolved as <see cref="Resolve"/> does (leniently), and
+    /// reused until a file of the project's spec or its versions changes.
+    /// </summary>
+    public Execution.VersionedCatalog CatalogFor(string project, string? version)
+    {
+        ProjectName.Validate(project);
+        var ops = workspace.OperationsDir(project);
+        var versionsDir = VersionsDir(project);
+        var subdirs = Directory.Exists(versionsDir) ? Directory.GetDirectories(versionsDir).Order(StringComparer.Ordinal).ToList() : [];
+        var stamp = FileStamp.Of([workspace.ProjectFile(project)], [workspace.ProjectDir(project), ops, versionsDir, .. subdirs]) + string.Join('|', subdirs);
+        var key = (project, string.IsNullOrWhiteSpace(version) ? null : version.Trim());
+        if (_catalogs.TryGetValue(key, out var cached) && cached.Stamp == stamp)
+        {
+            return cached.Catalog;
+        }
+
+        var spec = Resolve(project, version, strict: false);
+        var catalog = new Execution.VersionedCatalog(spec.SpecVersion, spec.Catalog(), spec.Documents.ToDictionary(d => d.Name, d => d.Sha256, StringComparer.Ordinal));
+        _catalogs[key] = (stamp, catalog);
+        return catalog;
+    }
 
     /// <summary>The nine documents, then any other Markdown document in the main folder or a version folder, in order.</summary>
     private IReadOnlyList<string> DocumentNames(string project, IReadOnlyList<StoredVersion> versions)
