@@ -190,7 +190,7 @@ public sealed class PolicyService
             throw KseException.Refused("policy.level_above_cap", $"{to} is above the {env.Name()} cap {cap}; use at most {cap} (an emergency elevation cannot pass the cap either)");
         }
 
-        using var held = await WorkspaceLock.AcquireAsync(Path.Combine(_workspace.StateDir, "takeover.lock"), TimeSpan.FromSeconds(30), cancellationToken);
+        using var held = await WorkspaceLock.AcquireAsync(Path.Combine(_workspace.StateDir, "takeover.lock"), TimeSpan.FromMinutes(2), cancellationToken);
         var current = _store.GetLevel(manifest.Name, env);
         var from = Clamp(current?.Level ?? Kernel.Options.DefaultFor(manifest.SystemType), cap);
         if (expectedFrom is { } expected && from != expected)
