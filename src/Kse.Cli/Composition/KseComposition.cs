@@ -58,6 +58,7 @@ public static class KseComposition
         services.AddFeedbackCapability(configuration);
         services.AddToolsCapability(configuration);
         services.AddClientContractCapability(configuration);
+        services.AddLearningCapability();
         return services;
     }
 
