@@ -79,7 +79,7 @@ internal static class ObserveCommand
             else
             {
                 var range = result.From is { } f && result.To is { } t ? string.Create(CultureInfo.InvariantCulture, $", {f:yyyy-MM-dd HH:mm} to {t:yyyy-MM-dd HH:mm} UTC") : "";
-                ctx.WriteLine($"{result.Imported} observations imported from a {result.Source} history into {result.Project} ({result.Environment}){range}; {result.MaskedSecrets} secrets masked, {result.WithoutTimestamp} without a timestamp, {result.Skipped} lines skipped (batch {result.BatchId})");
+                ctx.WriteLine($"{result.Imported} observations imported from a {result.Source} history into {result.Project} ({result.Environment}){range}; {result.MaskedSecrets} secrets masked, {result.WithoutTimestamp} without a timestamp, {result.Skipped} lines skipped, {result.Duplicates} already imported (batch {result.BatchId})");
                 foreach (var p in result.Problems)
                 {
                     ctx.WriteLine($"  warning: {p}");

@@ -11,8 +11,8 @@ public sealed record TemplateWord(string Text, string? Type, string Value)
 
 /// <summary>
 /// A command normalised into a template: the program, options and plain words stay literal; arguments that vary by nature become
-/// typed placeholders (<c>{path}</c>, <c>{number}</c>, <c>{date}</c>, <c>{host}</c>, <c>{ip}</c>, <c>{url}</c>, <c>{unit}</c>,
-/// <c>{secret}</c>). Commands with the same template are the same operation; how often the concrete values agree is its consistency.
+/// typed placeholders (<c>{path}</c>, <c>{number}</c>, <c>{date}</c>, <c>{host}</c>, <c>{ip}</c>, <c>{url}</c>, <c>{secret}</c>);
+/// systemd units are typed <c>unit</c> but kept in the key, since the unit names the service the operation acts on. Commands with the same template are the same operation; how often the concrete values agree is its consistency.
 /// </summary>
 public sealed partial record CommandTemplate(string Key, IReadOnlyList<TemplateWord> Words, bool UsesShell)
 {
@@ -60,7 +60,8 @@ public sealed partial record CommandTemplate(string Key, IReadOnlyList<TemplateW
             var programName = Path.GetFileName(words[program]);
             if (programName is "systemctl" or "service" && !w.StartsWith('-') && (UnitVerbs.Contains(previous) || programName == "service" && i == program + 1))
             {
-                result.Add(new TemplateWord("{unit}", "unit", w));
+                // A unit names the service acted on: typed, but part of the operation's identity (restarting the API is not restarting the web).
+                result.Add(new TemplateWord(w, "unit", w));
                 continue;
             }
 

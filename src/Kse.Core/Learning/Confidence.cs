@@ -5,7 +5,7 @@ namespace Kse.Core.Learning;
 /// <summary>The four parts of a confidence, each in [0, 1].</summary>
 public sealed record ConfidenceFactors
 {
-    /// <summary>1 − e^(−n/4) for n supporting observations: 1 → 0.22, 3 → 0.53, 5 → 0.71, 10 → 0.92, 20 → 0.99.</summary>
+    /// <summary>1 − e^(−n/3) for n supporting observations: 1 → 0.28, 2 → 0.49, 4 → 0.74, 6 → 0.86, 10 → 0.96, 20 → 1.00.</summary>
     public required double Support { get; init; }
 
     /// <summary>The share of occurrences in the most common concrete form (same arguments each time).</summary>
@@ -22,16 +22,17 @@ public sealed record ConfidenceFactors
 }
 
 /// <summary>
-/// Confidence of a suggestion from its evidence: <c>confidence = support × (0.45 consistency + 0.35 success rate + 0.20 recency) × interactive</c>,
-/// rounded to two decimals. Support dominates: a one-off command stays near 0.2 however clean it is.
+/// Confidence of a suggestion from its evidence: <c>confidence = support × √consistency × (0.6 success rate + 0.4 recency) × interactive</c>,
+/// rounded to two decimals. Support and consistency gate it: a one-off stays near 0.25 however clean it is, and a template whose
+/// arguments differ every time (touch /tmp/x123, ping 10.0.3.7) stays low however often it recurs.
 /// </summary>
 public static class ConfidenceFormula
 {
-    public const string Text = "confidence = support × (0.45·consistency + 0.35·successRate + 0.20·recency) × interactive; support = 1 − e^(−n/4); successRate = (succeeded + 1.5)/(known outcomes + 2); recency = e^(−days since last seen/45); interactive = 0.25 for cd/ls/vim-like commands, else 1";
+    public const string Text = "confidence = support × √consistency × (0.6·successRate + 0.4·recency) × interactive; support = 1 − e^(−n/3); successRate = (succeeded + 1.5)/(known outcomes + 2); recency = e^(−days since last seen/45); interactive = 0.25 for cd/ls/vim-like commands, else 1";
 
     public static ConfidenceFactors Factors(int support, double consistency, int succeeded, int knownOutcomes, DateTimeOffset lastSeen, DateTimeOffset now, bool interactive = false) => new()
     {
-        Support = Round(1 - Math.Exp(-support / 4.0)),
+        Support = Round(1 - Math.Exp(-support / 3.0)),
         Consistency = Round(Math.Clamp(consistency, 0, 1)),
         SuccessRate = Round((succeeded + 1.5) / (knownOutcomes + 2.0)),
         Recency = Round(Math.Exp(-Math.Max(0, (now - lastSeen).TotalDays) / 45.0)),
@@ -39,7 +40,7 @@ public static class ConfidenceFormula
     };
 
     public static double Score(ConfidenceFactors f) =>
-        Round(f.Support * ((0.45 * f.Consistency) + (0.35 * f.SuccessRate) + (0.20 * f.Recency)) * f.Interactive);
+        Round(f.Support * Math.Sqrt(f.Consistency) * ((0.6 * f.SuccessRate) + (0.4 * f.Recency)) * f.Interactive);
 
     public static string Explain(ConfidenceFactors f, int support) => string.Create(
         CultureInfo.InvariantCulture,

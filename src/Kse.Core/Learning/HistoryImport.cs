@@ -255,7 +255,7 @@ internal static partial class HistoryImport
 
                     DateTimeOffset? at = Str(root, "__REALTIME_TIMESTAMP") is { } us && long.TryParse(us, NumberStyles.None, CultureInfo.InvariantCulture, out var micro)
                         ? DateTimeOffset.FromUnixTimeMilliseconds(micro / 1000) : null;
-                    result.Add(new RawCommand(i + 1, sm.Groups["command"].Value.Trim(), at, User: sm.Groups["user"].Value, Host: Str(root, "_HOSTNAME"), WorkingDirectory: sm.Groups["pwd"].Value));
+                    result.Add(new RawCommand(i + 1, sm.Groups["command"].Value.Trim(), at, User: sm.Groups["user"].Value, Host: Str(root, "_HOSTNAME"), WorkingDirectory: PwdOf(message)));
                 }
                 catch (JsonException)
                 {
@@ -279,7 +279,7 @@ internal static partial class HistoryImport
                 when = t > now.AddDays(1) ? t.AddYears(-1) : t;
             }
 
-            result.Add(new RawCommand(i + 1, s.Groups["command"].Value.Trim(), when, User: s.Groups["user"].Value, Host: m.Groups["host"].Value, WorkingDirectory: s.Groups["pwd"].Value));
+            result.Add(new RawCommand(i + 1, s.Groups["command"].Value.Trim(), when, User: s.Groups["user"].Value, Host: m.Groups["host"].Value, WorkingDirectory: PwdOf(m.Groups["message"].Value)));
         }
 
         return (result, problems);
@@ -320,8 +320,13 @@ internal static partial class HistoryImport
     [GeneratedRegex("^[0-9A-F]+$", RegexOptions.CultureInvariant)]
     private static partial Regex HexValue();
 
-    [GeneratedRegex(@"^\s*(?<user>[A-Za-z0-9._-]+)\s*:.*?(?:PWD=(?<pwd>[^;]*?)\s*;)?.*?COMMAND=(?<command>.+)$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^\s*(?<user>[A-Za-z0-9._-]+)\s*:.*?COMMAND=(?<command>.+)$", RegexOptions.CultureInvariant)]
     private static partial Regex SudoCommand();
+
+    [GeneratedRegex(@"\bPWD=(?<pwd>[^;]*?)\s*;", RegexOptions.CultureInvariant)]
+    private static partial Regex SudoPwd();
+
+    private static string? PwdOf(string message) => SudoPwd().Match(message) is { Success: true } m ? m.Groups["pwd"].Value : null;
 
     [GeneratedRegex(@"^(?<date>[A-Z][a-z]{2}\s+\d{1,2} \d{2}:\d{2}:\d{2}) (?<host>\S+) sudo(?:\[\d+\])?:\s*(?<message>.*)$", RegexOptions.CultureInvariant)]
     private static partial Regex JournalShort();

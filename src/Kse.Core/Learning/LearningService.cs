@@ -65,50 +65,131 @@ public sealed class LearningService(
         }
 
         watch.Stop();
-        var (masked, secrets) = CommandMasker.MaskArgv(argv);
-        var observation = new Observation
-        {
-            Id = NewId(),
-            Project = project,
-            Environment = env,
-            Instance = instance,
-            Host = host,
-            User = Environment.UserName,
-            WorkingDirectory = CommandMasker.MaskLine(info.WorkingDirectory).Text,
-            Command = Cut(ShellWords.Join(masked)),
-            Argv = masked,
-            StartedAt = started,
-            DurationMs = watch.ElapsedMilliseconds,
-            ExitCode = exit,
-            Source = "observe",
-            MaskedSecrets = secrets,
-        };
-        await store.InsertAsync([observation], cancellationToken);
-        await audit.AppendAsync(
-            new AuditDraft
+        var recorded = await RecordAsync(
+            [new ObservedCommand
             {
-                Actor = actor,
-                OperationType = "observe.command",
                 Project = project,
                 Environment = env,
-                TakeoverLevel = null,
-                Target = Path.GetFileName(masked[0]),
-                Parameters = new Dictionary<string, string?>
-                {
-                    ["observation"] = observation.Id,
-                    ["command"] = observation.Command,
-                    ["host"] = host,
-                    ["instance"] = instance,
-                    ["cwd"] = observation.WorkingDirectory,
-                    ["exitCode"] = exit.ToString(CultureInfo.InvariantCulture),
-                    ["durationMs"] = observation.DurationMs?.ToString(CultureInfo.InvariantCulture),
-                    ["maskedSecrets"] = secrets.ToString(CultureInfo.InvariantCulture),
-                },
-                Outcome = exit == 0 ? "succeeded" : "failed",
-                ErrorContext = problem,
-            },
-            CancellationToken.None);
+                Instance = instance,
+                Host = host,
+                User = Environment.UserName,
+                WorkingDirectory = info.WorkingDirectory,
+                Argv = argv,
+                StartedAt = started,
+                DurationMs = watch.ElapsedMilliseconds,
+                ExitCode = exit,
+                Source = "observe",
+            }],
+            actor,
+            problem,
+            cancellationToken);
+        var observation = recorded[0];
         return new ObserveResult(exit, observation) { Problem = problem };
+    }
+
+    /// <summary>
+    /// Stores commands that ran elsewhere (the command run by <c>kse observe</c>, a test's generated history): secrets masked first,
+    /// one <c>observe.command</c> audit entry for a single command, one <c>observe.batch</c> summary for several.
+    /// </summary>
+    public async Task<IReadOnlyList<Observation>> RecordAsync(IReadOnlyList<ObservedCommand> commands, Actor actor, string? problem = null, CancellationToken cancellationToken = default)
+    {
+        foreach (var project in commands.Select(c => c.Project).Distinct(StringComparer.Ordinal))
+        {
+            RequireProject(project);
+        }
+
+        var observations = new List<Observation>(commands.Count);
+        foreach (var c in commands)
+        {
+            var env = PolicyNames.ParseEnvironment(c.Environment).Name();
+            IReadOnlyList<string>? argv = null;
+            string command;
+            int secrets;
+            if (c.Argv is { Count: > 0 } raw)
+            {
+                (argv, secrets) = CommandMasker.MaskArgv(raw);
+                command = ShellWords.Join(argv);
+            }
+            else
+            {
+                (command, secrets) = CommandMasker.MaskLine(c.CommandLine ?? throw KseException.BadInput("observe.command_missing", "an observed command needs its argv or command line"));
+            }
+
+            observations.Add(new Observation
+            {
+                Id = NewId(),
+                Project = c.Project,
+                Environment = env,
+                Instance = c.Instance,
+                Host = c.Host,
+                User = c.User,
+                WorkingDirectory = c.WorkingDirectory is { } wd ? CommandMasker.MaskLine(wd).Text : null,
+                Command = Cut(command),
+                Argv = argv,
+                StartedAt = c.StartedAt,
+                DurationMs = c.DurationMs,
+                ExitCode = c.ExitCode,
+                Source = c.Source,
+                MaskedSecrets = secrets,
+            });
+        }
+
+        await store.InsertAsync(observations, cancellationToken);
+        if (observations.Count == 1)
+        {
+            var o = observations[0];
+            await audit.AppendAsync(
+                new AuditDraft
+                {
+                    Actor = actor,
+                    OperationType = "observe.command",
+                    Project = o.Project,
+                    Environment = o.Environment,
+                    Target = Path.GetFileName(CommandTemplate.Split(o.Command).FirstOrDefault() ?? o.Command),
+                    Parameters = new Dictionary<string, string?>
+                    {
+                        ["observation"] = o.Id,
+                        ["command"] = o.Command,
+                        ["host"] = o.Host,
+                        ["instance"] = o.Instance,
+                        ["cwd"] = o.WorkingDirectory,
+                        ["exitCode"] = o.ExitCode?.ToString(CultureInfo.InvariantCulture),
+                        ["durationMs"] = o.DurationMs?.ToString(CultureInfo.InvariantCulture),
+                        ["maskedSecrets"] = o.MaskedSecrets.ToString(CultureInfo.InvariantCulture),
+                        ["source"] = o.Source,
+                    },
+                    Outcome = o.ExitCode is null ? "recorded" : o.ExitCode == 0 ? "succeeded" : "failed",
+                    ErrorContext = problem,
+                },
+                CancellationToken.None);
+        }
+        else if (observations.Count > 1)
+        {
+            foreach (var group in observations.GroupBy(o => (o.Project, o.Environment)))
+            {
+                await audit.AppendAsync(
+                    new AuditDraft
+                    {
+                        Actor = actor,
+                        OperationType = "observe.batch",
+                        Project = group.Key.Project,
+                        Environment = group.Key.Environment,
+                        Target = string.Join(", ", group.Select(o => o.Source).Distinct(StringComparer.Ordinal)),
+                        Parameters = new Dictionary<string, string?>
+                        {
+                            ["recorded"] = group.Count().ToString(CultureInfo.InvariantCulture),
+                            ["maskedSecrets"] = group.Sum(o => o.MaskedSecrets).ToString(CultureInfo.InvariantCulture),
+                            ["from"] = group.Min(o => o.StartedAt).ToString("o", CultureInfo.InvariantCulture),
+                            ["to"] = group.Max(o => o.StartedAt).ToString("o", CultureInfo.InvariantCulture),
+                            ["summary"] = $"{group.Count()} observations recorded",
+                        },
+                        Outcome = "succeeded",
+                    },
+                    CancellationToken.None);
+            }
+        }
+
+        return observations;
     }
 
     /// <summary>Imports work already done from a file: <paramref name="format"/> is bash, zsh, fish (or null to detect), auditd or journal.</summary>
@@ -128,7 +209,14 @@ public sealed class LearningService(
         var now = clock.GetUtcNow();
         var observations = new List<Observation>(raw.Count);
         var skipped = 0;
+        var duplicates = 0;
         var secrets = 0;
+        // Importing the same history again (or an overlapping one) must not count the same work twice.
+        var earliest = raw.Where(r => r.At is not null).Select(r => r.At!.Value).DefaultIfEmpty(now).Min();
+        var known = (await store.ListAsync(new ObservationQuery { Project = project, Environment = env, Since = earliest }, cancellationToken))
+            .Where(o => o.TimeKnown)
+            .Select(o => (o.StartedAt.ToUnixTimeSeconds(), o.Command))
+            .ToHashSet();
         foreach (var r in raw)
         {
             var line = r.Command.Trim();
@@ -139,6 +227,12 @@ public sealed class LearningService(
             }
 
             var (masked, n) = CommandMasker.MaskLine(line);
+            if (r.At is { } at && !known.Add((at.ToUnixTimeSeconds(), Cut(masked))))
+            {
+                duplicates++;
+                continue;
+            }
+
             secrets += n;
             observations.Add(new Observation
             {
@@ -170,6 +264,7 @@ public sealed class LearningService(
             BatchId = batch,
             Imported = observations.Count,
             Skipped = skipped,
+            Duplicates = duplicates,
             WithoutTimestamp = observations.Count - timed.Count,
             MaskedSecrets = secrets,
             From = timed.Count == 0 ? null : timed.Min(o => o.StartedAt),
@@ -190,6 +285,7 @@ public sealed class LearningService(
                     ["format"] = kind,
                     ["imported"] = result.Imported.ToString(CultureInfo.InvariantCulture),
                     ["skipped"] = skipped.ToString(CultureInfo.InvariantCulture),
+                    ["duplicates"] = duplicates.ToString(CultureInfo.InvariantCulture),
                     ["withoutTimestamp"] = result.WithoutTimestamp.ToString(CultureInfo.InvariantCulture),
                     ["maskedSecrets"] = secrets.ToString(CultureInfo.InvariantCulture),
                     ["from"] = result.From?.ToString("o", CultureInfo.InvariantCulture),

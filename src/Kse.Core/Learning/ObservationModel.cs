@@ -51,6 +51,35 @@ public sealed record Observation
     public bool? Succeeded => ExitCode is null ? null : ExitCode == 0;
 }
 
+/// <summary>A command that ran, as reported before masking (never stored as it is).</summary>
+public sealed record ObservedCommand
+{
+    public required string Project { get; init; }
+
+    public required string Environment { get; init; }
+
+    public string? Instance { get; init; }
+
+    public string? Host { get; init; }
+
+    public string? User { get; init; }
+
+    public string? WorkingDirectory { get; init; }
+
+    /// <summary>The argument vector, when known; otherwise <see cref="CommandLine"/>.</summary>
+    public IReadOnlyList<string>? Argv { get; init; }
+
+    public string? CommandLine { get; init; }
+
+    public required DateTimeOffset StartedAt { get; init; }
+
+    public long? DurationMs { get; init; }
+
+    public int? ExitCode { get; init; }
+
+    public string Source { get; init; } = "observe";
+}
+
 /// <summary>What to read from the observation store.</summary>
 public sealed record ObservationQuery
 {
@@ -109,7 +138,11 @@ public sealed record ImportResult
 
     public int Imported { get; init; }
 
+    /// <summary>Empty lines and comments.</summary>
     public int Skipped { get; init; }
+
+    /// <summary>Commands already stored with the same time (an earlier import of the same history).</summary>
+    public int Duplicates { get; init; }
 
     public int WithoutTimestamp { get; init; }
 

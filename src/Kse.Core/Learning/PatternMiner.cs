@@ -112,7 +112,8 @@ public sealed class PatternMiner(TimeProvider clock)
         var (mean, spread) = CircularMean(minutes);
         var gaps = times.Zip(times.Skip(1), (a, b) => (b - a).TotalDays).Order().ToList();
         var median = gaps[gaps.Count / 2];
-        var at = TimeSpan.FromMinutes(Math.Round(mean) % 1440).ToString(@"hh\:mm", CultureInfo.InvariantCulture);
+        // "About" a time: to the nearest five minutes.
+        var at = TimeSpan.FromMinutes(Math.Round(mean / 5) * 5 % 1440).ToString(@"hh\:mm", CultureInfo.InvariantCulture);
         var spreadText = string.Create(CultureInfo.InvariantCulture, $"±{Math.Round(spread):0} min");
         if (median is > 0.75 and < 1.25 && spread <= 60)
         {

@@ -18,6 +18,9 @@ public static partial class SpecDrafter
     /// <summary>The fewest observations for a command to be suggested as an operation.</summary>
     public const int MinSupport = 3;
 
+    /// <summary>The lowest confidence for a runnable suggestion: below it a command is reported as a pattern, never drafted.</summary>
+    public const double MinConfidence = 0.5;
+
     public static readonly IReadOnlyList<string> DraftedDocuments = ["operations.md", "troubleshooting.md", "deployment.md", "monitoring.md"];
 
     private static readonly JsonSerializerOptions Json = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
@@ -25,8 +28,9 @@ public static partial class SpecDrafter
     public static (IReadOnlyList<(string Name, IReadOnlyList<DraftedSection> Sections)> Documents, IReadOnlyList<DraftedOperation> Operations) Draft(MiningResult mined, ISet<string> takenNames)
     {
         var names = new HashSet<string>(takenNames, StringComparer.Ordinal);
+        var written = new HashSet<string>(StringComparer.Ordinal);
         var operations = new Dictionary<string, DraftedOperation>(StringComparer.Ordinal);
-        var candidates = mined.Recurring.Where(r => r.Count >= MinSupport && r.Category != "noise" && !r.UsesShell).ToDictionary(r => r.Template, StringComparer.Ordinal);
+        var candidates = mined.Recurring.Where(r => r.Count >= MinSupport && r.Confidence >= MinConfidence && r.Category != "noise" && !r.UsesShell).ToDictionary(r => r.Template, StringComparer.Ordinal);
 
         DraftedOperation? Declare(string template, string document, string section)
         {
@@ -62,7 +66,7 @@ public static partial class SpecDrafter
                 {
                     var op = Declare(r.Template, document, heading)!;
                     declared.Add(op);
-                    body.Append(OperationText(op, r)).Append('\n');
+                    body.Append(OperationText(op, r, written.Add(op.Name))).Append('\n');
                 }
             }
 
@@ -84,12 +88,14 @@ public static partial class SpecDrafter
         var usable = candidates.Values.OrderByDescending(r => r.Confidence).ThenBy(r => r.Template, StringComparer.Ordinal).ToList();
         var backups = usable.Where(r => r.Category == "backup").ToList();
         var daily = usable.Where(r => r.Category == "routine").ToList();
-        var sequences = mined.Sequences.Where(s => s.Steps.All(candidates.ContainsKey)).ToList();
+        // A failure, its diagnosis, its fix and the retry also form a sequence: troubleshooting.md tells that story, not a procedure.
+        var troubleshooting = mined.FailureFixes.SelectMany(f => f.Fix.Append(f.Failing)).ToHashSet(StringComparer.Ordinal);
+        var sequences = mined.Sequences.Where(s => s.Steps.All(candidates.ContainsKey) && !s.Steps.Any(troubleshooting.Contains)).ToList();
         var procedures = sequences.Where(s => s.Kind == "procedure").ToList();
         var maintenance = usable.Where(r => r.Category == "maintenance" && !mined.FailureFixes.Any(f => f.Fix.Contains(r.Template)) && !sequences.Any(s => s.Steps.Contains(r.Template))).ToList();
         sections.Add(Section("operations.md", "Daily Tasks", daily, "Recurring tasks observed on a schedule, most confident first.", Nothing("no state-changing command recurred on a daily or weekly schedule")));
         var maintenanceSection = Section("operations.md", "Maintenance Procedures", maintenance, "State-changing commands that recurred without a fixed schedule.", Nothing("no other state-changing command recurred"));
-        sections.Add(WithSequences(maintenanceSection, procedures, Declare, "Procedures: commands run in this order in one session, again and again."));
+        sections.Add(WithSequences(maintenanceSection, procedures, Declare, written, "Procedures: commands run in this order in one session, again and again."));
         sections.Add(Section("operations.md", "Backup Procedures", backups, "Backups observed, most confident first.", Nothing("no backup command (pg_dump, mysqldump, restic, borg, …) recurred")));
 
         // troubleshooting.md
@@ -97,12 +103,12 @@ public static partial class SpecDrafter
         sections.Add(Issues(fixes));
         var diagnostics = usable.Where(r => r.Risk == "read" && fixes.Any(f => f.Diagnostics.Contains(r.Command))).ToList();
         sections.Add(Section("troubleshooting.md", "Diagnostic Commands", diagnostics, "Read-only commands run while diagnosing the failures above.", Nothing("no read command was run between a failure and its fix")));
-        sections.Add(Resolutions(fixes, Declare));
+        sections.Add(Resolutions(fixes, Declare, written));
 
         // deployment.md
         var deploys = sequences.Where(s => s.Kind == "deploy").ToList();
         sections.Add(Plain("deployment.md", "Prerequisites", deploys.Count == 0 ? Nothing("no deploy sequence was observed") : $"Observed on {string.Join(", ", deploys.SelectMany(d => d.Hosts).Select(h => h.Name).Distinct(StringComparer.Ordinal))}. Access to those hosts as the users who deployed; check the commands below are installed."));
-        sections.Add(WithSequences(new DraftedSection { Document = "deployment.md", Heading = "Deployment Steps", Body = deploys.Count == 0 ? Nothing("no deploy sequence (pull, apply, publish, restart, …) recurred") + "\n" : "", Observed = false, Confidence = 0 }, deploys, Declare, "Deploy sequences observed, in the order they ran."));
+        sections.Add(WithSequences(new DraftedSection { Document = "deployment.md", Heading = "Deployment Steps", Body = deploys.Count == 0 ? Nothing("no deploy sequence (pull, apply, publish, restart, …) recurred") + "\n" : "", Observed = false, Confidence = 0 }, deploys, Declare, written, "Deploy sequences observed, in the order they ran."));
         sections.Add(Plain("deployment.md", "Environment Variables", Nothing("commands do not show their environment; secrets seen on command lines were masked and belong in a secret store")));
         sections.Add(Plain("deployment.md", "Health Checks", Nothing("see monitoring.md for the read checks that were observed")));
         sections.Add(Plain("deployment.md", "Rollback Procedure", Nothing("no rollback was observed")));
@@ -121,7 +127,7 @@ public static partial class SpecDrafter
     private static DraftedSection Plain(string document, string heading, string text) =>
         new() { Document = document, Heading = heading, Body = text + "\n", Observed = false, Confidence = 0 };
 
-    private static DraftedSection WithSequences(DraftedSection section, IReadOnlyList<SequencePattern> sequences, Func<string, string, string, DraftedOperation?> declare, string intro)
+    private static DraftedSection WithSequences(DraftedSection section, IReadOnlyList<SequencePattern> sequences, Func<string, string, string, DraftedOperation?> declare, HashSet<string> written, string intro)
     {
         if (sequences.Count == 0)
         {
@@ -152,12 +158,16 @@ public static partial class SpecDrafter
                 if (!ops.Contains(op.Name))
                 {
                     ops.Add(op.Name);
+                }
+
+                if (written.Add(op.Name))
+                {
                     body.Append(CultureInfo.InvariantCulture, $"{step}. `{op.Name}`: `{Code(op.Command)}`\n");
                     later.Append(op.Block).Append('\n');
                 }
                 else
                 {
-                    body.Append(CultureInfo.InvariantCulture, $"{step}. `{op.Name}` (declared above or in another draft): `{Code(op.Command)}`\n");
+                    body.Append(CultureInfo.InvariantCulture, $"{step}. `{op.Name}` (declared in {op.Document}, {op.Section}): `{Code(op.Command)}`\n");
                 }
             }
 
@@ -200,7 +210,7 @@ public static partial class SpecDrafter
         };
     }
 
-    private static DraftedSection Resolutions(IReadOnlyList<FailureFixPattern> fixes, Func<string, string, string, DraftedOperation?> declare)
+    private static DraftedSection Resolutions(IReadOnlyList<FailureFixPattern> fixes, Func<string, string, string, DraftedOperation?> declare, HashSet<string> written)
     {
         if (fixes.Count == 0)
         {
@@ -228,6 +238,10 @@ public static partial class SpecDrafter
                 if (!ops.Contains(op.Name))
                 {
                     ops.Add(op.Name);
+                }
+
+                if (written.Add(op.Name))
+                {
                     blocks.Append(op.Block).Append('\n');
                 }
             }
@@ -248,7 +262,7 @@ public static partial class SpecDrafter
         };
     }
 
-    private static string OperationText(DraftedOperation op, RecurringPattern r)
+    private static string OperationText(DraftedOperation op, RecurringPattern r, bool withBlock)
     {
         var sb = new StringBuilder();
         sb.Append(CultureInfo.InvariantCulture, $"### {op.Name}\n\n");
@@ -256,7 +270,7 @@ public static partial class SpecDrafter
         sb.Append(r.Users.Count > 0 ? $" by {string.Join(", ", r.Users)}" : "");
         sb.Append(CultureInfo.InvariantCulture, $", {r.Schedule.Description}, last on {r.LastSeen:yyyy-MM-dd}. Risk {op.Risk}: {op.RiskReason}.\n\n");
         sb.Append(Confidence(op.Confidence, r.Explanation, r.Evidence)).Append("\n\n");
-        sb.Append(op.Block);
+        sb.Append(withBlock ? op.Block : $"Declared in {op.Document}, {op.Section}.\n");
         return sb.ToString();
     }
 
