@@ -35,6 +35,7 @@ public static class KseCli
         ChangeCommand.Create(),
         GraphCommand.Create(),
         RolloutCommand.Create(),
+        HooksCommand.Create(),
         FeedbackCommand.Create(),
         ToolsCommand.Create(),
         ObserveCommand.Create(),

@@ -41,6 +41,7 @@ internal static class KseCompletions
         "id" or "approvalId" => NameKind.Approval,
         "level" => NameKind.Level,
         "risk" => NameKind.Risk,
+        "version" => NameKind.Version,
         _ => null,
     };
 

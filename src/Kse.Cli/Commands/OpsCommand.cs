@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Kse.Core;
 using Kse.Core.Specs;
+using Kse.Core.Versions;
 
 namespace Kse.Cli.Commands;
 
@@ -12,14 +13,9 @@ internal static class OpsCommand
     public static Command Create() =>
         CommandExtensions.Group(
             "ops",
-            "Operations specs: create, validate, list and show them.",
+            "Operations specs: create, validate, list and show them; their versions and drift from the code.",
             "kse ops validate billing --json",
-            Init(),
-            OpsRunCommand.Create(),
-            Validate(),
-            List(),
-            Show(),
-            Status());
+            [Init(), OpsRunCommand.Create(), Validate(), List(), Show(), Status(), .. VersionsCommand.OpsVerbs()]);
 
     private static Command Init()
     {
@@ -64,10 +60,14 @@ internal static class OpsCommand
             "validate",
             "Check a project's operations spec: every document present, every required section there and filled, tools.yaml and runnable operations valid. Exit 0 only when complete, 1 when problems were found.",
             "kse ops validate billing --json");
+        var version = new Option<string?>("--version") { Description = "Validate the documents this version resolves to (see 'kse ops resolve')" };
         command.Arguments.Add(Project);
+        command.Options.Add(version);
         return command.WithAction(ctx =>
         {
-            var report = ctx.Get<SpecService>().Validate(ctx.Value(Project)!);
+            var report = ctx.Value(version) is { } v
+                ? ctx.Get<SpecVersionService>().Validate(ctx.Value(Project)!, v)
+                : ctx.Get<SpecService>().Validate(ctx.Value(Project)!);
             if (ctx.Json)
             {
                 ctx.WriteJson(report);
@@ -124,9 +124,10 @@ internal static class OpsCommand
         }
 
         var complete = report.Documents.Count(d => d.Complete);
+        var label = report.SpecVersion is { } sv ? $"{report.Project} (spec version {sv})" : report.Project;
         ctx.WriteLine(report.Valid
-            ? $"{report.Project}: valid ({complete}/{report.Documents.Count} documents complete)"
-            : $"{report.Project}: invalid ({complete}/{report.Documents.Count} documents complete)");
+            ? $"{label}: valid ({complete}/{report.Documents.Count} documents complete)"
+            : $"{label}: invalid ({complete}/{report.Documents.Count} documents complete)");
     }
 
     private static Command List()
@@ -161,12 +162,29 @@ internal static class OpsCommand
     {
         var document = new Argument<string>("document") { Description = "One of the nine documents, with or without extension (deployment, tools.yaml, ...)" };
         var resolved = new Option<bool>("--resolved") { Description = "Merge in .sce/shared/operations/: the project's own filled sections win" };
-        var command = CommandExtensions.Verb("show", "Print one operations document, as stored or resolved against the shared library.", "kse ops show billing deployment --resolved");
+        var version = new Option<string?>("--version") { Description = "Show the document as this version resolves it (its own copy overlaid on its base, section by section)" };
+        var command = CommandExtensions.Verb("show", "Print one operations document, as stored or resolved against the shared library; with --version, as that spec version resolves it.", "kse ops show billing deployment --version 2.4.1 --resolved");
         command.Arguments.Add(Project);
         command.Arguments.Add(document);
         command.Options.Add(resolved);
+        command.Options.Add(version);
         return command.WithAction(ctx =>
         {
+            if (ctx.Value(version) is { } v)
+            {
+                var versioned = ctx.Get<SpecVersionService>().Show(ctx.Value(Project)!, ctx.Value(document)!, v, ctx.Value(resolved));
+                if (ctx.Json)
+                {
+                    ctx.WriteJson(versioned);
+                }
+                else
+                {
+                    ctx.Out.Write(versioned.Text);
+                }
+
+                return 0;
+            }
+
             var view = ctx.Get<SpecService>().Show(ctx.Value(Project)!, ctx.Value(document)!, ctx.Value(resolved));
             if (ctx.Json)
             {
@@ -185,7 +203,7 @@ internal static class OpsCommand
     {
         var command = CommandExtensions.Verb(
             "status",
-            "List kse development specs (.sce/specs/<name>/tasks.md) and name those whose tasks are all done but that have no operations spec yet.",
+            "List kse development specs (.sce/specs/<name>/tasks.md); name those whose tasks are all done but that have no operations spec yet, and those whose code (since tasks.md was added) changed operational things their operations documents do not describe.",
             "kse ops status");
         return command.WithAction(ctx =>
         {
@@ -204,8 +222,13 @@ internal static class OpsCommand
 
             foreach (var s in status.Specs)
             {
-                var state = s.HasOperationsSpec ? "has an operations spec" : s.NeedsOperationsSpec ? $"done, needs an operations spec: run '{s.Action}'" : "in progress";
+                var state = s.OperationsUpdates is { Count: > 0 } ? "done, its code changed operational things: update the operations documents below"
+                    : s.HasOperationsSpec ? "has an operations spec" : s.NeedsOperationsSpec ? $"done, needs an operations spec: run '{s.Action}'" : "in progress";
                 ctx.WriteLine($"{s.Name,-24} tasks {s.TasksDone}/{s.TasksTotal}  {state}");
+                foreach (var u in s.OperationsUpdates ?? [])
+                {
+                    ctx.WriteLine($"    update {u.Document} '{(u.Document.EndsWith(".md", StringComparison.Ordinal) ? "## " : "")}{u.Section}' ({u.Rule}): {u.Reason}");
+                }
             }
 
             return 0;

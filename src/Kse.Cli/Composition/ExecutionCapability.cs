@@ -15,7 +15,7 @@ internal static class ExecutionCapability
     {
         services.AddSingleton(ReadOptions(configuration));
         services.AddSingleton<ISpecDocumentCheck, OperationBlockCheck>();
-        services.AddSingleton(sp => new ExecutionPlanner(sp.GetRequiredService<KseWorkspace>(), sp.GetRequiredService<ExecutionOptions>(), sp.GetService<IStrategyResolver>()));
+        services.AddSingleton(sp => new ExecutionPlanner(sp.GetRequiredService<KseWorkspace>(), sp.GetRequiredService<ExecutionOptions>(), sp.GetService<IStrategyResolver>(), sp.GetService<ISpecVersionResolver>()));
         services.AddSingleton(sp => new InstanceService(sp.GetRequiredService<KseWorkspace>()));
         services.AddSingleton(sp => new ProcessRunner(sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new OperationRunner(sp.GetRequiredService<ExecutionPlanner>(), sp.GetRequiredService<ProcessRunner>(), sp.GetRequiredService<TimeProvider>()));

@@ -55,6 +55,7 @@ public static class KseComposition
         services.AddExecutionCapability(configuration);
         services.AddActionsCapability();
         services.AddChangesCapability(configuration);
+        services.AddVersionsCapability(configuration);
         services.AddFeedbackCapability(configuration);
         services.AddToolsCapability(configuration);
         services.AddClientContractCapability(configuration);

@@ -15,7 +15,8 @@ internal static class SpecsCapability
         services.AddSingleton(sp => new SpecService(
             sp.GetRequiredService<KseWorkspace>(),
             sp.GetRequiredService<TemplateLibrary>(),
-            sp.GetServices<ISpecDocumentCheck>()));
+            sp.GetServices<ISpecDocumentCheck>(),
+            sp.GetServices<IDevSpecCheck>()));
         var promptsDir = configuration["Kse:PromptsDir"];
         services.AddSingleton(sp => new PromptLibrary(sp.GetRequiredService<SpecService>(), string.IsNullOrWhiteSpace(promptsDir) ? null : Path.GetFullPath(promptsDir)));
         return services;

@@ -62,16 +62,20 @@ public sealed class OpsRunActionHandler(ExecutionPlanner planner, OperationRunne
         }
 
         var dryRun = args.TryGetValue("dryRun", out var dry) && dry.ValueKind == JsonValueKind.True;
-        var (catalog, hashes) = planner.CatalogWithHashes(project);
-        var op = catalog.Get(operation);
         if (environmentText is null)
         {
-            throw KseException.BadInput("input.scope_missing", $"tool '{Action}' is {op.Risk.Name()}: its call must name 'project' and 'environment'");
+            var risk = planner.Catalog(project).Get(operation).Risk;
+            throw KseException.BadInput("input.scope_missing", $"tool '{Action}' is {risk.Name()}: its call must name 'project' and 'environment'");
         }
 
+        // The instance's version picks the spec the operation is read from (the Versions capability resolves it).
         var environment = PolicyNames.ParseEnvironment(environmentText);
         var target = ExecutionPlanner.ChooseInstance(planner.Manifest(project), environment, instance);
-        var execution = planner.Plan(catalog.Project, op, target, Parameters(args));
+        var spec = planner.CatalogFor(project, target);
+        var catalog = spec.Catalog;
+        var hashes = spec.Hashes;
+        var op = catalog.Get(operation);
+        var execution = planner.Plan(catalog.Project, op, target, Parameters(args), spec.SpecVersion);
         var arguments = new SortedDictionary<string, object?>(StringComparer.Ordinal)
         {
             ["project"] = execution.Project,
@@ -94,7 +98,7 @@ public sealed class OpsRunActionHandler(ExecutionPlanner planner, OperationRunne
             Host = execution.Host,
             Risk = execution.Risk,
             Operation = execution.Operation,
-            SpecVersion = execution.Version,
+            SpecVersion = execution.SpecVersion,
             Argv = execution.Argv,
             Command = execution.CommandLine,
             Document = op.Document,
@@ -103,7 +107,7 @@ public sealed class OpsRunActionHandler(ExecutionPlanner planner, OperationRunne
             Arguments = ActionRequest.ArgumentsOf(arguments),
             AuditType = Type,
             Target = $"{execution.Operation}@{execution.Instance}",
-            AuditParameters = AuditParameters(execution),
+            AuditParameters = WithSpec(AuditParameters(execution), execution, op.Document, hashes.GetValueOrDefault(op.Document)),
             Detail = execution,
         };
     }
@@ -152,7 +156,7 @@ public sealed class OpsRunActionHandler(ExecutionPlanner planner, OperationRunne
             Host = rollback.Host,
             Risk = rollback.Risk,
             Operation = rollback.Operation,
-            SpecVersion = rollback.Version,
+            SpecVersion = rollback.SpecVersion,
             Argv = rollback.Argv,
             Command = rollback.CommandLine,
             Arguments = new Dictionary<string, JsonElement>(),
@@ -207,6 +211,16 @@ public sealed class OpsRunActionHandler(ExecutionPlanner planner, OperationRunne
         return p;
     }
 
+    /// <summary>The spec the plan came from, in every entry: its version, the declaring document and that document's SHA-256.</summary>
+    private static Dictionary<string, string?> WithSpec(Dictionary<string, string?> parameters, ExecutionPlan plan, string document, string? sha256)
+    {
+        parameters["specVersion"] = plan.SpecVersion;
+        parameters["instanceVersion"] = plan.Version;
+        parameters["document"] = document;
+        parameters["documentSha256"] = sha256;
+        return parameters;
+    }
+
     /// <summary>The <c>ops_run</c> answer for an outcome of the guarded path, the same shape from every face.</summary>
     public static OperationRunOutcome Shape(ActionOutcome outcome)
     {
@@ -230,6 +244,9 @@ public sealed class OpsRunActionHandler(ExecutionPlanner planner, OperationRunne
             Command = execution?.Command,
             CommandLine = execution?.CommandLine,
             Argv = execution?.Argv,
+            SpecVersion = outcome.Plan?.SpecVersion,
+            Document = outcome.Plan?.Document,
+            DocumentSha256 = outcome.Plan?.DocumentSha256,
             ApprovalId = outcome.Status == "queued" ? approval?.Id : null,
             ExpiresAt = outcome.Status == "queued" ? approval?.ExpiresAt : null,
             Resource = outcome.Status == "queued" && approval is not null ? $"kse://approvals/{approval.Id}" : null,

@@ -60,7 +60,7 @@ public static class GitDiff
     }
 
     /// <summary>The commit a revision names, or change.revision_unknown / change.not_a_repository (exit 3).</summary>
-    private static async Task<string> ResolveAsync(string repository, string revision, string git, CancellationToken cancellationToken)
+    internal static async Task<string> ResolveAsync(string repository, string revision, string git, CancellationToken cancellationToken)
     {
         var (exitCode, output, error) = await RunAsync(git, ["-C", repository, "rev-parse", "--verify", "--quiet", revision + "^{commit}"], cancellationToken);
         if (exitCode == 0 && output.Trim() is { Length: > 0 } commit)
@@ -76,7 +76,7 @@ public static class GitDiff
         throw KseException.NotFound("change.revision_unknown", $"git: '{revision}' is not a commit of the workspace repository");
     }
 
-    private static async Task<(int ExitCode, string Output, string Error)> RunAsync(string git, IEnumerable<string> args, CancellationToken cancellationToken)
+    internal static async Task<(int ExitCode, string Output, string Error)> RunAsync(string git, IEnumerable<string> args, CancellationToken cancellationToken)
     {
         var psi = new ProcessStartInfo(git)
         {

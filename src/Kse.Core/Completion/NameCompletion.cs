@@ -16,6 +16,9 @@ public enum NameKind
     Approval,
     Level,
     Risk,
+
+    /// <summary>A project's spec versions (and the versions its instances run), for <c>version</c> arguments.</summary>
+    Version,
 }
 
 /// <summary>
@@ -42,6 +45,7 @@ public sealed class NameCompletion(KseWorkspace workspace, ApprovalService appro
             NameKind.Approval => (await approvals.ListAsync(ApprovalState.Pending, Given(context, "project"), cancellationToken: cancellationToken)).Approvals.Select(a => a.Id),
             NameKind.Level => Enum.GetValues<TakeoverLevel>().Select(l => l.ToString()),
             NameKind.Risk => Enum.GetValues<RiskClass>().Select(r => r.Name()),
+            NameKind.Version => Versions(context),
             _ => [],
         };
         var matches = names
@@ -90,6 +94,30 @@ public sealed class NameCompletion(KseWorkspace workspace, ApprovalService appro
         {
             return [];
         }
+    }
+
+    private IEnumerable<string> Versions(IReadOnlyDictionary<string, string> context)
+    {
+        if (Project(context) is not { } project)
+        {
+            return [];
+        }
+
+        var dir = Path.Combine(workspace.OperationsDir(project), "versions");
+        var stored = Directory.Exists(dir)
+            ? Directory.GetDirectories(dir).Select(Path.GetFileName).OfType<string>().Where(n => Kse.Core.Projects.SemanticVersion.TryParse(n, out var v) && v.ToString() == n)
+            : [];
+        IEnumerable<string> running;
+        try
+        {
+            running = ProjectManifest.Load(workspace, project).Instances.Select(i => i.Version).OfType<string>();
+        }
+        catch (KseException)
+        {
+            running = [];
+        }
+
+        return stored.Concat(running).Append("main");
     }
 
     /// <summary>The project named in the context, when it is a valid name of an existing project.</summary>

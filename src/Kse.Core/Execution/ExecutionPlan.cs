@@ -18,7 +18,11 @@ public sealed record ExecutionPlan
     /// <summary><c>local</c> or the SSH destination.</summary>
     public required string Host { get; init; }
 
+    /// <summary>The instance's version, from project.yaml.</summary>
     public string? Version { get; init; }
+
+    /// <summary>The spec version the operation was read from (a version folder's name, or <c>main</c>).</summary>
+    public string? SpecVersion { get; init; }
 
     /// <summary>Validated, normalized parameter values (sorted by name).</summary>
     public required IReadOnlyDictionary<string, string> Parameters { get; init; }

@@ -6,7 +6,7 @@ using Kse.Core.Specs;
 namespace Kse.Core.Execution;
 
 /// <summary>Turns (project, operation, environment, instance, values) into an <see cref="ExecutionPlan"/>: values checked, placeholders substituted, the host chosen.</summary>
-public sealed partial class ExecutionPlanner(KseWorkspace workspace, ExecutionOptions options, IStrategyResolver? strategies = null)
+public sealed partial class ExecutionPlanner(KseWorkspace workspace, ExecutionOptions options, IStrategyResolver? strategies = null, ISpecVersionResolver? versions = null)
 {
     [GeneratedRegex(@"^(?:ssh://)?(?:(?<user>[A-Za-z0-9_][A-Za-z0-9_.-]{0,63})@)?(?<host>[A-Za-z0-9][A-Za-z0-9.-]{0,252}|\[[0-9A-Fa-f:.]+\])(?::(?<port>\d{1,5}))?$", RegexOptions.CultureInvariant)]
     private static partial Regex SshDestination();
@@ -44,6 +44,24 @@ public sealed partial class ExecutionPlanner(KseWorkspace workspace, ExecutionOp
         return (catalog, hashes);
     }
 
+    /// <summary>
+    /// The catalog an instance runs from: the spec its <c>version</c> resolves to (exact, else the nearest lower of the same
+    /// major.minor, else of the same major, else the main spec). Without an instance, or without versions, the main spec.
+    /// </summary>
+    public VersionedCatalog CatalogFor(string project, ProjectInstance? instance)
+    {
+        if (versions is not null && instance is not null)
+        {
+            return versions.CatalogFor(ProjectName.Validate(project), instance.Version);
+        }
+
+        var (catalog, hashes) = CatalogWithHashes(project);
+        return new VersionedCatalog(MainSpec, catalog, hashes);
+    }
+
+    /// <summary>The spec version of the documents in <c>operations/</c> itself.</summary>
+    public const string MainSpec = "main";
+
     /// <summary>The project's <c>project.yaml</c>, parsed once and reused until the file changes.</summary>
     public ProjectManifest Manifest(string project)
     {
@@ -65,14 +83,15 @@ public sealed partial class ExecutionPlanner(KseWorkspace workspace, ExecutionOp
     /// </summary>
     public ExecutionPlan Plan(string project, string operation, EnvironmentKind environment, string? instance, IReadOnlyDictionary<string, string?>? parameters)
     {
-        var catalog = Catalog(project);
-        var op = catalog.Get(operation);
         var manifest = Manifest(project);
         var target = ChooseInstance(manifest, environment, instance);
-        return Plan(catalog.Project, op, target, parameters);
+        var spec = CatalogFor(project, target);
+        var op = spec.Catalog.Get(operation);
+        return Plan(spec.Catalog.Project, op, target, parameters, spec.SpecVersion);
     }
 
-    public ExecutionPlan Plan(string project, OperationDefinition op, ProjectInstance target, IReadOnlyDictionary<string, string?>? parameters)
+    /// <param name="specVersion">The spec version <paramref name="op"/> was read from (see <see cref="CatalogFor"/>).</param>
+    public ExecutionPlan Plan(string project, OperationDefinition op, ProjectInstance target, IReadOnlyDictionary<string, string?>? parameters, string? specVersion = null)
     {
         var values = ParameterValues.Resolve(op, parameters);
         var choice = op.Strategy is null ? null : ChooseTool(project, op, target, values);
@@ -92,6 +111,7 @@ public sealed partial class ExecutionPlanner(KseWorkspace workspace, ExecutionOp
             Instance = target.Id,
             Host = target.IsLocal ? "local" : target.Host,
             Version = target.Version,
+            SpecVersion = specVersion,
             Parameters = values,
             Command = command,
             Argv = target.IsLocal ? command : SshArgv(target.Host, command),

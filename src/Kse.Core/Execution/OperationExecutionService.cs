@@ -31,7 +31,14 @@ public sealed record OperationSummary
 public sealed record OperationParameterSummary(string Name, ParameterType Type, bool Required, string Accepts, string? Default, string? Description);
 
 /// <summary>A project's runnable operations, its instances, and the problems in its operation blocks.</summary>
-public sealed record OperationListing(string Project, IReadOnlyList<OperationSummary> Operations, IReadOnlyList<InstanceSummary> Instances, IReadOnlyList<string> Errors);
+public sealed record OperationListing(string Project, IReadOnlyList<OperationSummary> Operations, IReadOnlyList<InstanceSummary> Instances, IReadOnlyList<string> Errors)
+{
+    /// <summary>The spec version the operations come from (<c>main</c> unless an instance running another version was named).</summary>
+    public string? SpecVersion { get; init; }
+
+    /// <summary>The instance whose version picked the spec, when one was named.</summary>
+    public string? Instance { get; init; }
+}
 
 public sealed record InstanceSummary(string Id, EnvironmentKind Environment, string Host, string? Version);
 
@@ -94,6 +101,14 @@ public sealed record OperationRunOutcome
 
     public IReadOnlyList<string>? Argv { get; init; }
 
+    /// <summary>The spec version the operation was planned from: the instance's version resolved (a version folder's name, or <c>main</c>).</summary>
+    public string? SpecVersion { get; init; }
+
+    /// <summary>The operations document that declares the operation, and its SHA-256 as planned.</summary>
+    public string? Document { get; init; }
+
+    public string? DocumentSha256 { get; init; }
+
     public string? ApprovalId { get; init; }
 
     /// <summary>When a queued approval expires.</summary>
@@ -128,24 +143,37 @@ public sealed class OperationExecutionService(ExecutionPlanner planner)
 
     public ExecutionPlanner Planner => planner;
 
-    public OperationListing List(string project)
+    /// <summary>The operations of the main spec, or with <paramref name="instance"/> of the spec that instance's version resolves to.</summary>
+    public OperationListing List(string project, string? instance = null)
     {
-        var catalog = planner.Catalog(project);
-        IReadOnlyList<InstanceSummary> instances;
+        ProjectName.Validate(project);
+        IReadOnlyList<Specs.ProjectInstance> all;
         try
         {
-            instances = planner.Manifest(catalog.Project).Instances.Select(i => new InstanceSummary(i.Id, i.Environment, i.IsLocal ? "local" : i.Host, i.Version)).ToList();
+            all = planner.Manifest(project).Instances;
         }
-        catch (KseException)
+        catch (KseException) when (instance is null)
         {
-            instances = [];
+            all = [];
         }
 
+        Specs.ProjectInstance? target = null;
+        if (instance is not null)
+        {
+            target = all.FirstOrDefault(i => i.Id == instance)
+                ?? throw KseException.NotFound("instances.not_found", $"project '{project}' has no instance '{instance}'" + (all.Count > 0 ? $" (instances: {string.Join(", ", all.Select(i => i.Id))})" : " (add one with 'kse instances add')"));
+        }
+
+        var spec = planner.CatalogFor(project, target);
         return new OperationListing(
-            catalog.Project,
-            catalog.Operations.Select(Summarize).ToList(),
-            instances,
-            catalog.Errors.Select(e => e.ToString()).ToList());
+            spec.Catalog.Project,
+            spec.Catalog.Operations.Select(Summarize).ToList(),
+            all.Select(i => new InstanceSummary(i.Id, i.Environment, i.IsLocal ? "local" : i.Host, i.Version)).ToList(),
+            spec.Catalog.Errors.Select(e => e.ToString()).ToList())
+        {
+            SpecVersion = spec.SpecVersion,
+            Instance = target?.Id,
+        };
     }
 
     public static OperationSummary Summarize(OperationDefinition o) => new()

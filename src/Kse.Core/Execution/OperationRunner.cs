@@ -236,13 +236,14 @@ public sealed class OperationRunner(ExecutionPlanner planner, ProcessRunner proc
     /// <summary>A verify or rollback operation on the same instance, taking same-named parameter values from the original run.</summary>
     public ExecutionPlan RelatedPlan(ExecutionPlan plan, string operation)
     {
-        var catalog = planner.Catalog(plan.Project);
-        var op = catalog.Get(operation);
+        // From the same spec version as the run itself.
+        var instance = new Specs.ProjectInstance { Id = plan.Instance, Environment = plan.Environment, Host = plan.Host, Version = plan.Version };
+        var spec = planner.CatalogFor(plan.Project, instance);
+        var op = spec.Catalog.Get(operation);
         var values = op.Parameters
             .Where(p => plan.Parameters.ContainsKey(p.Name))
             .ToDictionary(p => p.Name, p => (string?)plan.Parameters[p.Name], StringComparer.Ordinal);
-        var instance = new Specs.ProjectInstance { Id = plan.Instance, Environment = plan.Environment, Host = plan.Host, Version = plan.Version };
-        return planner.Plan(plan.Project, op, instance, values);
+        return planner.Plan(plan.Project, op, instance, values, spec.SpecVersion);
     }
 
     /// <summary>Runs one plan with its timeout per attempt and retries when it is idempotent.</summary>

@@ -17,6 +17,33 @@ public sealed class FeedbackTriage
 
         public string[][][] CompiledExcept { get; } = (Except ?? []).SelectMany(Expand).Select(Compile).ToArray();
 
+        /// <summary>Phrase indexes by their first word; phrases starting with <c>#</c> or <c>_</c> are candidates everywhere.</summary>
+        public (Dictionary<string, int[]> ByFirst, int[] Anywhere) Index { get; } = BuildIndex(Phrases.SelectMany(Expand).Select(Compile).ToArray());
+
+        public (Dictionary<string, int[]> ByFirst, int[] Anywhere) ExceptIndex { get; } = BuildIndex((Except ?? []).SelectMany(Expand).Select(Compile).ToArray());
+
+        private static (Dictionary<string, int[]>, int[]) BuildIndex(string[][][] phrases)
+        {
+            var byFirst = new Dictionary<string, List<int>>(StringComparer.Ordinal);
+            var anywhere = new List<int>();
+            for (var i = 0; i < phrases.Length; i++)
+            {
+                foreach (var first in phrases[i][0])
+                {
+                    if (first is "#" or "_")
+                    {
+                        anywhere.Add(i);
+                    }
+                    else
+                    {
+                        (byFirst.TryGetValue(first, out var l) ? l : byFirst[first] = []).Add(i);
+                    }
+                }
+            }
+
+            return (byFirst.ToDictionary(kv => kv.Key, kv => kv.Value.Distinct().ToArray(), StringComparer.Ordinal), anywhere.Distinct().ToArray());
+        }
+
         private static string[][] Compile(string phrase) => phrase.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(w => w.Split('|')).ToArray();
 
         /// <summary><c>{does not,doesnt} work</c> is two phrases: a brace group lists alternatives of several words.</summary>
@@ -370,45 +397,58 @@ public sealed class FeedbackTriage
     private static IEnumerable<Hit> Find(Signal signal, IReadOnlyList<TextToken> tokens)
     {
         var excluded = new bool[tokens.Count];
-        foreach (var except in signal.CompiledExcept)
+        if (signal.CompiledExcept.Length > 0)
         {
+            var (exceptByFirst, exceptAnywhere) = signal.ExceptIndex;
             for (var i = 0; i < tokens.Count; i++)
             {
-                if (Matches(except, tokens, i))
+                var exceptCandidates = exceptByFirst.GetValueOrDefault(tokens[i].Word) ?? [];
+                for (var c = 0; c < exceptCandidates.Length + exceptAnywhere.Length; c++)
                 {
-                    for (var k = i; k < i + Length(except); k++)
+                    var except = signal.CompiledExcept[c < exceptCandidates.Length ? exceptCandidates[c] : exceptAnywhere[c - exceptCandidates.Length]];
+                    if (Matches(except, tokens, i))
                     {
-                        excluded[k] = true;
+                        for (var k = i; k < i + Length(except); k++)
+                        {
+                            excluded[k] = true;
+                        }
                     }
                 }
             }
         }
 
+        var (byFirst, anywhere) = signal.Index;
         for (var i = 0; i < tokens.Count; i++)
         {
-            foreach (var phrase in signal.Compiled)
+            // The first phrase of the list that matches here names the hit.
+            var best = -1;
+            var candidates = byFirst.GetValueOrDefault(tokens[i].Word) ?? [];
+            for (var c = 0; c < candidates.Length + anywhere.Length; c++)
             {
-                if (!Matches(phrase, tokens, i))
+                var p = c < candidates.Length ? candidates[c] : anywhere[c - candidates.Length];
+                if ((best < 0 || p < best) && Matches(signal.Compiled[p], tokens, i))
                 {
-                    continue;
-                }
+                    var overlapsExcept = false;
+                    for (var k = i; k < i + Length(signal.Compiled[p]); k++)
+                    {
+                        overlapsExcept |= excluded[k];
+                    }
 
-                var end = i + Length(phrase);
-                var overlapsExcept = false;
-                for (var k = i; k < end; k++)
-                {
-                    overlapsExcept |= excluded[k];
+                    if (!overlapsExcept)
+                    {
+                        best = p;
+                    }
                 }
-
-                if (overlapsExcept)
-                {
-                    continue;
-                }
-
-                var matched = string.Join(' ', tokens.Skip(i).Take(Length(phrase)).Select(t => t.Word));
-                yield return new Hit(signal, matched, i, signal.Negatable && IsNegated(tokens, i, phrase));
-                break;
             }
+
+            if (best < 0)
+            {
+                continue;
+            }
+
+            var phrase = signal.Compiled[best];
+            var matched = string.Join(' ', tokens.Skip(i).Take(Length(phrase)).Select(t => t.Word));
+            yield return new Hit(signal, matched, i, signal.Negatable && IsNegated(tokens, i, phrase));
         }
     }
 

@@ -1,27 +1,32 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using Semver;
 
 namespace Kse.Core.Projects;
 
-/// <summary>A <c>major.minor.patch[-pre]</c> version; missing parts are 0.</summary>
-public readonly partial record struct SemanticVersion(int Major, int Minor, int Patch, string? Pre) : IComparable<SemanticVersion>
+/// <summary>
+/// A <c>major.minor.patch[-pre]</c> version; missing parts are 0. Parsing and ordering follow semantic versioning 2.0 through the
+/// Semver package: prerelease identifiers compare numerically when numeric (<c>1.0.0-alpha.2 &lt; 1.0.0-alpha.10</c>).
+/// </summary>
+public readonly record struct SemanticVersion(int Major, int Minor, int Patch, string? Pre) : IComparable<SemanticVersion>
 {
-    [GeneratedRegex(@"^v?(?<maj>\d+)(?:\.(?<min>\d+))?(?:\.(?<pat>\d+))?(?:-(?<pre>[0-9A-Za-z.\-]+))?(?:\+[0-9A-Za-z.\-]+)?$")]
-    private static partial Regex Pattern();
+    private const SemVersionStyles Styles = SemVersionStyles.AllowV | SemVersionStyles.AllowWhitespace | SemVersionStyles.OptionalMinorPatch | SemVersionStyles.AllowLeadingZeros;
 
     public static bool TryParse(string? text, out SemanticVersion version)
     {
         version = default;
-        var m = Pattern().Match(text?.Trim() ?? "");
-        if (!m.Success)
+        if (text is null || text.Length > 256 || !SemVersion.TryParse(text, Styles, out var v) || v.Major > int.MaxValue || v.Minor > int.MaxValue || v.Patch > int.MaxValue)
         {
             return false;
         }
 
-        static int N(Group g) => g.Success ? int.Parse(g.Value, CultureInfo.InvariantCulture) : 0;
-        version = new SemanticVersion(N(m.Groups["maj"]), N(m.Groups["min"]), N(m.Groups["pat"]), m.Groups["pre"].Success ? m.Groups["pre"].Value : null);
+        version = new SemanticVersion((int)v.Major, (int)v.Minor, (int)v.Patch, v.IsPrerelease ? v.Prerelease : null);
         return true;
     }
+
+    /// <summary>The version, or <c>versions.version_invalid</c> naming what was given.</summary>
+    public static SemanticVersion Parse(string? text) =>
+        TryParse(text, out var v) ? v : throw KseException.BadInput("versions.version_invalid", $"'{text}' is not a semantic version (major.minor.patch[-prerelease], e.g. 2.4.0 or 2.4.0-rc.1)");
 
     public int CompareTo(SemanticVersion other)
     {
@@ -43,12 +48,22 @@ public readonly partial record struct SemanticVersion(int Major, int Minor, int 
                 (null, null) => 0,
                 (null, _) => 1,
                 (_, null) => -1,
-                _ => string.CompareOrdinal(Pre, other.Pre),
+                _ => SemVersion.ComparePrecedence(Prerelease(Pre), Prerelease(other.Pre)),
             };
         }
 
         return c;
     }
+
+    public static bool operator <(SemanticVersion a, SemanticVersion b) => a.CompareTo(b) < 0;
+
+    public static bool operator >(SemanticVersion a, SemanticVersion b) => a.CompareTo(b) > 0;
+
+    public static bool operator <=(SemanticVersion a, SemanticVersion b) => a.CompareTo(b) <= 0;
+
+    public static bool operator >=(SemanticVersion a, SemanticVersion b) => a.CompareTo(b) >= 0;
+
+    private static SemVersion Prerelease(string pre) => SemVersion.ParsedFrom(0, 0, 0, pre, "", allowLeadingZeros: true);
 
     public override string ToString() => $"{Major}.{Minor}.{Patch}{(Pre is null ? "" : "-" + Pre)}";
 }

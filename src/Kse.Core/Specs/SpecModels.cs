@@ -27,6 +27,10 @@ public sealed record ValidationReport(string Project, bool Valid, IReadOnlyList<
 {
     /// <summary>Problems of <c>project.yaml</c> (system type, environments, instances), each naming its line and column.</summary>
     public IReadOnlyList<string> ManifestErrors { get; init; } = [];
+
+    /// <summary>With <c>--version</c>: the spec version the documents were resolved from (a version folder's name or <c>main</c>).</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public string? SpecVersion { get; init; }
 }
 
 /// <summary>A project in the workspace, as <c>kse ops list</c> shows it.</summary>
@@ -36,10 +40,27 @@ public sealed record ProjectSummary(string Name, string SystemType, bool HasOper
 public sealed record ProjectList(string Root, IReadOnlyList<ProjectSummary> Projects);
 
 /// <summary>A kse development spec (<c>requirements.md</c>, <c>design.md</c>, <c>tasks.md</c>) and whether it has been handed to operations.</summary>
-public sealed record DevSpecStatus(string Name, int TasksDone, int TasksTotal, bool HasOperationsSpec, bool NeedsOperationsSpec, string? Action);
+public sealed record DevSpecStatus(string Name, int TasksDone, int TasksTotal, bool HasOperationsSpec, bool NeedsOperationsSpec, string? Action)
+{
+    /// <summary>For a finished spec whose code changed operational things: the operations documents and sections to update.</summary>
+    public IReadOnlyList<OperationsUpdate>? OperationsUpdates { get; init; }
+}
 
-/// <summary><c>kse ops status</c>: development specs, and those finished without an operations spec.</summary>
-public sealed record OpsStatus(IReadOnlyList<DevSpecStatus> Specs, IReadOnlyList<string> NeedOperationsSpec);
+/// <summary>One operations document section a finished development spec's code change calls for.</summary>
+public sealed record OperationsUpdate(string Document, string Section, string Rule, string Reason);
+
+/// <summary><c>kse ops status</c>: development specs, those finished without an operations spec, and those whose operations documents must follow their code.</summary>
+public sealed record OpsStatus(IReadOnlyList<DevSpecStatus> Specs, IReadOnlyList<string> NeedOperationsSpec)
+{
+    /// <summary>Finished specs whose code changed operational things their operations documents do not describe.</summary>
+    public IReadOnlyList<string> NeedOperationsUpdate { get; init; } = [];
+}
+
+/// <summary>A further check of a finished development spec (drift between its code and its operations documents, say).</summary>
+public interface IDevSpecCheck
+{
+    IEnumerable<OperationsUpdate> Check(DevSpecStatus spec);
+}
 
 /// <summary>A document as stored, or merged with the shared library.</summary>
 public sealed record SpecDocumentView(string Project, string Name, bool Resolved, string Text, IReadOnlyList<string> SharedSections);

@@ -4,12 +4,14 @@ using System.Text.RegularExpressions;
 namespace Kse.Core.Specs;
 
 /// <summary>Creates, validates, lists and resolves operations specs of a workspace.</summary>
-public sealed partial class SpecService(KseWorkspace workspace, TemplateLibrary templates, IEnumerable<ISpecDocumentCheck> checks)
+public sealed partial class SpecService(KseWorkspace workspace, TemplateLibrary templates, IEnumerable<ISpecDocumentCheck> checks, IEnumerable<IDevSpecCheck>? devSpecChecks = null)
 {
     /// <summary>Documents above this size are reported, not parsed.</summary>
     public const int MaxDocumentBytes = InputLimits.MaxDocumentBytes;
 
     private readonly IReadOnlyList<ISpecDocumentCheck> _checks = checks.ToList();
+
+    private readonly IReadOnlyList<IDevSpecCheck> _devSpecChecks = devSpecChecks?.ToList() ?? [];
 
     public KseWorkspace Workspace => workspace;
 
@@ -57,8 +59,58 @@ public sealed partial class SpecService(KseWorkspace workspace, TemplateLibrary 
     public ValidationReport Validate(string project)
     {
         RequireProject(project);
+        return ValidateCore(project, kind =>
+        {
+            var path = Path.Combine(workspace.OperationsDir(project), kind.Name);
+            if (!File.Exists(path))
+            {
+                return (false, null, null);
+            }
+
+            try
+            {
+                return (true, InputLimits.ReadText(path, "spec.document", kind.Name), null);
+            }
+            catch (KseException ex)
+            {
+                return (true, null, ex.Message);
+            }
+        });
+    }
+
+    /// <summary>
+    /// Validates documents given as text (a version's resolved documents, by name; an absent name is a missing document).
+    /// With <paramref name="only"/> just that document is reported.
+    /// </summary>
+    public ValidationReport Validate(string project, IReadOnlyDictionary<string, string> documents, string? only = null)
+    {
+        RequireProject(project);
+        return ValidateCore(
+            project,
+            kind =>
+            {
+                if (!documents.TryGetValue(kind.Name, out var text))
+                {
+                    return (false, null, null);
+                }
+
+                try
+                {
+                    InputLimits.CheckSize(text, "spec.document", kind.Name);
+                    return (true, text, null);
+                }
+                catch (KseException ex)
+                {
+                    return (true, null, ex.Message);
+                }
+            },
+            only);
+    }
+
+    private ValidationReport ValidateCore(string project, Func<SpecDocumentKind, (bool Present, string? Text, string? Error)> read, string? only = null)
+    {
         var texts = new List<(string Name, string Text)>();
-        var reports = SpecDocuments.All.Select(d => ValidateDocument(project, d, texts)).ToList();
+        var reports = SpecDocuments.All.Where(d => only is null || d.Name == only).Select(d => ValidateDocument(project, d, read(d), texts)).ToList();
         var further = _checks.SelectMany(c => c.Check(texts)).ToList();
         if (further.Count > 0)
         {
@@ -86,30 +138,19 @@ public sealed partial class SpecService(KseWorkspace workspace, TemplateLibrary 
         return new ValidationReport(project, manifestErrors.Count == 0 && reports.All(r => r.Complete), reports) { ManifestErrors = manifestErrors };
     }
 
-    private DocumentReport ValidateDocument(string project, SpecDocumentKind kind, List<(string Name, string Text)> texts)
+    private DocumentReport ValidateDocument(string project, SpecDocumentKind kind, (bool Present, string? Text, string? Error) document, List<(string Name, string Text)> texts)
     {
-        var path = Path.Combine(workspace.OperationsDir(project), kind.Name);
-        if (!File.Exists(path))
+        if (!document.Present)
         {
             return new DocumentReport { Name = kind.Name, Present = false, MissingSections = kind.RequiredSections, Errors = [$"{kind.Name} is missing: 'kse ops init {project}' recreates it from the template"] };
         }
 
-        var size = new FileInfo(path).Length;
-        if (size > MaxDocumentBytes)
+        if (document.Text is null)
         {
-            return new DocumentReport { Name = kind.Name, Present = true, Errors = [$"{kind.Name} is {size} bytes; the limit is {MaxDocumentBytes} bytes"] };
+            return new DocumentReport { Name = kind.Name, Present = true, Errors = [document.Error ?? $"{kind.Name} could not be read"] };
         }
 
-        string text;
-        try
-        {
-            text = InputLimits.ReadText(path, "spec.document", kind.Name);
-        }
-        catch (KseException ex)
-        {
-            return new DocumentReport { Name = kind.Name, Present = true, Errors = [ex.Message] };
-        }
-
+        var text = document.Text;
         if (kind.IsYaml)
         {
             var tools = ToolsManifest.Parse(text, kind.Name);
@@ -233,6 +274,13 @@ public sealed partial class SpecService(KseWorkspace workspace, TemplateLibrary 
         return Merge(project, kind, exists ? MarkdownSpec.Parse(text, kind.Name) : null, shared);
     }
 
+    /// <summary>A document's text (a version's, say) merged with the shared library as <see cref="Show"/> does with <c>resolved</c>.</summary>
+    public SpecDocumentView MergeShared(string project, SpecDocumentKind kind, string text)
+    {
+        var shared = kind.IsYaml ? null : LoadShared(kind);
+        return shared is null ? new SpecDocumentView(project, kind.Name, true, text, []) : Merge(project, kind, MarkdownSpec.Parse(text, kind.Name), shared);
+    }
+
     private SpecDocumentView Merge(string project, SpecDocumentKind kind, MarkdownSpec? own, MarkdownSpec shared)
     {
         var sb = new StringBuilder();
@@ -297,10 +345,21 @@ public sealed partial class SpecService(KseWorkspace workspace, TemplateLibrary 
             var done = boxes.Count(m => m.Groups[1].Value is "x" or "X");
             var hasOps = Directory.Exists(Path.Combine(dir, "operations"));
             var needs = boxes.Count > 0 && done == boxes.Count && !hasOps;
-            specs.Add(new DevSpecStatus(name, done, boxes.Count, hasOps, needs, needs ? $"kse ops init {name} --system-type kse" : null));
+            var status = new DevSpecStatus(name, done, boxes.Count, hasOps, needs, needs ? $"kse ops init {name} --system-type kse" : null);
+            if (hasOps && boxes.Count > 0 && done == boxes.Count)
+            {
+                // A finished spec whose code changed operational things: which operations documents must follow.
+                var updates = _devSpecChecks.SelectMany(c => c.Check(status)).ToList();
+                status = status with { OperationsUpdates = updates.Count > 0 ? updates : null };
+            }
+
+            specs.Add(status);
         }
 
-        return new OpsStatus(specs, specs.Where(s => s.NeedsOperationsSpec).Select(s => s.Name).ToList());
+        return new OpsStatus(specs, specs.Where(s => s.NeedsOperationsSpec).Select(s => s.Name).ToList())
+        {
+            NeedOperationsUpdate = specs.Where(s => s.OperationsUpdates is { Count: > 0 }).Select(s => s.Name).ToList(),
+        };
     }
 
     private MarkdownSpec? LoadShared(SpecDocumentKind kind)

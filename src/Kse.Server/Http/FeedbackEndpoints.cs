@@ -2,9 +2,11 @@ using System.Text.Json;
 using Kse.Core;
 using Kse.Core.Audit;
 using Kse.Core.Feedback;
+using Kse.Core.Policy;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Kse.Server.Http;
 
@@ -25,7 +27,9 @@ public static class FeedbackEndpoints
         api.MapPost("", (HttpContext http, FeedbackService feedback) => Guard(async () =>
         {
             using var doc = await ReadJsonAsync(http);
-            var result = await feedback.SubmitAsync(FeedbackImport.FromJson(doc.RootElement), Caller(http), http.RequestAborted);
+            var submission = FeedbackImport.FromJson(doc.RootElement);
+            RequireAgentScope(http, [submission.Project]);
+            var result = await feedback.SubmitAsync(submission, Caller(http), http.RequestAborted);
             return Results.Json(result, KseJson.Options, statusCode: result.Outcome == "created" ? StatusCodes.Status201Created : StatusCodes.Status200OK);
         }));
 
@@ -33,6 +37,7 @@ public static class FeedbackEndpoints
         {
             using var doc = await ReadJsonAsync(http);
             var alerts = AlertmanagerPayload.Parse(doc.RootElement);
+            RequireAgentScope(http, alerts.Select(a => a.Submission.Project));
             // Once checked, the payload is stored to its end even if Alertmanager hangs up.
             return Results.Json(await feedback.ReceiveAlertsAsync(alerts, Caller(http), CancellationToken.None), KseJson.Options);
         }));
@@ -80,7 +85,40 @@ public static class FeedbackEndpoints
         return reader.ReadToEnd();
     });
 
-    private static Actor Caller(HttpContext http) => Actor.OperatorNamed(http.Operator().Name);
+    private const string AgentKey = "kse.feedback.agent";
+
+    /// <summary>
+    /// The agent (<c>Kse:Agents</c>) whose bearer token a feedback intake request carries — <c>POST /api/feedback</c> or
+    /// <c>POST /api/feedback/alertmanager</c> only — or null. The operator-access middleware lets such a request through.
+    /// </summary>
+    public static KseAgent? IntakeAgent(HttpContext http)
+    {
+        if (!HttpMethods.IsPost(http.Request.Method) || !(http.Request.Path.Equals("/api/feedback", StringComparison.Ordinal) || http.Request.Path.Equals("/api/feedback/alertmanager", StringComparison.Ordinal)))
+        {
+            return null;
+        }
+
+        var agent = http.RequestServices.GetService<AgentDirectory>()?.FindByToken(OperatorAuthentication.BearerToken(http.Request.Headers.Authorization.ToString()));
+        if (agent is not null)
+        {
+            http.Items[AgentKey] = agent;
+        }
+
+        return agent;
+    }
+
+    /// <summary>Who submits: the agent of an intake request, else the authenticated operator.</summary>
+    private static Actor Caller(HttpContext http) =>
+        http.Items[AgentKey] is KseAgent agent ? Actor.Ai(agent.Name) : Actor.OperatorNamed(http.Operator().Name);
+
+    /// <summary>An agent limited to some projects submits only for them.</summary>
+    private static void RequireAgentScope(HttpContext http, IEnumerable<string> projects)
+    {
+        if (http.Items[AgentKey] is KseAgent agent && projects.FirstOrDefault(p => !agent.MayUse(p)) is { } other)
+        {
+            throw KseException.Refused("feedback.agent_scope", $"agent '{agent.Name}' may not submit feedback for project '{other}'");
+        }
+    }
 
     private static async Task<JsonDocument> ReadJsonAsync(HttpContext http)
     {
@@ -124,6 +162,7 @@ public static class FeedbackEndpoints
             {
                 KseErrorKind.BadInput => StatusCodes.Status400BadRequest,
                 KseErrorKind.NotFound => StatusCodes.Status404NotFound,
+                KseErrorKind.Refused when ex.Code == "feedback.agent_scope" => StatusCodes.Status403Forbidden,
                 KseErrorKind.Refused => StatusCodes.Status409Conflict,
                 _ => StatusCodes.Status500InternalServerError,
             };

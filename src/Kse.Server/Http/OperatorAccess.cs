@@ -34,6 +34,14 @@ public static class OperatorAccess
             // One matching rule for every face (Core's OperatorAuthentication); agent tokens are not operator tokens and never match here.
             var authentication = context.RequestServices.GetRequiredService<OperatorAuthentication>();
             var op = authentication.AuthenticateBearer(context.Request.Headers.Authorization.ToString(), out var failure);
+            if (op is null && FeedbackEndpoints.IntakeAgent(context) is { } agent)
+            {
+                // Feedback intake (POST /api/feedback, Alertmanager's webhook) also takes an agent's token; nothing else here does.
+                await next(context);
+                await AuditAsync(context, null, null, agent);
+                return;
+            }
+
             if (op is null)
             {
                 context.Response.StatusCode = StatusCodes.Status401Unauthorized;
@@ -62,7 +70,7 @@ public static class OperatorAccess
             return await next(ctx);
         });
 
-    private static async Task AuditAsync(HttpContext context, KseOperator? op, string? failure)
+    private static async Task AuditAsync(HttpContext context, KseOperator? op, string? failure, KseAgent? agent = null)
     {
         var status = context.Response.StatusCode;
         var target = $"{context.Request.Method} {context.Request.Path}";
@@ -70,7 +78,7 @@ public static class OperatorAccess
         {
             await context.RequestServices.GetRequiredService<OperatorAuthentication>().AuditAttemptAsync(
                 AuditOperationType,
-                op is null ? new Actor("anonymous", context.Connection.RemoteIpAddress?.ToString() ?? "unknown") : Actor.OperatorNamed(op.Name),
+                op is not null ? Actor.OperatorNamed(op.Name) : agent is not null ? Actor.Ai(agent.Name) : new Actor("anonymous", context.Connection.RemoteIpAddress?.ToString() ?? "unknown"),
                 target,
                 new Dictionary<string, string?>
                 {

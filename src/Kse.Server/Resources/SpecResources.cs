@@ -24,6 +24,11 @@ public sealed class SpecResources
         };
     });
 
+    [McpServerResource(UriTemplate = "kse://specs/{project}/versions/{version}/{doc}", Name = "versioned-operations-document", MimeType = "text/markdown")]
+    [Description("One operations document as a spec version resolves it (the exact version, else the nearest lower of the same major.minor, else of the same major, else the main spec; diff versions overlay their base by ## section), merged with the shared library.")]
+    public static string VersionedDocument(Kse.Core.Versions.SpecVersionService versions, string project, string version, string doc) =>
+        Guard(() => versions.Show(project, doc, version, shared: true).Text);
+
     [McpServerResource(UriTemplate = "kse://projects", Name = "projects", MimeType = "application/json")]
     [Description("The workspace's projects with their system type and operations spec validity.")]
     public static string Projects(SpecService specs) => Guard(() => KseJson.Serialize(specs.ListProjects(), indented: true));

@@ -16,10 +16,13 @@ namespace Kse.Server.Tools;
 public sealed class ExecutionTools
 {
     [McpServerTool(Name = "ops_list_operations", Title = "List runnable operations", ReadOnly = true, Destructive = false, Idempotent = true, OpenWorld = false, UseStructuredContent = true)]
-    [Description("List a project's runnable operations (declared in kse-operation blocks of its operations documents): name, risk (read|normal|critical), command template, typed parameters, timeout, verify and rollback; and the project's instances (id, environment, host).")]
+    [Description("List a project's runnable operations (declared in kse-operation blocks of its operations documents; with an instance, of the spec version that instance runs): name, risk (read|normal|critical), command template, typed parameters, timeout, verify and rollback; and the project's instances (id, environment, host).")]
     [OperationRisk(RiskClass.Read)]
-    public static OperationListing ListOperations(OperationExecutionService execution, [Description("The project name, e.g. billing")] string project) =>
-        execution.List(project);
+    public static OperationListing ListOperations(
+        OperationExecutionService execution,
+        [Description("The project name, e.g. billing")] string project,
+        [Description("An instance id: list the operations of the spec version that instance runs (default: the main spec)")] string? instance = null) =>
+        execution.List(project, instance);
 
     [McpServerTool(Name = OperationExecutionService.ToolName, Title = "Run an operation", ReadOnly = false, Destructive = true, Idempotent = false, OpenWorld = true, UseStructuredContent = true)]
     [Description("Run a declared operation on one instance. Its risk comes from the operation's spec; the policy kernel decides whether it runs now, is queued for a human (you get an approvalId; it runs once an operator approves), is only observed, or is denied. Parameters are checked against their declared type/pattern and each is passed as one argument (never through a shell). Use dryRun=true to see exactly what would run on which host and what policy would decide.")]

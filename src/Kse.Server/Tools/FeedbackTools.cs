@@ -22,7 +22,7 @@ public sealed class FeedbackTools
         FeedbackService feedback,
         McpServer server,
         [Description("The project name, e.g. billing")] string project,
-        [Description("support-ticket, monitoring-alert, user-report, api or customer-survey")] string channel,
+        [Description("support-ticket, monitoring-alert, user-report, api or customer-survey")] [AllowedValues("support-ticket", "monitoring-alert", "user-report", "api", "customer-survey")] string channel,
         [Description("One line")] string title,
         [Description("The report's text")] string? body = null,
         [Description("development, test, pre-production or production (optional)")] [AllowedValues("development", "test", "pre-production", "production")] string? environment = null,
@@ -41,9 +41,9 @@ public sealed class FeedbackTools
     public static Task<FeedbackList> ListAsync(
         FeedbackService feedback,
         [Description("Only this project")] string? project = null,
-        [Description("new, acknowledged, investigating, resolved, verified or reopened")] string? state = null,
-        [Description("critical, high, medium or low")] string? severity = null,
-        [Description("bug, performance, feature or operational")] string? type = null,
+        [Description("new, acknowledged, investigating, resolved, verified or reopened")] [AllowedValues("new", "acknowledged", "investigating", "resolved", "verified", "reopened")] string? state = null,
+        [Description("critical, high, medium or low")] [AllowedValues("critical", "high", "medium", "low")] string? severity = null,
+        [Description("bug, performance, feature or operational")] [AllowedValues("bug", "performance", "feature", "operational")] string? type = null,
         [Description("Only items not resolved or verified")] bool open = false,
         [Description("At most this many (default 100)")] int limit = 100,
         CancellationToken cancellationToken = default) =>
@@ -65,7 +65,7 @@ public sealed class FeedbackTools
     [OperationRisk(RiskClass.Read)]
     public static Task<TriageResult> TriageAsync(
         FeedbackService feedback,
-        [Description("support-ticket, monitoring-alert, user-report, api or customer-survey")] string channel,
+        [Description("support-ticket, monitoring-alert, user-report, api or customer-survey")] [AllowedValues("support-ticket", "monitoring-alert", "user-report", "api", "customer-survey")] string channel,
         [Description("One line")] string title,
         [Description("The report's text")] string? body = null,
         CancellationToken cancellationToken = default) =>
@@ -80,7 +80,7 @@ public sealed class FeedbackTools
         [Description("The item's project")] string project,
         [Description("The environment the decision is made for: development, test, pre-production or production")] [AllowedValues("development", "test", "pre-production", "production")] string environment,
         [Description("The item id (fb-...)")] string id,
-        [Description("acknowledged, investigating, resolved, verified or reopened")] string to,
+        [Description("acknowledged, investigating, resolved, verified or reopened")] [AllowedValues("acknowledged", "investigating", "resolved", "verified", "reopened")] string to,
         [Description("Why")] string? reason = null,
         [Description("For verified: audit:<sequence> or reporter:<name>")] string? evidence = null,
         CancellationToken cancellationToken = default)

@@ -89,6 +89,8 @@ public sealed class OutputSchemaContractTests
 
     private const string SmallDiff = "diff --git a/src/A.cs b/src/A.cs\n--- a/src/A.cs\n+++ b/src/A.cs\n@@ -1 +1 @@\n-int a = 1;\n+int a = 2;\n";
 
+    private const string DriftDiff = "diff --git a/.env.production b/.env.production\n--- a/.env.production\n+++ b/.env.production\n@@ -1 +1,2 @@\n ASPNETCORE_URLS=http://0.0.0.0:8080\n+BILLING_NEW_QUEUE_URL=amqp://mq-1.internal:5672/billing\n";
+
     private const string MigrationDiff = "diff --git a/db/migrations/002_drop.sql b/db/migrations/002_drop.sql\nnew file mode 100644\n--- /dev/null\n+++ b/db/migrations/002_drop.sql\n@@ -0,0 +1 @@\n+ALTER TABLE invoices DROP COLUMN legacy_total;\n";
 
     [Fact]
@@ -249,6 +251,12 @@ public sealed class OutputSchemaContractTests
         await Call("in context", "tools_select", new() { ["project"] = "billing", ["operation"] = "backup", ["dataSize"] = "50GB", ["window"] = "2h" });
         await Call("local machine", "tools_check", new() { ["project"] = "billing" });
 
+        // Spec versions (a diff version 2.4.0 overlaying main) and drift of a change from the spec.
+        await Call("main spec", "ops_resolve", new() { ["project"] = "billing", ["version"] = "2.3.1" });
+        await Call("diff version overlay", "ops_resolve", new() { ["project"] = "billing", ["version"] = "2.4.1" });
+        await Call("no drift", "ops_drift", new() { ["project"] = "billing", ["diff"] = SmallDiff });
+        await Call("new variable", "ops_drift", new() { ["project"] = "billing", ["diff"] = DriftDiff });
+
         // Feedback: a critical report (with a prepared response), a duplicate folded into it, triage, lifecycle.
         var feedback = await Call("critical", "feedback_submit", new() { ["project"] = "billing", ["channel"] = "monitoring-alert", ["title"] = "Checkout down: payments fail with 500", ["body"] = "all payments fail since 14:00", ["environment"] = "production" });
         await Call("duplicate", "feedback_submit", new() { ["project"] = "billing", ["channel"] = "user-report", ["title"] = "Checkout down: payments fail with 500" });
@@ -298,6 +306,8 @@ public sealed class OutputSchemaContractTests
             Instances = [new ProjectInstance { Id = "legacy-1", Environment = Kse.Core.Policy.EnvironmentKind.Development, Host = "local" }],
         }.Save(ws.Workspace);
         new SpecService(ws.Workspace, new TemplateLibrary(), []).InitProject("bare");
+        ws.Write(".sce/specs/billing/operations/versions/2.4.0/version.yaml", "version: \"2.4.0\"\nstrategy: diff\nbase: main\n");
+        ws.Write(".sce/specs/billing/operations/versions/2.4.0/troubleshooting.md", "## Common Issues\n\n- Only in 2.4: the invoice renderer retries twice.\n");
         ws.Write(".sce/specs/checkout/tasks.md", "# Tasks\n\n- [x] 1. Done\n- [x] 2. Done too\n");
         ws.Write(".sce/specs/search/tasks.md", "# Tasks\n\n- [x] 1. Done\n- [ ] 2. Not yet\n");
         File.AppendAllText(ws.PathOf(".sce", "dependencies.yaml"), "  - name: reports\n    consumes:\n      - project: billing\n        api: billing-api\n");

@@ -91,6 +91,61 @@ public sealed class FeedbackHttpTests
     }
 
     [Fact]
+    public async Task AnAgentsToken_OpensFeedbackIntakeOnly_WithinItsProjects()
+    {
+        await using var host = await KseHttpTestHost.StartAsync(new Dictionary<string, string?>
+        {
+            ["Kse:Agents:0:Name"] = "support-bot",
+            ["Kse:Agents:0:TokenSha256"] = Kse.Core.Policy.OperatorDirectory.HashToken("support-bot-token"),
+            ["Kse:Agents:1:Name"] = "other-bot",
+            ["Kse:Agents:1:TokenSha256"] = Kse.Core.Policy.OperatorDirectory.HashToken("other-bot-token"),
+            ["Kse:Agents:1:Projects:0"] = "billing",
+        });
+        var body = """{"project":"shop","channel":"api","title":"Orders API returns 500","body":"for carts over 200 lines"}""";
+
+        var submitted = await host.Http.SendAsync(host.Request(HttpMethod.Post, "/api/feedback", "support-bot-token", Json(body)));
+        var alert = await host.Http.SendAsync(host.Request(HttpMethod.Post, "/api/feedback/alertmanager", "support-bot-token", Json(AlertPayload("firing"))));
+        var list = await host.Http.SendAsync(host.Request(HttpMethod.Get, "/api/feedback", "support-bot-token"));
+        var approvals = await host.Http.SendAsync(host.Request(HttpMethod.Get, "/api/approvals", "support-bot-token"));
+        var outOfScope = await host.Http.SendAsync(host.Request(HttpMethod.Post, "/api/feedback", "other-bot-token", Json(body)));
+
+        Assert.Equal(HttpStatusCode.Created, submitted.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, alert.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, list.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, approvals.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, outOfScope.StatusCode);
+        var audit = host.Services.GetRequiredService<IAuditReader>().Scan(new AuditQuery()).ToList();
+        Assert.Equal(2, audit.Count(e => e is { OperationType: FeedbackService.SubmitAuditType, ActorKind: "ai", ActorName: "support-bot" }));
+        Assert.Contains(audit, e => e is { OperationType: "operator.api", ActorKind: "ai", ActorName: "support-bot", Target: "POST /api/feedback" });
+        Assert.Equal(2, (await host.Services.GetRequiredService<FeedbackService>().ListAsync(new FeedbackQuery())).Count);
+    }
+
+    [Theory]
+    [InlineData("huge", "feedback.body_too_large")]
+    [InlineData("deep", "feedback.json_invalid")]
+    [InlineData("many", "feedback.alertmanager_invalid")]
+    [InlineData("unknown-project", "feedback.alertmanager_invalid")]
+    [InlineData("array", "feedback.alertmanager_invalid")]
+    public async Task HostileAlertmanagerBodies_Are400_NamingTheProblem_AndStoreNothing(string kind, string code)
+    {
+        await using var host = await KseHttpTestHost.StartAsync();
+        var body = kind switch
+        {
+            "huge" => "{\"alerts\": [], \"pad\": \"" + new string('x', 5 * 1024 * 1024) + "\"}",
+            "deep" => new string('[', 5000) + new string(']', 5000),
+            "many" => "{\"alerts\": [" + string.Join(",", Enumerable.Repeat("{}", 501)) + "]}",
+            "unknown-project" => AlertPayload("firing").Replace("\"project\":\"shop\"", "\"project\":\"nope\"", StringComparison.Ordinal),
+            _ => "[1, 2]",
+        };
+
+        var r = await host.Http.SendAsync(host.Request(HttpMethod.Post, "/api/feedback/alertmanager", KseHttpTestHost.AliceToken, Json(body)));
+
+        Assert.Equal(HttpStatusCode.BadRequest, r.StatusCode);
+        Assert.Equal(code, JsonDocument.Parse(await r.Content.ReadAsStringAsync()).RootElement.GetProperty("error").GetString());
+        Assert.Empty((await host.Services.GetRequiredService<FeedbackService>().ListAsync(new FeedbackQuery())).Items);
+    }
+
+    [Fact]
     public async Task Webhooks_AreRetried_UntilTheListenerTakesThem_InBothFormats()
     {
         using var listener = new Listener(failFirst: 2);

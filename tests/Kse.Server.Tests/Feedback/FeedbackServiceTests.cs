@@ -281,6 +281,26 @@ public sealed class FeedbackServiceTests : IDisposable
         Assert.Contains(report.ByVersion, c => c.Key == "1.5.0-rc1" && c.Occurrences == 2);
     }
 
+    [Fact]
+    public async Task AChangeProposalWithADiff_CarriesTheClassifiersImpactAssessment()
+    {
+        const string diff = """
+            diff --git a/db/migrations/0042_drop_currency.sql b/db/migrations/0042_drop_currency.sql
+            new file mode 100644
+            --- /dev/null
+            +++ b/db/migrations/0042_drop_currency.sql
+            @@ -0,0 +1 @@
+            +ALTER TABLE invoices DROP COLUMN currency;
+            """;
+
+        var r = await Feedback.SubmitAsync(new FeedbackSubmission { Project = "shop", Channel = "api", Title = "Please drop the unused currency column", Body = "Proposed change attached.", Diff = diff + "\n" }, Alice);
+
+        var assessment = r.Item.ChangeAssessment!;
+        Assert.Equal("L4", assessment.Level);
+        Assert.True(assessment.Findings > 0);
+        Assert.Contains("0042_drop_currency.sql", assessment.Summary, StringComparison.Ordinal);
+    }
+
     private static FeedbackSubmission Outage(string instance) => new()
     {
         Project = "shop",
