@@ -60,6 +60,7 @@ public static class KseComposition
         services.AddToolsCapability(configuration);
         services.AddClientContractCapability(configuration);
         services.AddLearningCapability();
+        services.AddRolloutsCapability();
         return services;
     }
 

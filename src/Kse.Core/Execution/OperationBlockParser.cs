@@ -27,7 +27,10 @@ public static partial class OperationBlockParser
     private static readonly MarkdownPipeline Pipeline = new MarkdownPipelineBuilder().Build();
 
     private static readonly HashSet<string> KnownKeys =
-        ["name", "description", "risk", "command", "strategy", "context", "parameters", "timeout", "idempotent", "verify", "rollback"];
+        ["name", "description", "risk", "command", "strategy", "context", "parameters", "timeout", "idempotent", "verify", "rollback", "rollout"];
+
+    /// <summary>The roles an operation may take in an orchestrated rollout (<c>rollout: deploy</c>).</summary>
+    public static readonly IReadOnlyList<string> RolloutRoles = ["deploy", "migrate", "expand", "contract", "health-check"];
 
     /// <summary>The selection context a <c>strategy</c> operation may give (values may hold placeholders).</summary>
     public static readonly IReadOnlySet<string> ContextKeys = new HashSet<string>(StringComparer.Ordinal) { "dataSize", "network", "window", "cpu", "memory", "diskFree" };
@@ -324,6 +327,11 @@ public static partial class OperationBlockParser
 
         var verify = Reference("verify");
         var rollback = Reference("rollback");
+        var rolloutRole = Scalar(root, "rollout")?.Trim();
+        if (rolloutRole is not null && !RolloutRoles.Contains(rolloutRole, StringComparer.Ordinal))
+        {
+            ErrorAt(Node(root, "rollout")!, "ops.operation_rollout_invalid", $"rollout '{rolloutRole}' is not a rollout role ({string.Join(", ", RolloutRoles)})");
+        }
 
         if (errors.Count > 0 || name is null || risk is null)
         {
@@ -343,6 +351,7 @@ public static partial class OperationBlockParser
             Idempotent = idempotent,
             Verify = verify,
             Rollback = rollback,
+            RolloutRole = rolloutRole,
             Document = document,
             Line = fenceLine,
         };

@@ -84,6 +84,9 @@ public sealed record OperationDefinition
     /// <summary>An operation proposed or run (per policy) when this one fails.</summary>
     public string? Rollback { get; init; }
 
+    /// <summary>Its role in an orchestrated rollout (<c>rollout: deploy</c>, <c>migrate</c>, <c>expand</c>, <c>contract</c>, <c>health-check</c>).</summary>
+    public string? RolloutRole { get; init; }
+
     /// <summary>The document that declares it (e.g. <c>operations.md</c>).</summary>
     public required string Document { get; init; }
 

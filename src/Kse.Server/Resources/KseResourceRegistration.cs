@@ -10,12 +10,17 @@ internal static class KseResourceRegistration
     public static void Add(IMcpServerBuilder builder)
     {
         builder.Services.AddSingleton<ApprovalSubscriptions>();
+        builder.Services.AddSingleton<RolloutSubscriptions>();
         builder
             .WithSubscribeToResourcesHandler((context, _) =>
             {
                 if (context.Params?.Uri is { } uri && uri.StartsWith(ApprovalSubscriptions.Prefix, StringComparison.Ordinal))
                 {
                     context.Services!.GetRequiredService<ApprovalSubscriptions>().Subscribe(context.Server, uri);
+                }
+                else if (context.Params?.Uri is { } rollout && rollout.StartsWith(RolloutSubscriptions.Prefix, StringComparison.Ordinal))
+                {
+                    context.Services!.GetRequiredService<RolloutSubscriptions>().Subscribe(context.Server, rollout);
                 }
 
                 return ValueTask.FromResult(new EmptyResult());
@@ -25,6 +30,7 @@ internal static class KseResourceRegistration
                 if (context.Params?.Uri is { } uri)
                 {
                     context.Services!.GetRequiredService<ApprovalSubscriptions>().Unsubscribe(context.Server, uri);
+                    context.Services!.GetRequiredService<RolloutSubscriptions>().Unsubscribe(context.Server, uri);
                 }
 
                 return ValueTask.FromResult(new EmptyResult());

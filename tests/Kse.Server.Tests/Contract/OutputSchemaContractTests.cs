@@ -192,6 +192,28 @@ public sealed class OutputSchemaContractTests
         await Call("dev specs done and unfinished", "ops_status");
         await Call("operations with defaults, verify and rollback", "ops_list_operations", new() { ["project"] = "billing" });
 
+        // Rollouts (before any run fails, so billing keeps its level): one that runs every wave, then (storefront's health check broken) one halted and rolled back in wave 2,
+        // resumed (fails again), then aborted; the status of one and of all.
+        var change = File.ReadAllText(Path.Combine(RepositoryRoot(), "samples", "changes", "billing-invoice-summary.diff"));
+        var rollout = new Dictionary<string, object?> { ["project"] = "billing", ["environment"] = "development", ["diff"] = change };
+        AddRolloutConsumer(ws);
+        await Call("completed", "rollout_start", rollout);
+        var health = ws.PathOf(".sce", "specs", "storefront", "operations", "deployment.md");
+        File.WriteAllText(health, File.ReadAllText(health).Replace("[\"echo\", \"storefront: healthy (development)\"]", "[\"false\"]", StringComparison.Ordinal));
+        var failed = await Call("failed and rolled back", "rollout_start", rollout);
+        if (failed?.TryGetProperty("id", out var rid) == true)
+        {
+            await Call("failed", "rollout_status", new() { ["id"] = rid.GetString() });
+            await Call("failed again", "rollout_resume", new() { ["id"] = rid.GetString() });
+            await Call("aborted", "rollout_abort", new() { ["id"] = rid.GetString(), ["reason"] = "broken health check" });
+        }
+        else
+        {
+            problems.Add("rollout_start returned no id: " + failed?.GetRawText());
+        }
+
+        await Call("all", "rollout_status");
+
         // Real runs: succeeded (with verify), numbers and booleans for int/bool parameters, failed with a rollback
         // and retries, timed out, a redacted parameter, dry run, queued (critical at L3), observed (an adopted system at L1).
         await Call("succeeded", "ops_run", Run("c-echo", "development", "dev-local", new Dictionary<string, object?> { ["word"] = "hello" }), "succeeded");
@@ -245,6 +267,7 @@ public sealed class OutputSchemaContractTests
         await Call("code", "rollout_plan", new() { ["diff"] = SmallDiff, ["project"] = "billing" });
         await Call("data", "rollout_plan", new() { ["diff"] = MigrationDiff, ["project"] = "billing" });
         await Call("versionless edge", "graph_show");
+
         await Call("transitive", "graph_dependents", new() { ["project"] = "billing", ["transitive"] = true });
 
         // Tool selection and version checks on the server's machine.
@@ -312,6 +335,34 @@ public sealed class OutputSchemaContractTests
         ws.Write(".sce/specs/search/tasks.md", "# Tasks\n\n- [x] 1. Done\n- [ ] 2. Not yet\n");
         File.AppendAllText(ws.PathOf(".sce", "dependencies.yaml"), "  - name: reports\n    consumes:\n      - project: billing\n        api: billing-api\n");
         return ws;
+    }
+
+    /// <summary>Gives the graph-only consumer 'reports' a valid spec with development rollout operations, so a rollout can migrate it.</summary>
+    internal static void AddRolloutConsumer(TempWorkspace ws)
+    {
+        SpecFixtures.WriteValidSpec(ws.Workspace, "reports", """
+
+            ```kse-operation
+            name: dev-deploy
+            risk: normal
+            rollout: deploy
+            command: [echo, reports-deployed]
+            timeout: 10s
+            ```
+
+            ```kse-operation
+            name: dev-health
+            risk: read
+            rollout: health-check
+            command: ["true"]
+            timeout: 10s
+            ```
+            """);
+        new ProjectManifest
+        {
+            Name = "reports",
+            Instances = [new ProjectInstance { Id = "dev-local", Environment = Kse.Core.Policy.EnvironmentKind.Development, Host = "local" }],
+        }.Save(ws.Workspace);
     }
 
     internal static string RepositoryRoot()

@@ -21,15 +21,17 @@ public sealed class TypeScriptClientTests
         await client.connect(new StdioClientTransport({ command: "dotnet", args: [dll, "serve", "--root", root], stderr: "ignore" }));
         const listed = (await client.listTools()).tools.map(t => t.name);
         const calls = [];
-        let approvalId = null, itemId = null;
+        let approvalId = null, itemId = null, rolloutId = null;
         for (const step of plan) {
           let progress = 0;
           if (step.args.approvalId === "__queued__") step.args.approvalId = approvalId;
           if (step.args.id === "__item__") step.args.id = itemId;
+          if (step.args.id === "__rollout__") step.args.id = rolloutId;
           try {
             const r = await client.callTool({ name: step.name, arguments: step.args }, undefined, { onprogress: () => { progress++; }, timeout: 60000 });
             approvalId = r.structuredContent?.approvalId ?? approvalId;
             if (step.name === "feedback_submit") itemId = r.structuredContent?.id ?? itemId;
+            if (step.name === "rollout_start") rolloutId = r.structuredContent?.id ?? rolloutId;
             calls.push({ name: step.name, isError: !!r.isError, text: r.isError ? JSON.stringify(r.content) : "", progress });
           } catch (e) {
             calls.push({ name: step.name, rejected: String(e && e.message || e) });
@@ -45,6 +47,10 @@ public sealed class TypeScriptClientTests
         var node = NodeModules();
         // approval_status follows the approvalId the emergency_request before it returned; feedback_get and _transition the submitted item.
         using var ws = OutputSchemaContractTests.SampleWorkspace();
+        // storefront's health check fails, so the rollout halts in wave 2 and can be resumed (failing again) and aborted.
+        OutputSchemaContractTests.AddRolloutConsumer(ws);
+        var health = ws.PathOf(".sce", "specs", "storefront", "operations", "deployment.md");
+        File.WriteAllText(health, File.ReadAllText(health).Replace("[\"echo\", \"storefront: healthy (development)\"]", "[\"false\"]", StringComparison.Ordinal));
         var kse = Path.Combine(AppContext.BaseDirectory, "kse.dll");
         Assert.True(File.Exists(kse), $"built kse not found at {kse}");
         var script = Path.Combine(node, $"kse-contract-{Guid.NewGuid():N}.mjs");
@@ -95,6 +101,10 @@ public sealed class TypeScriptClientTests
             new("change_classify", new() { ["diff"] = diff }),
             new("change_gate", new() { ["diff"] = diff }),
             new("rollout_plan", new() { ["diff"] = diff, ["project"] = "billing" }),
+            new("rollout_start", new() { ["diff"] = File.ReadAllText(Path.Combine(OutputSchemaContractTests.RepositoryRoot(), "samples", "changes", "billing-invoice-summary.diff")), ["project"] = "billing", ["environment"] = "development" }),
+            new("rollout_status", new() { ["id"] = "__rollout__" }),
+            new("rollout_resume", new() { ["id"] = "__rollout__" }),
+            new("rollout_abort", new() { ["id"] = "__rollout__", ["reason"] = "stop" }),
             new("graph_show", []),
             new("graph_dependents", new() { ["project"] = "billing", ["transitive"] = true }),
             new("tools_select", new() { ["project"] = "billing", ["operation"] = "backup", ["dataSize"] = "50GB", ["window"] = "2h" }),

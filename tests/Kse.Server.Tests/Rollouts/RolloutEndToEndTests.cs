@@ -1,0 +1,328 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Kse.Core.Audit;
+using Kse.Core.Policy;
+using Kse.Core.Rollouts;
+using Kse.Core.Specs;
+using Kse.Server.Tests.Http;
+using Kse.TestKit;
+using Microsoft.Extensions.DependencyInjection;
+using ModelContextProtocol;
+using ModelContextProtocol.Client;
+using ModelContextProtocol.Protocol;
+
+namespace Kse.Server.Tests.Rollouts;
+
+/// <summary>
+/// Orchestrated rollouts end to end on the real HTTP host: three projects (billing the provider with a database migration,
+/// storefront a consumer of its API on two instances, reports a consumer of its database) whose operations are harmless local
+/// commands. A change that removes an API path and drops a column rolls out in three waves: billing expands, the consumers
+/// migrate, billing contracts.
+/// </summary>
+public sealed class RolloutEndToEndTests
+{
+    private const string Dependencies = """
+        version: 1
+        projects:
+          - name: billing
+            provides:
+              - api: billing-api
+                version: 2.3.0
+                protocol: http
+              - database: billing-db
+          - name: storefront
+            consumes:
+              - project: billing
+                api: billing-api
+                version: "^2.0"
+                uses: ["GET /api/invoices/{id}"]
+          - name: reports
+            consumes:
+              - project: billing
+                database: billing-db
+        """;
+
+    private const string Change = """
+        diff --git a/services/billing/openapi.yaml b/services/billing/openapi.yaml
+        index 1111111..2222222 100644
+        --- a/services/billing/openapi.yaml
+        +++ b/services/billing/openapi.yaml
+        @@ -10,8 +10,3 @@ paths:
+                   responses:
+                     '201':
+                       description: created
+        -  /api/invoices/{id}:
+        -    get:
+        -      operationId: getInvoice
+        -      responses:
+        -        '200':
+        -          description: ok
+        +  /api/invoices/{id}/summary:
+        diff --git a/services/billing/db/migrations/V7__drop_legacy.sql b/services/billing/db/migrations/V7__drop_legacy.sql
+        new file mode 100644
+        index 0000000..3333333
+        --- /dev/null
+        +++ b/services/billing/db/migrations/V7__drop_legacy.sql
+        @@ -0,0 +1 @@
+        +ALTER TABLE invoices DROP COLUMN legacy_ref;
+
+        """;
+
+    private static string Op(string name, string role, string risk, string command, string? rollback = null) => $"""
+
+        ```kse-operation
+        name: {name}
+        description: {name} (a harmless local stand-in)
+        risk: {risk}
+        {(role.Length > 0 ? $"rollout: {role}\n" : "")}command: {command}
+        timeout: 10s
+        {(rollback is null ? "" : $"rollback: {rollback}\n")}```
+
+        """;
+
+    /// <summary>The three projects in the host's workspace; <paramref name="storefrontHealth"/> is the storefront health check's command.</summary>
+    private static void Seed(TempWorkspace ws, string storefrontHealth = "[\"true\"]", string reportsMigrateRisk = "normal")
+    {
+        ws.Write(".sce/dependencies.yaml", Dependencies);
+        void Project(string name, string ops, params (string Id, EnvironmentKind Env)[] instances)
+        {
+            SpecFixtures.WriteValidSpec(ws.Workspace, name, ops);
+            new ProjectManifest
+            {
+                Name = name,
+                SystemType = SystemType.Kse,
+                Instances = instances.Select(i => new ProjectInstance { Id = i.Id, Environment = i.Env, Host = "local" }).ToList(),
+            }.Save(ws.Workspace);
+        }
+
+        Project("billing",
+            Op("b-migrate", "migrate", "normal", "[echo, billing-migrate]", "b-migrate-down") + Op("b-migrate-down", "", "normal", "[echo, billing-migrate-down]")
+            + Op("b-deploy", "deploy", "normal", "[echo, billing-deploy]", "b-undeploy") + Op("b-undeploy", "", "normal", "[echo, billing-undeploy]")
+            + Op("b-health", "health-check", "read", "[\"true\"]"),
+            ("b-dev", EnvironmentKind.Development), ("b-pp", EnvironmentKind.PreProduction));
+        Project("storefront",
+            Op("s-deploy", "deploy", "normal", "[echo, storefront-deploy]", "s-undeploy") + Op("s-undeploy", "", "normal", "[echo, storefront-undeploy]")
+            + Op("s-health", "health-check", "read", storefrontHealth),
+            ("s-dev-1", EnvironmentKind.Development), ("s-dev-2", EnvironmentKind.Development), ("s-pp", EnvironmentKind.PreProduction));
+        Project("reports",
+            Op("r-migrate", "migrate", reportsMigrateRisk, "[echo, reports-migrate]", "r-migrate-down") + Op("r-migrate-down", "", "normal", "[echo, reports-migrate-down]")
+            + Op("r-health", "health-check", "read", "[\"true\"]"),
+            ("r-dev", EnvironmentKind.Development), ("r-pp", EnvironmentKind.PreProduction));
+    }
+
+    private static Task<Rollout> StartAsync(KseHttpTestHost host, string environment, Actor actor) =>
+        host.Services.GetRequiredService<RolloutService>().StartAsync(
+            new RolloutStartRequest { Files = Kse.Core.Changes.UnifiedDiff.Parse(Change), Project = "billing", Environment = environment },
+            actor);
+
+    private static List<AuditEntry> Entries(KseHttpTestHost host) => host.Services.GetRequiredService<IAuditReader>().ReadChain().ToList();
+
+    [Fact]
+    public async Task AllWaves_RunToTheEnd_AsTheAi_OverMcp_CanaryFirst_WithProgress_AndEveryStepAuditedUnderTheRolloutId()
+    {
+        await using var host = await KseHttpTestHost.StartAsync();
+        Seed(host.Workspace);
+        await using var mcp = await host.ConnectMcpAsync("rollout-ai");
+        var progress = new Collector();
+
+        var result = await mcp.CallToolAsync("rollout_start", new Dictionary<string, object?> { ["project"] = "billing", ["environment"] = "development", ["diff"] = Change }, progress);
+
+        Assert.NotEqual(true, result.IsError);
+        var structured = JsonSerializer.SerializeToElement(result.StructuredContent);
+        Assert.Equal("completed", structured.GetProperty("status").GetString());
+        var r = structured.GetProperty("rollout").Deserialize<Rollout>(Kse.Core.KseJson.Options)!;
+        Assert.Equal("completed", r.State);
+        Assert.Equal([("expand", "billing"), ("migrate", "reports,storefront"), ("contract", "billing")], r.Waves.Select(w => (w.Phase, string.Join(",", w.Projects))));
+        Assert.All(r.Waves, w => Assert.Equal("completed", w.Status));
+        Assert.All(r.Steps, s => Assert.Equal("succeeded", s.Status));
+        Assert.Equal(
+            ["b-migrate@b-dev", "b-deploy@b-dev", "b-health@b-dev",
+             "r-migrate@r-dev", "r-health@r-dev", "s-deploy@s-dev-1", "s-health@s-dev-1", "s-deploy@s-dev-2", "s-health@s-dev-2",
+             "b-deploy@b-dev", "b-health@b-dev"],
+            r.Steps.Select(s => $"{s.Operation}@{s.Instance}"));
+        Assert.Equal([true, true], r.Steps.Where(s => s.Instance == "s-dev-1").Select(s => s.Canary));
+        Assert.Equal("ai:rollout-ai", r.StartedBy);
+
+        // Every step ran as an ops_run action decided for the AI, under the step's correlation id (the rollout's id and its number).
+        var entries = Entries(host);
+        foreach (var step in r.Steps)
+        {
+            var run = entries.Where(e => e.OperationType == "ops.run" && e.CorrelationId == step.CorrelationId).ToList();
+            Assert.StartsWith(r.Id + "-s", step.CorrelationId, StringComparison.Ordinal);
+            Assert.Equal(["decided", "succeeded"], run.Select(e => e.Outcome));
+            Assert.All(run, e => Assert.Equal("ai:rollout-ai", $"{e.ActorKind}:{e.ActorName}"));
+        }
+
+        // The rollout's own entries replay it: start, one entry per step, completion.
+        var own = entries.Where(e => e.CorrelationId == r.Id).ToList();
+        Assert.Equal("rollout.start", own[0].OperationType);
+        Assert.Equal("rollout.completed", own[^1].OperationType);
+        Assert.Equal(r.Steps.Select(s => s.CorrelationId), own.Where(e => e.OperationType == "rollout.step").Select(e => e.Parameters!["stepCorrelation"]));
+        Assert.All(own, e => Assert.Equal(r.Id, e.Parameters!["rollout"]));
+
+        // Progress came while steps ran, up to the total; the resource shows the same rollout.
+        await progress.WaitForAsync(p => p.Message == $"rollout {r.Id} completed");
+        Assert.Contains(progress.Items, p => p.Message == "[5/11] wave 2: s-deploy on storefront/s-dev-1 (canary)");
+        Assert.Contains(progress.Items, p => p.Message == "running 's-deploy' on s-dev-1 (attempt 1)");
+        // Each notification moves forward (the client hands them to handlers concurrently, so compare them as a set).
+        Assert.Equal(progress.Items.Count, progress.Items.Select(p => p.Progress).Distinct().Count());
+        var resource = await mcp.ReadResourceAsync($"kse://rollouts/{r.Id}");
+        var text = Assert.IsType<TextResourceContents>(Assert.Single(resource.Contents)).Text;
+        Assert.Equal("completed", JsonDocument.Parse(text).RootElement.GetProperty("state").GetString());
+        var status = await mcp.CallToolAsync("rollout_status", new Dictionary<string, object?> { ["id"] = r.Id });
+        Assert.Equal(r.Id, JsonSerializer.SerializeToElement(status.StructuredContent).GetProperty("rollout").GetProperty("id").GetString());
+    }
+
+    [Fact]
+    public async Task AHealthCheckFailingInWave2_HaltsTheRollout_AndRollsBackWave2sDoneStepsInReverse_LeavingWave1()
+    {
+        await using var host = await KseHttpTestHost.StartAsync();
+        Seed(host.Workspace, storefrontHealth: "[\"false\"]");
+        var bob = Actor.OsUser("bob");
+
+        var r = await StartAsync(host, "development", bob);
+
+        Assert.Equal("failed", r.State);
+        Assert.Contains("wave 2", r.StoppedAt);
+        Assert.Contains("s-health on storefront/s-dev-1 failed", r.StoppedAt);
+        Assert.Equal(["completed", "failed", "pending"], r.Waves.Select(w => w.Status));
+        Assert.All(r.Steps.Where(s => s.Wave == 1), s => Assert.Equal("succeeded", s.Status));
+        var wave2 = r.Steps.Where(s => s.Wave == 2).ToDictionary(s => $"{s.Operation}@{s.Instance}", s => s.Status);
+        Assert.Equal("rolled_back", wave2["r-migrate@r-dev"]);
+        Assert.Equal("succeeded", wave2["r-health@r-dev"]);
+        Assert.Equal("rolled_back", wave2["s-deploy@s-dev-1"]);
+        Assert.Equal("failed", wave2["s-health@s-dev-1"]);
+        Assert.Equal("pending", wave2["s-deploy@s-dev-2"]);
+
+        // The rollbacks ran in reverse order of their steps, each an ops_run decided for bob, audited under the rollout.
+        var entries = Entries(host);
+        var rollbacks = entries.Where(e => e.OperationType == "rollout.rollback" && e.CorrelationId == r.Id).ToList();
+        Assert.Equal(["s-undeploy@s-dev-1", "r-migrate-down@r-dev"], rollbacks.Select(e => e.Target));
+        Assert.All(rollbacks, e => Assert.Equal("rolled_back", e.Outcome));
+        var undeploy = entries.Where(e => e.OperationType == "ops.run" && e.Target == "s-undeploy@s-dev-1").ToList();
+        Assert.Equal(["decided", "succeeded"], undeploy.Select(e => e.Outcome));
+        Assert.All(undeploy, e => Assert.Equal("bob", e.ActorName));
+        Assert.StartsWith(r.Id, undeploy[0].CorrelationId, StringComparison.Ordinal);
+        Assert.Single(entries, e => e.OperationType == "rollout.failed" && e.CorrelationId == r.Id);
+        Assert.DoesNotContain(entries, e => e.Target is "b-undeploy@b-dev" or "b-migrate-down@b-dev");
+
+        // After a fix, resume runs wave 2 again from its first step and the rollout completes.
+        Seed(host.Workspace);
+        var resumed = await host.Services.GetRequiredService<RolloutService>().ResumeAsync(r.Id, bob);
+        Assert.Equal("completed", resumed.State);
+        Assert.All(resumed.Steps, s => Assert.Equal("succeeded", s.Status));
+    }
+
+    [Fact]
+    public async Task AQueuedStep_PausesTheRollout_UntilApprovedOnTheOperatorApi_ThenResumeContinues()
+    {
+        await using var host = await KseHttpTestHost.StartAsync();
+        Seed(host.Workspace, reportsMigrateRisk: "critical");
+        var bob = Actor.OsUser("bob");
+        var rollouts = host.Services.GetRequiredService<RolloutService>();
+
+        // A human's critical operation in pre-production needs a second operator (four-eyes): the step is queued.
+        var paused = await StartAsync(host, "pre-production", bob);
+
+        Assert.Equal("paused", paused.State);
+        var queued = Assert.Single(paused.Steps, s => s.Status == "queued");
+        Assert.Equal(("r-migrate", "r-pp"), (queued.Operation, queued.Instance));
+        Assert.Equal(["completed", "paused", "pending"], paused.Waves.Select(w => w.Status));
+        Assert.All(paused.Steps.Where(s => s.Number > queued.Number), s => Assert.Equal("pending", s.Status));
+        var early = await Assert.ThrowsAsync<Kse.Core.KseException>(() => rollouts.ResumeAsync(paused.Id, bob));
+        Assert.Equal("rollout.waiting", early.Code);
+
+        var approve = await host.Http.SendAsync(host.Request(HttpMethod.Post, $"/api/approvals/{queued.ApprovalId}/approve", KseHttpTestHost.AliceToken, JsonContent.Create(new { reason = "migration reviewed" })));
+        Assert.Equal(HttpStatusCode.OK, approve.StatusCode);
+
+        var done = await rollouts.ResumeAsync(paused.Id, bob);
+
+        Assert.Equal("completed", done.State);
+        Assert.All(done.Steps, s => Assert.Equal("succeeded", s.Status));
+        Assert.Contains("approved by alice", done.Steps[queued.Number - 1].Message);
+        var entries = Entries(host);
+        // The step ran once, at approval, under its own correlation id; the pause and the resume are the rollout's entries.
+        Assert.Equal(["queued", "decided", "succeeded"], entries.Where(e => e.OperationType == "ops.run" && e.CorrelationId == queued.CorrelationId).Select(e => e.Outcome));
+        var own = entries.Where(e => e.CorrelationId == paused.Id).Select(e => e.OperationType).ToList();
+        Assert.Equal(1, own.Count(t => t == "rollout.paused"));
+        Assert.Equal(1, own.Count(t => t == "rollout.resume"));
+        Assert.Equal("rollout.completed", own[^1]);
+    }
+
+    [Fact]
+    public async Task Abort_RollsBackEveryDoneStepInReverse_AndAFinishedRolloutCannotBeResumed()
+    {
+        await using var host = await KseHttpTestHost.StartAsync();
+        Seed(host.Workspace, reportsMigrateRisk: "critical");
+        var bob = Actor.OsUser("bob");
+        var rollouts = host.Services.GetRequiredService<RolloutService>();
+        var paused = await StartAsync(host, "pre-production", bob);
+
+        var aborted = await rollouts.AbortAsync(paused.Id, bob, "not today");
+
+        Assert.Equal("aborted", aborted.State);
+        Assert.Contains("still open", aborted.StoppedAt);
+        Assert.Equal(["rolled_back", "rolled_back", "succeeded"], aborted.Steps.Where(s => s.Wave == 1).Select(s => s.Status));
+        var rollbacks = Entries(host).Where(e => e.OperationType == "rollout.rollback" && e.CorrelationId == paused.Id).Select(e => e.Target);
+        Assert.Equal(["b-undeploy@b-pp", "b-migrate-down@b-pp"], rollbacks);
+        var again = await Assert.ThrowsAsync<Kse.Core.KseException>(() => rollouts.ResumeAsync(paused.Id, bob));
+        Assert.Equal("rollout.finished", again.Code);
+        var missing = await Assert.ThrowsAsync<Kse.Core.KseException>(() => rollouts.GetAsync("ro-000000000000"));
+        Assert.Equal("rollout.not_found", missing.Code);
+        var hostile = await Assert.ThrowsAsync<Kse.Core.KseException>(() => rollouts.GetAsync("../../etc/passwd"));
+        Assert.Equal("rollout.id_invalid", hostile.Code);
+    }
+
+    [Fact]
+    public async Task AProjectWithoutRolloutOperationsOrInstances_IsRefusedBeforeAnythingRuns()
+    {
+        await using var host = await KseHttpTestHost.StartAsync();
+        Seed(host.Workspace);
+        var rollouts = host.Services.GetRequiredService<RolloutService>();
+
+        var error = await Assert.ThrowsAsync<Kse.Core.KseException>(() => StartAsync(host, "production", Actor.OsUser("bob")));
+
+        Assert.Equal("rollout.unrunnable", error.Code);
+        Assert.Contains("billing: no instance in production", error.Message);
+        Assert.Empty((await rollouts.ListAsync()).Rollouts);
+        Assert.DoesNotContain(Entries(host), e => e.OperationType == "ops.run");
+    }
+
+    private sealed class Collector : IProgress<ProgressNotificationValue>
+    {
+        private readonly Lock _gate = new();
+        private readonly List<(Func<ProgressNotificationValue, bool> Match, TaskCompletionSource Seen)> _waiters = [];
+        private readonly ConcurrentQueue<ProgressNotificationValue> _items = new();
+
+        public IReadOnlyList<ProgressNotificationValue> Items => _items.ToList();
+
+        public void Report(ProgressNotificationValue value)
+        {
+            lock (_gate)
+            {
+                _items.Enqueue(value);
+                foreach (var w in _waiters.Where(w => w.Match(value)))
+                {
+                    w.Seen.TrySetResult();
+                }
+            }
+        }
+
+        public Task WaitForAsync(Func<ProgressNotificationValue, bool> match)
+        {
+            lock (_gate)
+            {
+                if (_items.Any(match))
+                {
+                    return Task.CompletedTask;
+                }
+
+                var seen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                _waiters.Add((match, seen));
+                return seen.Task.WaitAsync(TimeSpan.FromSeconds(30));
+            }
+        }
+    }
+}
