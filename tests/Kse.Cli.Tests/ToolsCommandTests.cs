@@ -129,4 +129,52 @@ public sealed class ToolsCommandTests
 
         Assert.Equal("ok", tools[1].GetProperty("status").GetString());
     }
+
+    [Fact]
+    public async Task OpsRun_OfAStrategyOperation_ShowsAndAuditsTheToolChosenForTheInstance()
+    {
+        using var ws = await FreshProjectAsync();
+        var ops = ws.PathOf(".sce", "specs", "shopdb", "operations");
+        File.WriteAllText(Path.Combine(ops, "tools.yaml"), """
+            version: 1
+            tools:
+              - name: git
+                purpose: Archive the repository
+                command: git
+                version: { command: [git, --version] }
+                aiFriendliness: { cliOnly: true, clearExitCodes: true, nonInteractive: true, idempotent: true }
+                performance: { dataSize: { max: 10GB }, throughput: 100MB/s }
+              - name: bulk
+                purpose: Archive large repositories
+                command: kse-missing-qz
+                version: { command: [kse-missing-qz, --version] }
+                performance: { dataSize: { min: 10GB }, throughput: 1GB/s }
+            strategies:
+              archive:
+                candidates:
+                  - { tool: git, command: [git, --version] }
+                  - { tool: bulk, command: [kse-missing-qz, "{size}"] }
+            """);
+        File.AppendAllText(Path.Combine(ops, "operations.md"), "\n```kse-operation\nname: archive\nrisk: read\nstrategy: archive\ncontext: { dataSize: \"{size}\" }\nparameters:\n  size: { type: string, pattern: \"^[0-9]{1,4}GB$\" }\n```\n");
+        Assert.Equal(0, (await CliRunner.RunAsync("instances", "add", "shopdb", "dev-1", "--env", "development", "--host", "local", "--root", ws.Root)).ExitCode);
+
+        var text = await CliRunner.RunAsync("ops", "run", "shopdb", "archive", "--env", "development", "--param", "size=500GB", "--dry-run", "--root", ws.Root);
+        Assert.True(text.ExitCode == 0, text.Err);
+        Assert.Contains("tool:     git (strategy archive", text.Out);
+        Assert.Contains("why:      git for 'archive' for dataSize 500 GB, instance dev-1", text.Out);
+        Assert.Contains("bulk is out: not installed on dev-1", text.Out);
+        Assert.Contains("command:  git --version", text.Out);
+
+        var run = await CliRunner.RunAsync("ops", "run", "shopdb", "archive", "--env", "development", "--param", "size=5GB", "--json", "--root", ws.Root);
+        Assert.True(run.ExitCode == 0, run.Err);
+        using var d = JsonDocument.Parse(run.Out);
+        Assert.Equal("git", d.RootElement.GetProperty("strategy").GetProperty("tool").GetString());
+        Assert.StartsWith("git version", d.RootElement.GetProperty("result").GetProperty("stdout").GetString());
+
+        var audit = await CliRunner.RunAsync("audit", "query", "--json", "--root", ws.Root);
+        using var q = JsonDocument.Parse(audit.Out);
+        var decided = q.RootElement.GetProperty("entries").EnumerateArray().Last(e => e.GetProperty("operationType").GetString() == "ops.run");
+        Assert.Equal("git", decided.GetProperty("parameters").GetProperty("tool").GetString());
+        Assert.StartsWith("git for 'archive'", decided.GetProperty("parameters").GetProperty("toolRationale").GetString());
+    }
 }

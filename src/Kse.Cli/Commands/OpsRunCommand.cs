@@ -87,6 +87,12 @@ internal static class OpsRunCommand
     private static void Write(CliContext ctx, OperationRunOutcome o)
     {
         ctx.WriteLine($"{o.Project} {o.Operation} ({o.Risk?.Name()}) on {o.Instance} [{o.Environment}, {o.Host}]");
+        if (o.Strategy is { } chosen)
+        {
+            ctx.WriteLine($"  tool:     {chosen.Tool} (strategy {chosen.Strategy}, score {chosen.Score.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture)}" + (chosen.Version is { } v ? $", {v} on {o.Instance}" : "") + $"; ranking {chosen.Ranking})");
+            ctx.WriteLine($"  why:      {chosen.Rationale}");
+        }
+
         ctx.WriteLine($"  command:  {o.CommandLine}");
         if (o.Host != "local" && o.Argv is not null)
         {

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Kse.Core.Audit;
+using Kse.Core.Policy;
 using Kse.Core.Tools;
 
 namespace Kse.Cli.Commands;
@@ -16,7 +17,8 @@ internal static class ToolsCommand
             "The tools of a project's tools.yaml: choose one for an operation in context, check installed versions on an instance.",
             "kse tools select shopdb postgres-backup --data-size 50GB --window 2h",
             Select(),
-            Check());
+            Check(),
+            Install());
 
     private static Command Select()
     {
@@ -104,6 +106,97 @@ internal static class ToolsCommand
 
             return report.Ok ? 0 : 1;
         });
+    }
+
+    private static Command Install()
+    {
+        var tool = new Argument<string>("tool") { Description = "A tool of tools.yaml that has install hints" };
+        var env = new Option<string>("--env") { Description = "development, test, pre-production or production", Required = true };
+        var instance = new Option<string?>("--instance") { Description = "The instance id (default: the environment's only instance)" };
+        var dryRun = new Option<bool>("--dry-run") { Description = "Show the install command, where it runs and what policy decides; run nothing" };
+        var reason = new Option<string?>("--reason") { Description = "Why (kept in the audit trail and with a queued approval)" };
+        var user = new Option<string?>("--user") { Description = "Who asks (default: the OS user)" };
+        var command = CommandExtensions.Verb(
+            "install",
+            "Install a tool on an instance with the host's package manager (apt, dnf, apk, brew, winget; the package from tools.yaml's install hints), through the guarded path: normal risk, critical when it needs root; in development as the level permits, queued for an operator's approval in test and pre-production, refused in production. Decision and outcome are audited (tools.install).",
+            "kse tools install shopdb pg_dump --env development --instance dev-1 --dry-run");
+        command.Arguments.Add(Project);
+        command.Arguments.Add(tool);
+        foreach (var o in new Option[] { env, instance, dryRun, reason, user })
+        {
+            command.Options.Add(o);
+        }
+
+        return command.WithAction(async (ctx, ct) =>
+        {
+            var actor = ctx.Get<Kse.Core.Policy.PolicyService>().ActorFor(ctx.Value(user));
+            var arguments = new SortedDictionary<string, object?>(StringComparer.Ordinal)
+            {
+                ["project"] = Kse.Core.ProjectName.Validate(ctx.Value(Project)),
+                ["tool"] = ctx.Value(tool),
+                ["environment"] = ctx.Value(env),
+                ["instance"] = ctx.Value(instance),
+                ["dryRun"] = ctx.Value(dryRun),
+            };
+            var action = await ctx.Get<Kse.Core.Actions.ActionPipeline>().ExecuteAsync(
+                new Kse.Core.Actions.ActionRequest
+                {
+                    Actor = actor,
+                    Action = ToolInstaller.Action,
+                    Project = ctx.Value(Project),
+                    Environment = ctx.Value(env),
+                    Instance = ctx.Value(instance),
+                    Arguments = Kse.Core.Actions.ActionRequest.ArgumentsOf(arguments),
+                    Reason = ctx.Value(reason),
+                },
+                cancellationToken: ct);
+            if (action.Error is { } error)
+            {
+                throw error;
+            }
+
+            var outcome = ToolInstallOutcome.Shape(action);
+            if (ctx.Json)
+            {
+                ctx.WriteJson(outcome);
+            }
+            else
+            {
+                WriteInstall(ctx, outcome);
+            }
+
+            return outcome.Status switch
+            {
+                "succeeded" or "dry_run" => 0,
+                "queued" or "observed" or "denied" => 4,
+                _ => 1,
+            };
+        });
+    }
+
+    private static void WriteInstall(CliContext ctx, ToolInstallOutcome o)
+    {
+        ctx.WriteLine($"{o.Project} install {o.Install?.Tool} ({o.Risk?.Name()}) on {o.Instance} [{o.Environment}, {o.Host}]");
+        ctx.WriteLine($"  command:  {o.CommandLine}" + (o.Install is { NeedsRoot: true } ? "   (needs root)" : ""));
+        ctx.WriteLine($"  policy:   {o.Decision.Name()}" + (o.EffectiveLevel is { } l ? $" at {l}" : ""));
+        foreach (var rule in o.Rules)
+        {
+            ctx.WriteLine($"            {rule}");
+        }
+
+        if (o.Message is not null)
+        {
+            ctx.WriteLine($"  {o.Message}");
+        }
+
+        if (o.Result is { } r)
+        {
+            ctx.WriteLine($"  result:   {r.Status}" + (r.ExitCode is { } c ? $", exit {c}" : "") + $", {r.DurationMs} ms" + (r.ErrorContext is { } e ? $": {e}" : ""));
+            if (r.Check is { } check)
+            {
+                ctx.WriteLine($"  now:      {check.Status}: {check.Message}");
+            }
+        }
     }
 
     private static void Write(CliContext ctx, ToolSelection s)

@@ -1,4 +1,5 @@
 using Kse.Core;
+using Kse.Core.Actions;
 using Kse.Core.Audit;
 using Kse.Core.Execution;
 using Kse.Core.Specs;
@@ -17,6 +18,13 @@ internal static class ToolsCapability
         services.AddSingleton(sp => new ToolsService(sp.GetRequiredService<KseWorkspace>(), sp.GetRequiredService<ToolProbe>(), sp.GetRequiredService<IAuditTrail>()));
         services.AddSingleton<IStrategyResolver>(sp => new StrategyResolver(sp.GetRequiredService<KseWorkspace>(), () => sp.GetRequiredService<ToolsService>()));
         services.AddSingleton<ISpecDocumentCheck, StrategyOperationCheck>();
+        services.AddSingleton(sp => new ToolInstaller(
+            sp.GetRequiredService<KseWorkspace>(),
+            () => sp.GetRequiredService<ToolsService>(),
+            sp.GetRequiredService<ToolProbe>(),
+            sp.GetRequiredService<ExecutionPlanner>(),
+            sp.GetRequiredService<ProcessRunner>()));
+        services.AddSingleton<IActionHandler>(sp => new ToolsInstallActionHandler(sp.GetRequiredService<ToolInstaller>()));
         return services;
     }
 }

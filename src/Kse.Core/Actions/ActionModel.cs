@@ -74,6 +74,9 @@ public sealed record ActionPlan
 
     public string? DocumentSha256 { get; init; }
 
+    /// <summary>Why this command, in words, when a choice was made (the tool a strategy picked); shown with the approval, not compared.</summary>
+    public string? Rationale { get; init; }
+
     /// <summary>A look only: decided as a real run would be, audited, nothing runs.</summary>
     public bool DryRun { get; init; }
 
@@ -107,6 +110,7 @@ public sealed record ActionPlan
         Command = Command,
         Document = Document,
         DocumentSha256 = DocumentSha256,
+        Rationale = Rationale,
     };
 }
 

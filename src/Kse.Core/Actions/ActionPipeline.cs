@@ -51,6 +51,12 @@ public sealed class ActionPipeline
     /// </summary>
     public ActionDecision Decide(ActionPlan plan, Actor actor)
     {
+        var decision = DecideByLevel(plan, actor);
+        return HandlerFor(plan.Action) is IConstrainedActionHandler constrained ? constrained.Constrain(plan, actor, decision) : decision;
+    }
+
+    private ActionDecision DecideByLevel(ActionPlan plan, Actor actor)
+    {
         if (plan.Risk == RiskClass.Read && !plan.DryRun)
         {
             // Read calls run at every level; they often have no project scope, so the kernel's table is applied directly.
@@ -561,4 +567,11 @@ public interface IAuditedActionHandler : IActionHandler
 
     /// <summary>The parameters of a request's entries when it could not be planned, named as in its planned entries.</summary>
     IReadOnlyDictionary<string, string?> ParametersOf(ActionRequest request);
+}
+
+/// <summary>A handler whose actions carry rules of their own on top of the kernel's and the actor's (tool installs: never in production).</summary>
+public interface IConstrainedActionHandler : IActionHandler
+{
+    /// <summary>The decision once the action's own rules apply; <paramref name="decision"/> itself when none does.</summary>
+    ActionDecision Constrain(ActionPlan plan, Actor actor, ActionDecision decision);
 }

@@ -103,6 +103,7 @@ public sealed class OpsRunActionHandler(ExecutionPlanner planner, OperationRunne
             Command = execution.CommandLine,
             Document = op.Document,
             DocumentSha256 = hashes.GetValueOrDefault(op.Document),
+            Rationale = execution.Tool is { } chosen ? $"{chosen.Tool} chosen by strategy '{chosen.Strategy}' for {execution.Instance}: {chosen.Rationale}" : null,
             DryRun = dryRun,
             Arguments = ActionRequest.ArgumentsOf(arguments),
             AuditType = Type,
@@ -208,6 +209,16 @@ public sealed class OpsRunActionHandler(ExecutionPlanner planner, OperationRunne
             p["param." + k] = v;
         }
 
+        if (plan.Tool is { } chosen)
+        {
+            // A strategy's selection is audited with the action it decided.
+            p["strategy"] = chosen.Strategy;
+            p["tool"] = chosen.Tool;
+            p["toolVersion"] = chosen.Version;
+            p["toolRanking"] = chosen.Ranking;
+            p["toolRationale"] = chosen.Rationale;
+        }
+
         return p;
     }
 
@@ -244,6 +255,7 @@ public sealed class OpsRunActionHandler(ExecutionPlanner planner, OperationRunne
             Command = execution?.Command,
             CommandLine = execution?.CommandLine,
             Argv = execution?.Argv,
+            Strategy = execution?.Tool,
             SpecVersion = outcome.Plan?.SpecVersion,
             Document = outcome.Plan?.Document,
             DocumentSha256 = outcome.Plan?.DocumentSha256,

@@ -59,6 +59,9 @@ public sealed record ApprovalPlan
     /// <summary>Lower-case hex SHA-256 of that document as it was when the plan was made.</summary>
     public string? DocumentSha256 { get; init; }
 
+    /// <summary>Why this command, when a choice was made (the tool a strategy picked for the instance). Shown to the approver; not compared.</summary>
+    public string? Rationale { get; init; }
+
     /// <summary>What differs between this plan (as approved) and <paramref name="now"/> (as it would run now), in words; empty when identical.</summary>
     public IReadOnlyList<string> Differences(ApprovalPlan now)
     {

@@ -14,6 +14,9 @@ public sealed record OperationSummary
 
     public required IReadOnlyList<string> Command { get; init; }
 
+    /// <summary>The strategy of tools.yaml whose tool runs (then <see cref="Command"/> is empty: the tool is picked per instance).</summary>
+    public string? Strategy { get; init; }
+
     public required IReadOnlyList<OperationParameterSummary> Parameters { get; init; }
 
     public required string TimeoutText { get; init; }
@@ -101,6 +104,9 @@ public sealed record OperationRunOutcome
 
     public IReadOnlyList<string>? Argv { get; init; }
 
+    /// <summary>For an operation that names a strategy: the tool chosen for the instance, its score and version, and why.</summary>
+    public StrategyChoice? Strategy { get; init; }
+
     /// <summary>The spec version the operation was planned from: the instance's version resolved (a version folder's name, or <c>main</c>).</summary>
     public string? SpecVersion { get; init; }
 
@@ -182,6 +188,7 @@ public sealed class OperationExecutionService(ExecutionPlanner planner)
         Description = o.Description,
         Risk = o.Risk,
         Command = o.Command,
+        Strategy = o.Strategy,
         Parameters = o.Parameters.Select(p => new OperationParameterSummary(p.Name, p.Type, p.Required, ParameterValues.Describe(p), p.Default, p.Description)).ToList(),
         TimeoutText = o.Timeout.TotalSeconds >= 60 && o.Timeout.TotalSeconds % 60 == 0 ? $"{o.Timeout.TotalMinutes:0}m" : $"{o.Timeout.TotalSeconds:0.###}s",
         Idempotent = o.Idempotent,

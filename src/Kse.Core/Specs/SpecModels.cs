@@ -76,8 +76,8 @@ public sealed record SpecCheckError(string Document, string Message)
 }
 
 /// <summary>
-/// A further check over a project's operations Markdown documents together (for example the runnable
-/// <c>kse-operation</c> blocks, whose verify/rollback may name an operation of another document).
+/// A further check over a project's operations documents together, Markdown and tools.yaml (for example the runnable
+/// <c>kse-operation</c> blocks, whose verify/rollback may name an operation of another document, or a strategy of tools.yaml).
 /// </summary>
 public interface ISpecDocumentCheck
 {

@@ -1,8 +1,12 @@
 using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
+using Kse.Core;
+using Kse.Core.Actions;
 using Kse.Core.Audit;
 using Kse.Core.Policy;
 using Kse.Core.Tools;
+using Kse.Server.Policy;
+using ModelContextProtocol.Protocol;
 using ModelContextProtocol.Server;
 
 namespace Kse.Server.Tools;
@@ -47,4 +51,36 @@ public sealed class ToolsTools
         [Description("The target's version (e.g. the PostgreSQL server's)")] string? targetVersion = null,
         CancellationToken cancellationToken = default) =>
         service.CheckAsync(new ToolsTarget { Project = project, Environment = environment, Instance = instance, TargetVersion = targetVersion }, tools, cancellationToken);
+
+    [McpServerTool(Name = ToolInstaller.Action, Title = "Install a tool on an instance", UseStructuredContent = true, ReadOnly = false, Destructive = true, Idempotent = true, OpenWorld = true)]
+    [Description("Install a tool of the project's tools.yaml on an instance with the host's package manager (apt, dnf, apk, brew, winget; the package from tools.yaml's install hints). Decided by the policy kernel: normal risk, critical when the package manager needs root; in development as the takeover level permits, queued for a human operator's approval in test and pre-production (you get an approvalId), refused in production. Use dryRun=true to see the exact command and what policy decides. Check first with tools_check: it names missing tools.")]
+    [OperationRisk(RiskClass.Critical)]
+    public static async Task<ToolInstallOutcome> Install(
+        ActionPipeline pipeline,
+        RequestContext<CallToolRequestParams> context,
+        [Description("The project name, e.g. shopdb")] string project,
+        [Description("The tool to install, as named in tools.yaml (e.g. pg_dump)")] string tool,
+        [Description("development, test, pre-production or production")] [AllowedValues("development", "test", "pre-production", "production")] string environment,
+        [Description("The instance id (optional when the environment has exactly one)")] string? instance = null,
+        [Description("Show what would run and what policy decides; run nothing")] bool dryRun = false,
+        [Description("Why this should be installed (shown to the approver)")] string? reason = null,
+        CancellationToken cancellationToken = default)
+    {
+        // The interception point has planned, decided and audited this call; the plan it decided travels here and is what runs.
+        if (!context.Items.TryGetValue(ToolCallGate.ContextKey, out var item) || item is not ActionRunContext decided)
+        {
+            throw KseException.Refused("policy.denied", "tools_install runs only as decided by the interception point");
+        }
+
+        var result = await pipeline.RunPlannedAsync(decided, cancellationToken);
+        return ToolInstallOutcome.Shape(new ActionOutcome
+        {
+            Status = decided.Plan.DryRun ? "dry_run" : result.Status,
+            CorrelationId = decided.CorrelationId,
+            Decision = decided.Decision,
+            Plan = decided.Plan,
+            Result = result,
+            Approval = decided.Approval,
+        });
+    }
 }

@@ -274,6 +274,10 @@ public sealed class OutputSchemaContractTests
         await Call("in context", "tools_select", new() { ["project"] = "billing", ["operation"] = "backup", ["dataSize"] = "50GB", ["window"] = "2h" });
         await Call("local machine", "tools_check", new() { ["project"] = "billing" });
 
+        // Tool installs (never approved here: nothing is installed): a dry run, and queued (apt needs root: critical, queued at L3).
+        await Call("dry run", "tools_install", new() { ["project"] = "billing", ["tool"] = "pg_dump", ["environment"] = "development", ["instance"] = "dev-local", ["dryRun"] = true }, "dry_run");
+        await Call("queued", "tools_install", new() { ["project"] = "billing", ["tool"] = "pg_dump", ["environment"] = "development", ["instance"] = "dev-local" }, "pending_approval");
+
         // Spec versions (a diff version 2.4.0 overlaying main) and drift of a change from the spec.
         await Call("main spec", "ops_resolve", new() { ["project"] = "billing", ["version"] = "2.3.1" });
         await Call("diff version overlay", "ops_resolve", new() { ["project"] = "billing", ["version"] = "2.4.1" });

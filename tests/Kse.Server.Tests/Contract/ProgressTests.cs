@@ -53,6 +53,31 @@ public sealed class ProgressTests
     }
 
     [Fact]
+    public async Task OpsRun_ReportsEachAttemptRetryAndTheRollback()
+    {
+        using var ws = OutputSchemaContractTests.SampleWorkspace();
+        await using var mcp = await McpTestServer.StartAsync(ws, new Dictionary<string, string?> { ["Kse:Execution:RetryDelay"] = "00:00:00.010" });
+        var progress = new Collector();
+
+        var result = await mcp.Client.CallToolAsync("ops_run", new Dictionary<string, object?>
+        {
+            ["project"] = "billing", ["operation"] = "c-fail", ["environment"] = "development", ["instance"] = "dev-local",
+        }, progress);
+
+        Assert.Equal("failed", result.StructuredContent!.Value.GetProperty("status").GetString());
+        await progress.WaitForAsync(p => p.Message == "running 'c-undo' on dev-local (attempt 1)");
+        Assert.Equal(
+            [
+                "running 'c-fail' on dev-local (attempt 1)",
+                "attempt 1 failed with exit code 1; retrying 'c-fail' (attempt 2)",
+                "attempt 2 failed with exit code 1; retrying 'c-fail' (attempt 3)",
+                "rolling back with 'c-undo'",
+                "running 'c-undo' on dev-local (attempt 1)",
+            ],
+            progress.Items.OrderBy(p => p.Progress).Select(p => p.Message));
+    }
+
+    [Fact]
     public async Task WithoutAProgressToken_NoProgressIsSent_AndTheResultIsTheSame()
     {
         using var ws = OutputSchemaContractTests.SampleWorkspace();

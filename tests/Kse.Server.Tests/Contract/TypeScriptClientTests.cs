@@ -109,6 +109,7 @@ public sealed class TypeScriptClientTests
             new("graph_dependents", new() { ["project"] = "billing", ["transitive"] = true }),
             new("tools_select", new() { ["project"] = "billing", ["operation"] = "backup", ["dataSize"] = "50GB", ["window"] = "2h" }),
             new("tools_check", new() { ["project"] = "billing" }),
+            new("tools_install", new() { ["project"] = "billing", ["tool"] = "pg_dump", ["environment"] = "development", ["instance"] = "dev-local", ["dryRun"] = true }),
             new("ops_resolve", new() { ["project"] = "billing", ["version"] = "2.4.1" }),
             new("ops_drift", new() { ["project"] = "billing", ["diff"] = "diff --git a/.env b/.env\n--- a/.env\n+++ b/.env\n@@ -1 +1,2 @@\n A=1\n+BILLING_NEW_QUEUE_URL=amqp://mq-1.internal/x\n" }),
             new("feedback_submit", new() { ["project"] = "billing", ["channel"] = "monitoring-alert", ["title"] = "Checkout down: payments fail with 500", ["environment"] = "production" }),

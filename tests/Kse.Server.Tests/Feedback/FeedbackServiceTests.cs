@@ -262,6 +262,42 @@ public sealed class FeedbackServiceTests : IDisposable
     }
 
     [Fact]
+    public async Task Correlate_IncludesADeploymentOfAProjectItConsumesFrom_AndLeavesOutUnrelatedProjects()
+    {
+        _ws.Write(".sce/specs/payments/project.yaml", "name: payments\nsystemType: kse\n");
+        _ws.Write(".sce/specs/other/project.yaml", "name: other\nsystemType: kse\n");
+        _ws.Write(".sce/dependencies.yaml", """
+            version: 1
+            projects:
+              - name: payments
+                provides:
+                  - api: payments-api
+                    version: 1.2.0
+              - name: shop
+                consumes:
+                  - project: payments
+                    api: payments-api
+                    version: "^1.0"
+              - name: other
+            """);
+        var audit = _services.GetRequiredService<IAuditTrail>();
+        foreach (var project in new[] { "payments", "other" })
+        {
+            await audit.AppendAsync(new AuditDraft { Actor = Alice, OperationType = "ops.run", Project = project, Environment = "test", Target = "deploy@test-1", Parameters = new Dictionary<string, string?> { ["operation"] = "deploy" }, Decision = "run", Outcome = "succeeded" });
+        }
+
+        _clock.Advance(TimeSpan.FromMinutes(30));
+        var id = (await Feedback.SubmitAsync(Report("erin"), Alice)).Id;
+
+        var report = await Feedback.CorrelateAsync(id);
+
+        Assert.Equal(["payments"], report.RelatedProjects);
+        var entry = Assert.Single(report.Entries);
+        Assert.Equal(("deployment", "payments"), (entry.Kind, entry.Project));
+        Assert.Contains("30 min before the first report (a related project of shop)", entry.Evidence, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Analytics_CountsAndTimesAndSurveyWeeks()
     {
         var a = (await Feedback.SubmitAsync(Report("a"), Alice)).Id;

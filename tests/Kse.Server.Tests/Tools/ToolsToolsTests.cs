@@ -140,4 +140,74 @@ public sealed class ToolsToolsTests
         Assert.True(result.IsError);
         Assert.StartsWith($"error {code}:", result.Content.OfType<TextContentBlock>().Single().Text);
     }
+
+    private const string FakeTool = """
+
+          - name: fakeq
+            purpose: A tool no repository has (an install that runs fails in apt-get)
+            command: kse-fake-tool-qz
+            install: { apt: kse-fake-package-qz, dnf: kse-fake-package-qz, apk: kse-fake-package-qz }
+        """;
+
+    private static async Task<TempWorkspace> InstallWorkspaceAsync()
+    {
+        // A complete spec (an AI only observes a project whose spec does not validate), whose tools.yaml has the fake tool.
+        var ws = new TempWorkspace();
+        SpecFixtures.CreateFilled(ws.Workspace, "shopdb");
+        File.WriteAllText(ws.PathOf(".sce", "specs", "shopdb", "operations", "tools.yaml"), "version: 1\ntools:" + FakeTool.Replace("\r", "") + "\n");
+        await Task.CompletedTask;
+        new Kse.Core.Specs.ProjectManifest
+        {
+            Name = "shopdb",
+            Instances =
+            [
+                new Kse.Core.Specs.ProjectInstance { Id = "dev-1", Environment = Kse.Core.Policy.EnvironmentKind.Development, Host = "local" },
+                new Kse.Core.Specs.ProjectInstance { Id = "test-1", Environment = Kse.Core.Policy.EnvironmentKind.Test, Host = "local" },
+                new Kse.Core.Specs.ProjectInstance { Id = "prod-1", Environment = Kse.Core.Policy.EnvironmentKind.Production, Host = "local" },
+            ],
+        }.Save(ws.Workspace);
+        return ws;
+    }
+
+    private static Dictionary<string, object?> Install(string environment, bool dryRun = false) => new()
+    {
+        ["project"] = "shopdb", ["tool"] = "fakeq", ["environment"] = environment, ["dryRun"] = dryRun,
+    };
+
+    [Fact]
+    public async Task ToolsInstall_IsDecidedByTheKernel_PerEnvironment()
+    {
+        using var ws = await InstallWorkspaceAsync();
+        await using var mcp = await McpTestServer.StartAsync(ws);
+        var policy = mcp.Get<Kse.Core.Policy.PolicyService>();
+        var schema = (await mcp.Client.ListToolsAsync()).Single(t => t.Name == "tools_install").ProtocolTool.OutputSchema!.Value;
+
+        // Development at L3: apt installs as root, so the install is critical and queued.
+        var queued = Structured(await mcp.Client.CallToolAsync("tools_install", Install("development")));
+        AssertFits(schema, queued, "$");
+        Assert.Equal("pending_approval", queued.GetProperty("status").GetString());
+
+        // Development at L4: critical runs (flagged); the fake package makes apt-get fail, and the outcome says so.
+        await policy.SetLevelAsync("shopdb", "development", "L4", "trusted in development", Kse.Core.Audit.Actor.OsUser("tester"));
+        var ran = Structured(await mcp.Client.CallToolAsync("tools_install", Install("development")));
+        AssertFits(schema, ran, "$");
+        Assert.Equal("failed", ran.GetProperty("status").GetString());
+        Assert.Equal("run_and_flag", ran.GetProperty("decision").GetString());
+        Assert.Equal("apt-get install -y kse-fake-package-qz", ran.GetProperty("commandLine").GetString());
+
+        // Test at L4 would run a critical call; an install there still waits for an operator.
+        await policy.SetLevelAsync("shopdb", "test", "L4", "trusted in test", Kse.Core.Audit.Actor.OsUser("tester"));
+        var test = Structured(await mcp.Client.CallToolAsync("tools_install", Install("test")));
+        Assert.Equal("pending_approval", test.GetProperty("status").GetString());
+        Assert.Contains(test.GetProperty("rules").EnumerateArray(), r => r.GetProperty("id").GetString() == "tools.install_needs_approval");
+
+        // Production: refused.
+        var production = await mcp.Client.CallToolAsync("tools_install", Install("production"));
+        Assert.True(production.IsError);
+        Assert.Contains("never installed in production", production.Content.OfType<TextContentBlock>().Single().Text);
+
+        var entries = mcp.Get<Kse.Core.Audit.IAuditReader>().ReadChain().Where(e => e.OperationType == "tools.install").ToList();
+        Assert.Equal(["queued", "decided", "failed", "queued", "denied"], entries.Select(e => e.Outcome));
+        Assert.All(entries, e => Assert.Equal("ai", e.ActorKind));
+    }
 }
