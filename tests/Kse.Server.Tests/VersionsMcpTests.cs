@@ -138,6 +138,54 @@ public sealed class VersionsMcpTests : IDisposable
     }
 
     [Fact]
+    public async Task AnInvalidSpecVersion_KeepsTheAiToObservationOnItsInstancesOnly()
+    {
+        var ops = _ws.Workspace.OperationsDir("billing");
+        File.AppendAllText(Path.Combine(ops, "operations.md"), "\n```kse-operation\nname: say\nrisk: normal\ncommand: [\"echo\", \"hi\"]\n```\n");
+        var dir = Path.Combine(ops, "versions", "2.4.0");
+        Directory.CreateDirectory(dir);
+        File.WriteAllText(Path.Combine(dir, "version.yaml"), "version: \"2.4.0\"\nstrategy: diff\nbase: main\n");
+        File.WriteAllText(Path.Combine(dir, "monitoring.md"), "## Alert Rules\n\n" + SpecVersionService.RemovedMarker + "\n");
+        (Kse.Core.Specs.ProjectManifest.Load(_ws.Workspace, "billing") with
+        {
+            Instances =
+            [
+                new Kse.Core.Specs.ProjectInstance { Id = "dev-old", Environment = Kse.Core.Policy.EnvironmentKind.Development, Host = "local", Version = "2.3.1" },
+                new Kse.Core.Specs.ProjectInstance { Id = "dev-new", Environment = Kse.Core.Policy.EnvironmentKind.Development, Host = "local", Version = "2.4.1" },
+            ],
+        }).Save(_ws.Workspace);
+        await using var mcp = await McpTestServer.StartAsync(_ws);
+
+        var old = await mcp.Client.CallToolAsync("ops_run", new Dictionary<string, object?> { ["project"] = "billing", ["operation"] = "say", ["environment"] = "development", ["instance"] = "dev-old" });
+        var neu = await mcp.Client.CallToolAsync("ops_run", new Dictionary<string, object?> { ["project"] = "billing", ["operation"] = "say", ["environment"] = "development", ["instance"] = "dev-new" });
+
+        Assert.Equal("succeeded", old.StructuredContent!.Value.GetProperty("status").GetString());
+        var observed = neu.StructuredContent!.Value;
+        Assert.Equal("observed", observed.GetProperty("status").GetString());
+        Assert.Contains(observed.GetProperty("rules").EnumerateArray(), r => r.GetProperty("id").GetString() == "spec.invalid" && r.GetProperty("text").GetString()!.Contains("Alert Rules", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task VersionArgument_CompletesToTheProjectsSpecVersionsAndInstanceVersions()
+    {
+        CreateVersionWithTroubleshooting();
+        (Kse.Core.Specs.ProjectManifest.Load(_ws.Workspace, "billing") with
+        {
+            Instances = [new Kse.Core.Specs.ProjectInstance { Id = "dev-new", Environment = Kse.Core.Policy.EnvironmentKind.Development, Host = "local", Version = "2.4.1" }],
+        }).Save(_ws.Workspace);
+        await using var mcp = await McpTestServer.StartAsync(_ws);
+
+        var result = await mcp.Client.CompleteAsync(new CompleteRequestParams
+        {
+            Ref = new ResourceTemplateReference { Uri = "kse://specs/{project}/versions/{version}/{doc}" },
+            Argument = new Argument { Name = "version", Value = "2." },
+            Context = new CompleteContext { Arguments = new Dictionary<string, string> { ["project"] = "billing" } },
+        });
+
+        Assert.Equal(["2.4.0", "2.4.1"], result.Completion.Values);
+    }
+
+    [Fact]
     public async Task UpdateOperationsSpecPrompt_FeedsTheDriftReportAndTheDiff()
     {
         _ws.Write(".env", "BILLING_NEW_QUEUE_URL=amqp://mq-1.internal/billing\n");

@@ -11,7 +11,10 @@ internal static class ActionsCapability
 {
     public static IServiceCollection AddActionsCapability(this IServiceCollection services)
     {
-        services.AddSingleton(sp => new SpecValidity(sp.GetRequiredService<Kse.Core.Specs.SpecService>(), sp.GetRequiredService<KseWorkspace>()));
+        services.AddSingleton(sp => new SpecValidity(
+            sp.GetRequiredService<Kse.Core.Specs.SpecService>(),
+            sp.GetRequiredService<KseWorkspace>(),
+            (project, version) => sp.GetRequiredService<Kse.Core.Versions.SpecVersionService>().Validate(project, version)));
         services.AddSingleton<IActionHandler>(sp => new OpsRunActionHandler(
             sp.GetRequiredService<ExecutionPlanner>(),
             sp.GetRequiredService<OperationRunner>(),

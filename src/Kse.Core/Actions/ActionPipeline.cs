@@ -82,7 +82,7 @@ public sealed class ActionPipeline
         }
 
         var d = _policy.Evaluate(plan.Project, plan.Environment, plan.Operation ?? plan.Action, plan.Risk, plan.Instance, actor);
-        return ForActor(d, actor, plan.Risk);
+        return ForActor(d, actor, plan.Risk, plan.SpecVersion);
     }
 
     /// <summary>
@@ -90,7 +90,8 @@ public sealed class ActionPipeline
     /// critical operations in pre-production and production and otherwise run (observed at L1); the AI stays within the kernel's
     /// decision and only observes while the project's spec does not validate (<c>spec.invalid</c>).
     /// </summary>
-    public ActionDecision ForActor(PolicyExplanation d, Actor actor, RiskClass risk)
+    /// <param name="specVersion">The spec version the plan was read from: the AI is held to that version's documents.</param>
+    public ActionDecision ForActor(PolicyExplanation d, Actor actor, RiskClass risk, string? specVersion = null)
     {
         if (d.Decision == DecisionKind.Deny || risk == RiskClass.Read || !PolicyKernel.IsKnownEnvironmentName(d.Environment, out var env))
         {
@@ -119,7 +120,7 @@ public sealed class ActionPipeline
             return new ActionDecision(d with { Decision = DecisionKind.Run, Rules = rules }, observed);
         }
 
-        if (_specs.FirstProblem(d.Project) is { } problem)
+        if (_specs.FirstProblem(d.Project, specVersion) is { } problem)
         {
             return new ActionDecision(d with
             {

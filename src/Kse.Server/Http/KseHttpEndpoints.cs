@@ -32,6 +32,16 @@ public static class KseHttpEndpoints
             return Results.Json(new ApprovalViewList(list.Approvals.Select(a => ApprovalView.From(a, now)).ToList()), KseJson.Options);
         })).RequireRole(Readers);
 
+        // Rollouts, for the approval page: which are running or paused, their waves and the step waiting for approval.
+        api.MapGet("/rollouts", (HttpContext http, Kse.Core.Rollouts.RolloutService rollouts, int? limit) => Guard(async () =>
+        {
+            PositiveLimit(limit, "rollout.limit_invalid");
+            return Results.Json(await rollouts.ListAsync(Math.Clamp(limit ?? 50, 1, 500), http.RequestAborted), KseJson.Options);
+        })).RequireRole(Readers);
+
+        api.MapGet("/rollouts/{id}", (HttpContext http, Kse.Core.Rollouts.RolloutService rollouts, string id) => Guard(async () =>
+            Results.Json(await rollouts.GetAsync(id, http.RequestAborted), KseJson.Options))).RequireRole(Readers);
+
         api.MapGet("/approvals/{id}", (HttpContext http, ApprovalService approvals, TimeProvider clock, string id) => Guard(async () =>
         {
             var a = await approvals.GetAsync(id, http.RequestAborted);
