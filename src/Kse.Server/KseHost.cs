@@ -94,6 +94,7 @@ public static class KseHost
             Jwt = jwt,
             AllowedOrigins = configuration.GetSection("Kse:Http:AllowedOrigins").GetChildren().Select(c => c.Value ?? "").Where(v => v.Length > 0).ToList(),
         };
+        app.UseSecurityHeaders();
         app.UseAgentAccess(access);
         app.UseOperatorAccess();
         app.Use(async (context, next) =>

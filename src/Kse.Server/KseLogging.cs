@@ -17,7 +17,8 @@ public static class KseLogging
             .WriteTo.Console(standardErrorFromLevel: LogEventLevel.Verbose, outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj}{NewLine}{Exception}");
         try
         {
-            Directory.CreateDirectory(workspace.LogsDir);
+            StateFolder.Create(workspace.StateDir);
+            StateFolder.Create(workspace.LogsDir);
             config = config.WriteTo.File(Path.Combine(workspace.LogsDir, "kse-.log"), rollingInterval: RollingInterval.Day, retainedFileCountLimit: 14, shared: true);
         }
         catch (IOException)

@@ -131,7 +131,7 @@ public sealed class AuditDatabase : IDisposable
             Thread.Sleep(wait);
         }
 
-        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
+        StateFolder.Create(System.IO.Path.GetDirectoryName(Path)!);
         _osLock = TakeOsLock();
         AuditFileStream? data = null;
         AuditLogStream? log = null;
@@ -142,6 +142,9 @@ public sealed class AuditDatabase : IDisposable
             data = new AuditFileStream(Path);
             log = new AuditLogStream(LogPath);
             var db = new LiteDatabase(new LiteEngine(new EngineSettings { DataStream = data, LogStream = log }));
+            StateFolder.ProtectFile(Path);
+            StateFolder.ProtectFile(LogPath);
+            StateFolder.ProtectFile(LockPath);
             try
             {
                 MoveLegacyTrail(db, log);

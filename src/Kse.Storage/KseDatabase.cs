@@ -33,7 +33,7 @@ public sealed class KseDatabase : IDisposable
 
     private LiteDatabase Open()
     {
-        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
+        StateFolder.Create(System.IO.Path.GetDirectoryName(Path)!);
         var cs = new ConnectionString
         {
             Filename = Path,
@@ -42,7 +42,9 @@ public sealed class KseDatabase : IDisposable
         };
         try
         {
-            return new LiteDatabase(cs);
+            var db = new LiteDatabase(cs);
+            StateFolder.ProtectFile(Path);
+            return db;
         }
         catch (LiteException ex)
         {

@@ -28,16 +28,19 @@ public sealed class LiteDbAuditTrail : IAuditTrail, IDisposable
     private bool _indexesEnsured;
     private int _disposed;
 
-    public LiteDbAuditTrail(AuditDatabase database, TimeProvider clock)
+    public LiteDbAuditTrail(AuditDatabase database, TimeProvider clock, int maxParameterBytes = AuditSealer.DefaultMaxParameterBytes)
     {
         _database = database;
         _clock = clock;
+        _maxParameterBytes = maxParameterBytes;
     }
+
+    private readonly int _maxParameterBytes;
 
     public ValueTask<AuditEntry> AppendAsync(AuditDraft draft, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        var prepared = AuditSealer.Prepare(draft);
+        var prepared = AuditSealer.Prepare(draft, _maxParameterBytes);
         var pending = new Pending(prepared);
         EnsureWriter();
         try

@@ -206,7 +206,9 @@ public sealed class AuditVerifierTests : IDisposable
         cp.Save(cpPath);
         var ok = AuditService.VerifyFile(Export(chain), cpPath);
         Assert.True(ok.Intact);
-        Assert.True(ok.Checkpoint!.SignatureValid);
+        Assert.Null(ok.Checkpoint!.SignatureValid); // no trusted key given: not checked, never "valid"
+        var pinnedKey = _ws.Write("signer.pem", key.ExportSubjectPublicKeyInfoPem());
+        Assert.True(AuditService.VerifyFile(Export(chain), cpPath, pinnedKey).Checkpoint!.SignatureValid);
 
         // Lower the recorded length to hide a cut tail: the signature no longer verifies.
         (cp with { Sequence = 3, HeadHash = chain[2].Hash }).Save(cpPath);

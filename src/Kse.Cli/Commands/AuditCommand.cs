@@ -44,7 +44,12 @@ internal static class AuditCommand
             else if (result.Intact)
             {
                 var head = result.HeadSequence is null ? "empty" : $"head sequence {result.HeadSequence}, hash {result.HeadHash}";
-                var cp = result.Checkpoint is null ? string.Empty : $"; matches the checkpoint at {result.Checkpoint.Sequence}{(result.Checkpoint.Signed ? " (signature valid)" : string.Empty)}";
+                var cp = result.Checkpoint is null ? string.Empty : $"; matches the checkpoint at {result.Checkpoint.Sequence}" + result.Checkpoint switch
+                {
+                    { Signed: false } => " (unsigned)",
+                    { SignatureValid: true } => " (signature valid for the given key)",
+                    _ => " (signature not checked: pass --key with the signer's public key)",
+                };
                 ctx.WriteLine($"intact: {result.Entries} entries, {head}{cp}");
             }
 

@@ -13,7 +13,7 @@ internal static class InitCommand
                 var existed = ws.IsInitialized;
                 Directory.CreateDirectory(ws.SpecsDir);
                 Directory.CreateDirectory(ws.SharedOperationsDir);
-                Directory.CreateDirectory(ws.StateDir);
+                Kse.Core.StateFolder.Create(ws.StateDir);
                 var gitignore = Path.Combine(ws.SceDir, ".gitignore");
                 if (!File.Exists(gitignore))
                 {

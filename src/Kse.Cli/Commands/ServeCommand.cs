@@ -27,6 +27,9 @@ internal static class ServeCommand
 
             // A mistyped --root must not quietly become a new, empty workspace that serves nothing.
             ws.EnsureInitialized();
+
+            // A state folder others can write lets them rewrite levels and approvals under a running server.
+            Kse.Core.StateFolder.RequireNotWritableByOthers(ws);
             var config = ctx.Configuration;
             if (!ctx.Parse.GetValue(Http))
             {

@@ -13,7 +13,13 @@ internal static class AuditCapability
         var anomalies = configuration.GetSection("Kse:Audit:Anomalies").Get<AuditAnomalyOptions>() ?? new AuditAnomalyOptions();
         services.AddSingleton(anomalies);
         services.AddSingleton(sp => new AuditDatabase(sp.GetRequiredService<Kse.Core.KseWorkspace>()));
-        services.AddSingleton<LiteDbAuditTrail>();
+        var maxParameterBytes = configuration.GetValue("Kse:Audit:MaxParameterBytes", AuditSealer.DefaultMaxParameterBytes);
+        if (maxParameterBytes < 64)
+        {
+            throw new Kse.Core.KseException("config.invalid", $"Kse:Audit:MaxParameterBytes must be at least 64; got {maxParameterBytes}");
+        }
+
+        services.AddSingleton(sp => new LiteDbAuditTrail(sp.GetRequiredService<AuditDatabase>(), sp.GetRequiredService<TimeProvider>(), maxParameterBytes));
         services.AddSingleton<IAuditTrail>(sp => sp.GetRequiredService<LiteDbAuditTrail>());
         services.AddSingleton<IAuditReader, LiteDbAuditReader>();
         services.AddSingleton<RefusalAudit>();

@@ -66,8 +66,15 @@ public interface IAuditReader
 /// <summary>Turns a draft into a sealed entry: secrets redacted, then sequence, timestamp and hashes.</summary>
 public static class AuditSealer
 {
-    /// <summary>The redacted, not yet sealed entry (sequence 0, empty hashes); cheap to do on the caller's thread.</summary>
-    public static AuditEntry Prepare(AuditDraft draft)
+    /// <summary>The default of <c>Kse:Audit:MaxParameterBytes</c>: a parameter value larger than this is stored as its digest.</summary>
+    public const int DefaultMaxParameterBytes = 4096;
+
+    /// <summary>
+    /// The redacted, not yet sealed entry (sequence 0, empty hashes); cheap to do on the caller's thread. A parameter value over
+    /// <paramref name="maxParameterBytes"/> UTF-8 bytes is stored as <c>sha256:&lt;hex&gt; (&lt;n&gt; bytes)</c>: a 10 MB diff stays
+    /// identifiable without growing a chain that can never be pruned.
+    /// </summary>
+    public static AuditEntry Prepare(AuditDraft draft, int maxParameterBytes = DefaultMaxParameterBytes)
     {
         ArgumentNullException.ThrowIfNull(draft);
         if (draft.Actor is null || string.IsNullOrWhiteSpace(draft.Actor.Kind) || string.IsNullOrWhiteSpace(draft.Actor.Name))
@@ -94,7 +101,7 @@ public static class AuditSealer
             Environment = draft.Environment,
             TakeoverLevel = draft.TakeoverLevel,
             Target = SecretRedactor.RedactValue(draft.Target, secrets),
-            Parameters = SecretRedactor.RedactParameters(draft.Parameters),
+            Parameters = Digested(SecretRedactor.RedactParameters(draft.Parameters), maxParameterBytes),
             Decision = draft.Decision,
             Rules = SecretRedactor.RedactList(draft.Rules, secrets),
             Outcome = draft.Outcome,
@@ -105,6 +112,30 @@ public static class AuditSealer
             PreviousHash = string.Empty,
             Hash = string.Empty,
         };
+    }
+
+    /// <summary>The value itself when it is at most <paramref name="maxBytes"/> UTF-8 bytes, else <c>sha256:&lt;hex&gt; (&lt;n&gt; bytes)</c>.</summary>
+    public static string? DigestIfLarge(string? value, int maxBytes)
+    {
+        if (value is null || (long)value.Length * 3 <= maxBytes)
+        {
+            return value;
+        }
+
+        var bytes = System.Text.Encoding.UTF8.GetBytes(value);
+        return bytes.Length <= maxBytes
+            ? value
+            : $"sha256:{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes))} ({bytes.Length.ToString(System.Globalization.CultureInfo.InvariantCulture)} bytes)";
+    }
+
+    private static IReadOnlyDictionary<string, string?>? Digested(IReadOnlyDictionary<string, string?>? parameters, int maxBytes)
+    {
+        if (parameters is null || parameters.Values.All(v => v is null || (long)v.Length * 3 <= maxBytes))
+        {
+            return parameters;
+        }
+
+        return parameters.ToDictionary(p => p.Key, p => DigestIfLarge(p.Value, maxBytes), StringComparer.Ordinal);
     }
 
     /// <summary>

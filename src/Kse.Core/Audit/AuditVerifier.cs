@@ -26,6 +26,7 @@ public static class AuditFaultKind
 public sealed record AuditFault(long Sequence, string Kind, string Message);
 
 /// <summary>What the checkpoint check found.</summary>
+/// <param name="SignatureValid">True only when the signature verified with a trusted key (<c>--key</c>); null when not checked.</param>
 public sealed record AuditCheckpointCheck(long Sequence, string HeadHash, bool Signed, bool? SignatureValid, bool Matches);
 
 /// <summary>The result of re-walking the chain.</summary>
@@ -61,7 +62,14 @@ public static class AuditVerifier
         AuditCheckpointCheck? cpCheck = null;
         if (checkpoint is not null)
         {
+            // Without a pinned key a signature only proves the checkpoint agrees with the key it carries, which anyone can
+            // make: an altered checkpoint still fails, but a consistent one is "not checked" (null), never "valid".
             var signatureValid = checkpoint.Signature is null ? (bool?)null : AuditCheckpointSigner.VerifySignature(checkpoint, trustedPublicKeyPem);
+            if (trustedPublicKeyPem is null && signatureValid == true)
+            {
+                signatureValid = null;
+            }
+
             cpCheck = new AuditCheckpointCheck(checkpoint.Sequence, checkpoint.HeadHash, checkpoint.Signature is not null, signatureValid, false);
             if (trustedPublicKeyPem is not null && checkpoint.Signature is null)
             {

@@ -167,7 +167,9 @@ public sealed class PolicyService
     /// <summary>
     /// Audits, then stores a level change (the cap already checked by the caller). <paramref name="trigger"/> and
     /// <paramref name="details"/> say what caused it (e.g. a progression demotion and its evidence). With
-    /// <paramref name="expectedFrom"/>, nothing happens (null) unless the level in force is still that one.
+    /// <paramref name="expectedFrom"/>, nothing happens (null) unless the level in force is still that one. Compare-and-set
+    /// across processes: reading the level in force, auditing the change and storing it happen under one workspace lock, so
+    /// the audited <c>from</c> is always the level really replaced, however many processes change levels at once.
     /// </summary>
     internal async Task<TakeoverChange?> ChangeLevelAsync(
         string project,
@@ -188,6 +190,7 @@ public sealed class PolicyService
             throw KseException.Refused("policy.level_above_cap", $"{to} is above the {env.Name()} cap {cap}; use at most {cap} (an emergency elevation cannot pass the cap either)");
         }
 
+        using var held = await WorkspaceLock.AcquireAsync(Path.Combine(_workspace.StateDir, "takeover.lock"), TimeSpan.FromMinutes(2), cancellationToken);
         var current = _store.GetLevel(manifest.Name, env);
         var from = Clamp(current?.Level ?? Kernel.Options.DefaultFor(manifest.SystemType), cap);
         if (expectedFrom is { } expected && from != expected)

@@ -25,7 +25,7 @@ public sealed partial class SpecService(KseWorkspace workspace, TemplateLibrary 
         var dir = workspace.OperationsDir(project);
         Directory.CreateDirectory(workspace.SpecsDir);
         Directory.CreateDirectory(workspace.SharedOperationsDir);
-        Directory.CreateDirectory(workspace.StateDir);
+        StateFolder.Create(workspace.StateDir);
         Directory.CreateDirectory(dir);
         var created = new List<string>();
         var overwritten = new List<string>();

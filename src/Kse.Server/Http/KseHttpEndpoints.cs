@@ -111,7 +111,11 @@ public static class KseHttpEndpoints
         })).RequireRole("auditor", KseOperator.ApproverRole, KseOperator.EmergencyApproverRole);
 
         app.MapFeedbackHttp();
-        app.MapGet("/", () => Results.Content(Page.Value, "text/html; charset=utf-8"));
+        app.MapGet("/", (HttpContext http) =>
+        {
+            http.Response.Headers.ContentSecurityPolicy = PagePolicy.Value;
+            return Results.Content(Page.Value, "text/html; charset=utf-8");
+        });
         return app;
     }
 
@@ -122,6 +126,8 @@ public static class KseHttpEndpoints
         using var reader = new StreamReader(stream);
         return reader.ReadToEnd();
     });
+
+    private static readonly Lazy<string> PagePolicy = new(() => SecurityHeaders.PagePolicy(Page.Value));
 
     /// <summary>The decision body: a required reason and, optionally, the command the operator saw.</summary>
     private static async Task<(string Reason, string? Command)> DecisionBodyAsync(HttpContext http)
