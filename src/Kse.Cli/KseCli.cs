@@ -38,6 +38,8 @@ public static class KseCli
         HooksCommand.Create(),
         FeedbackCommand.Create(),
         ToolsCommand.Create(),
+        ObserveCommand.Create(),
+        LearnCommand.Create(),
     ];
 
     public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken = default)

@@ -59,6 +59,7 @@ public static class KseComposition
         services.AddFeedbackCapability(configuration);
         services.AddToolsCapability(configuration);
         services.AddClientContractCapability(configuration);
+        services.AddLearningCapability();
         services.AddRolloutsCapability();
         return services;
     }

@@ -301,6 +301,11 @@ public sealed class OutputSchemaContractTests
             problems.Add("feedback_submit returned no id: " + feedback?.GetRawText());
         }
 
+        // Learning: drafts with nothing observed, and drafts from a generated history (patterns, sequences, fixes).
+        await Call("nothing observed", "learn_draft", new() { ["project"] = "bare" });
+        await mcp.Get<Kse.Core.Learning.LearningService>().RecordAsync(Kse.TestKit.ObservedHistory.Generate("billing", DateTimeOffset.UtcNow, days: 21), Kse.Core.Audit.Actor.OsUser("ops"));
+        await Call("observed history", "learn_draft", new() { ["project"] = "billing", ["environment"] = "production" });
+
         Assert.True(problems.Count == 0, "results that a validating client rejects:\n" + string.Join("\n", problems));
         var untested = tools.Keys.Except(exercised).Order().ToList();
         Assert.True(untested.Count == 0, "tools the matrix does not exercise (add a state for each): " + string.Join(", ", untested));

@@ -117,6 +117,7 @@ public sealed class TypeScriptClientTests
             new("feedback_get", new() { ["id"] = "__item__" }),
             new("feedback_triage", new() { ["channel"] = "support-ticket", ["title"] = "Invoices slow to load" }),
             new("feedback_transition", new() { ["project"] = "billing", ["environment"] = "development", ["id"] = "__item__", ["to"] = "acknowledged", ["reason"] = "looking" }),
+            new("learn_draft", new() { ["project"] = "billing" }),
         ];
     }
 
