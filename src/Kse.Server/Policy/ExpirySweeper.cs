@@ -9,9 +9,9 @@ namespace Kse.Server.Policy;
 /// While <c>kse serve</c> runs: every 30 s, marks approvals past their TTL as expired and records emergency elevations
 /// that ran out, each in the audit trail once. (Without a server, the next <c>kse approvals</c> / <c>kse emergency list</c>
 /// does the same.) Decisions never depend on this: the kernel ignores an expired elevation and execution refuses an
-/// expired approval on their own.
+/// expired approval on their own. Servers sharing one store take turns (<see cref="Kse.Core.ISweepLock"/>): one sweeps a round.
 /// </summary>
-public sealed class ExpirySweeper(ApprovalService approvals, EmergencyService emergency, TimeProvider clock, ILogger<ExpirySweeper> log) : BackgroundService
+public sealed class ExpirySweeper(ApprovalService approvals, EmergencyService emergency, TimeProvider clock, ILogger<ExpirySweeper> log, Kse.Core.ISweepLock? sweepLock = null) : BackgroundService
 {
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(30);
 
@@ -22,6 +22,12 @@ public sealed class ExpirySweeper(ApprovalService approvals, EmergencyService em
         {
             try
             {
+                await using var turn = sweepLock is null ? null : await sweepLock.TryAcquireAsync("expiry", stoppingToken);
+                if (sweepLock is not null && turn is null)
+                {
+                    continue; // another server sweeps this round
+                }
+
                 var approvalsExpired = await approvals.ExpireDueAsync(stoppingToken);
                 var elevationsEnded = await emergency.RecordExpiriesAsync(stoppingToken);
                 if (approvalsExpired + elevationsEnded > 0)

@@ -9,13 +9,19 @@ namespace Kse.Server.Policy;
 /// any demotion that is due (audited as <c>takeover.change</c> by <c>system:kse</c>). Each tool call and operation run already checks
 /// its own project after its outcome; this catches outcomes written by other processes (<c>kse ops run</c>, approvals).
 /// </summary>
-public sealed class ProgressionSweeper(ProgressionService progression, TimeProvider clock, ILogger<ProgressionSweeper> log) : BackgroundService
+public sealed class ProgressionSweeper(ProgressionService progression, TimeProvider clock, ILogger<ProgressionSweeper> log, Kse.Core.ISweepLock? sweepLock = null) : BackgroundService
 {
     public static readonly TimeSpan Interval = TimeSpan.FromMinutes(1);
 
-    /// <summary>One pass; returns how many levels were demoted.</summary>
+    /// <summary>One pass; returns how many levels were demoted (0 when another server that shares the store holds this round).</summary>
     public async Task<int> SweepOnceAsync(CancellationToken cancellationToken)
     {
+        await using var turn = sweepLock is null ? null : await sweepLock.TryAcquireAsync("progression", cancellationToken);
+        if (sweepLock is not null && turn is null)
+        {
+            return 0;
+        }
+
         var demoted = await progression.SweepAsync(cancellationToken);
         foreach (var change in demoted)
         {

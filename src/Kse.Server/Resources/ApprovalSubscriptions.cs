@@ -10,7 +10,8 @@ namespace Kse.Server.Resources;
 /// <summary>
 /// Who follows which <c>kse://approvals/{id}</c>, per session; sends <c>notifications/resources/updated</c> when an
 /// approval changes in this process, and (for changes made by other processes, e.g. <c>kse approvals approve</c>) when a
-/// periodic check of the followed approvals sees a new state. Sessions up to protocol 2025-11-25 follow with
+/// periodic check of the followed approvals sees a new state. A store shared by several servers pushes changes made on any of
+/// them (<see cref="Kse.Core.IStoreChangeFeed"/>, PostgreSQL LISTEN/NOTIFY), so sessions hear of them at once. Sessions up to protocol 2025-11-25 follow with
 /// <c>resources/subscribe</c>; on 2026-07-28 and later the session that queued an approval follows it implicitly and the
 /// SDK delivers the notification only to a <c>subscriptions/listen</c> stream that asked for that URI.
 /// </summary>
@@ -28,13 +29,20 @@ public sealed class ApprovalSubscriptions : IDisposable
     private readonly IApprovalStore _store;
     private readonly ILogger<ApprovalSubscriptions> _log;
     private readonly ITimer _timer;
+    private readonly Kse.Core.IStoreChangeFeed? _feed;
 
-    public ApprovalSubscriptions(ApprovalService approvals, IApprovalStore store, TimeProvider clock, ILogger<ApprovalSubscriptions> log)
+    public ApprovalSubscriptions(ApprovalService approvals, IApprovalStore store, TimeProvider clock, ILogger<ApprovalSubscriptions> log, Kse.Core.IStoreChangeFeed? feed = null)
     {
         _approvals = approvals;
         _store = store;
         _log = log;
+        _feed = feed;
         _approvals.Changed += OnChanged;
+        if (_feed is not null)
+        {
+            _feed.ApprovalChanged += OnStoreChanged;
+        }
+
         _timer = clock.CreateTimer(_ => Poll(), null, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(2));
     }
 
@@ -59,14 +67,35 @@ public sealed class ApprovalSubscriptions : IDisposable
 
     private void OnChanged(ApprovalRequest approval) => Notify(Prefix + approval.Id, approval.State.ToString(), done: (approval.State == ApprovalState.Executed && approval.Outcome is not null) || approval.State is ApprovalState.Rejected or ApprovalState.Expired or ApprovalState.Stale);
 
-    private void Poll()
+    private void Poll() => Poll(null);
+
+    /// <summary>A change committed by any server: re-read that approval (or, after the feed missed some, every followed one).</summary>
+    private void OnStoreChanged(string? approvalId)
     {
-        foreach (var ((_, uri), known) in _subscriptions)
+        if (_subscriptions.IsEmpty)
         {
-            if (uri.StartsWith(Prefix, StringComparison.Ordinal) && _store.Get(uri[Prefix.Length..]) is { } a && a.State.ToString() != known)
+            return;
+        }
+
+        _ = Task.Run(() => Poll(approvalId is null ? null : Prefix + approvalId));
+    }
+
+    private void Poll(string? onlyUri)
+    {
+        try
+        {
+            foreach (var ((_, uri), known) in _subscriptions)
             {
-                Notify(uri, a.State.ToString(), done: false);
+                if ((onlyUri is null || uri == onlyUri) && uri.StartsWith(Prefix, StringComparison.Ordinal) && _store.Get(uri[Prefix.Length..]) is { } a && a.State.ToString() != known)
+                {
+                    Notify(uri, a.State.ToString(), done: false);
+                }
             }
+        }
+        catch (Kse.Core.KseException ex)
+        {
+            // The store is unavailable for now; the next change or poll tries again.
+            _log.LogDebug(ex, "Could not re-read followed approvals");
         }
     }
 
@@ -100,6 +129,11 @@ public sealed class ApprovalSubscriptions : IDisposable
     public void Dispose()
     {
         _approvals.Changed -= OnChanged;
+        if (_feed is not null)
+        {
+            _feed.ApprovalChanged -= OnStoreChanged;
+        }
+
         _timer.Dispose();
     }
 }

@@ -95,6 +95,11 @@ public sealed class LiteObservationStore : IObservationStore, IDisposable
         return ValueTask.FromResult(list);
     }
 
+    /// <summary>Every stored observation, oldest first (for copying the store).</summary>
+    internal IReadOnlyList<Observation> All() => File.Exists(Path)
+        ? Items.Query().OrderBy("startedAt").ToList().Select(d => JsonSerializer.Deserialize<Observation>(d["json"].AsString, KseJson.Options)!).ToList()
+        : [];
+
     public ValueTask<int> CountAsync(string project, CancellationToken cancellationToken = default) =>
         ValueTask.FromResult(File.Exists(Path) ? Items.Count(BsonExpression.Create("project = @0", project)) : 0);
 

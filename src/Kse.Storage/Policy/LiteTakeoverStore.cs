@@ -58,6 +58,9 @@ public sealed class LiteTakeoverStore : ITakeoverStore
     public IReadOnlyList<TakeoverSetting> ListLevels(string project) =>
         LevelCollection.Find(Query.EQ("project", project)).Select(ToSetting).OrderBy(s => s.Environment).ToList();
 
+    /// <summary>Every stored level (for copying the store).</summary>
+    internal IReadOnlyList<TakeoverSetting> AllLevels() => LevelCollection.FindAll().Select(ToSetting).ToList();
+
     public void SetLevel(TakeoverSetting setting)
     {
         Changed();
