@@ -1,4 +1,6 @@
 using Kse.Core;
+using Kse.Core.Actions;
+using Kse.Core.Approvals;
 using Kse.Core.Audit;
 using Kse.Core.Learning;
 using Kse.Core.Specs;
@@ -7,7 +9,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Kse.Cli;
 
-/// <summary>Services of the Learning capability: the owner-only observation store and the learning service.</summary>
+/// <summary>Services of the Learning capability: the owner-only observation store, the learning service, and the review of drafts as approvals (learn_accept).</summary>
 internal static class LearningCapability
 {
     public static IServiceCollection AddLearningCapability(this IServiceCollection services)
@@ -22,6 +24,12 @@ internal static class LearningCapability
             sp.GetRequiredService<TimeProvider>(),
             sp.GetService<IAuditReader>(),
             sp.GetService<IDraftPlanner>()));
+        services.AddSingleton<IActionHandler>(sp => new LearnAcceptActionHandler(sp.GetRequiredService<KseWorkspace>(), sp.GetRequiredService<SpecService>()));
+        services.AddSingleton(sp => new DraftReviewService(
+            sp.GetRequiredService<KseWorkspace>(),
+            sp.GetRequiredService<LearningService>(),
+            sp.GetRequiredService<ActionPipeline>(),
+            sp.GetRequiredService<ApprovalService>()));
         return services;
     }
 }

@@ -14,7 +14,7 @@ namespace Kse.Server.Http;
 public static class KseHttpEndpoints
 {
     /// <summary>Roles that may read the queue.</summary>
-    private static readonly string[] Readers = [KseOperator.ApproverRole, KseOperator.EmergencyApproverRole, "auditor"];
+    internal static readonly string[] Readers = [KseOperator.ApproverRole, KseOperator.EmergencyApproverRole, "auditor"];
 
     public static IEndpointRouteBuilder MapKseHttp(this IEndpointRouteBuilder app)
     {
@@ -111,6 +111,7 @@ public static class KseHttpEndpoints
         })).RequireRole("auditor", KseOperator.ApproverRole, KseOperator.EmergencyApproverRole);
 
         app.MapFeedbackHttp();
+        app.MapLearningHttp();
         app.MapGet("/", (HttpContext http) =>
         {
             http.Response.Headers.ContentSecurityPolicy = PagePolicy.Value;
@@ -181,7 +182,7 @@ public static class KseHttpEndpoints
     };
 
     /// <summary>Maps <see cref="KseException"/> to a status: bad input 400, not found 404, role missing 403, other refusals 409.</summary>
-    private static async Task<IResult> Guard(Func<Task<IResult>> action)
+    internal static async Task<IResult> Guard(Func<Task<IResult>> action)
     {
         try
         {
