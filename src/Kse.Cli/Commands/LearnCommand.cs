@@ -42,6 +42,11 @@ internal static class LearnCommand
             else
             {
                 ctx.WriteLine($"{result.Project}: {result.Observations} observations → {result.Operations.Count} suggested operations, drafts in {result.Directory}/ ({result.Planner.Mode})");
+                foreach (var rejected in result.Planner.Rejected)
+                {
+                    ctx.WriteLine($"  model text refused: {rejected}");
+                }
+
                 foreach (var o in result.Operations)
                 {
                     ctx.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {o.Confidence:0.00}  {o.Name,-32} {o.Risk,-8} {o.Document} / {o.Section}: {o.Command}"));
@@ -56,6 +61,11 @@ internal static class LearnCommand
                 {
                     ctx.WriteLine($"  invalid: {e}");
                 }
+            }
+
+            if (result.Planner.Mode == "fallback")
+            {
+                await ctx.Err.WriteLineAsync($"warning learn.model_fallback: {result.Planner.Reason}");
             }
 
             return result.ValidationErrors.Count == 0 ? 0 : 1;

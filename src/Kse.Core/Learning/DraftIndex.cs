@@ -3,13 +3,15 @@ using System.Text.Json;
 namespace Kse.Core.Learning;
 
 /// <summary>
-/// What <c>kse learn draft</c> knew about each section it wrote (<c>operations/drafts/drafts.json</c>): its confidence, operations and
+/// What <c>kse learn draft</c> knew about each section it wrote (<c>.sce/state/drafts/&lt;project&gt;.json</c>, beside the other state, so the
+/// drafts folder holds only the drafts): its confidence, operations and
 /// evidence, and the SHA-256 of its body as drafted. A proposal takes a section's confidence from here, never from the text (which a
 /// reviewer may edit), and says when the text was edited after drafting.
 /// </summary>
 public sealed record DraftIndex
 {
-    public const string FileName = "drafts.json";
+    /// <summary>Where a project's index lives.</summary>
+    public static string PathFor(KseWorkspace workspace, string project) => Path.Combine(workspace.StateDir, "drafts", ProjectName.Validate(project) + ".json");
 
     public required string Project { get; init; }
 
@@ -24,9 +26,8 @@ public sealed record DraftIndex
 
     public required IReadOnlyList<DraftIndexDocument> Documents { get; init; }
 
-    public static DraftIndex? Load(string draftsDirectory)
+    public static DraftIndex? Load(string path)
     {
-        var path = Path.Combine(draftsDirectory, FileName);
         if (!File.Exists(path))
         {
             return null;
@@ -34,7 +35,7 @@ public sealed record DraftIndex
 
         try
         {
-            return JsonSerializer.Deserialize<DraftIndex>(InputLimits.ReadText(path, "learn.draft", FileName), KseJson.Options);
+            return JsonSerializer.Deserialize<DraftIndex>(InputLimits.ReadText(path, "learn.draft", Path.GetFileName(path)), KseJson.Options);
         }
         catch (JsonException)
         {
@@ -43,8 +44,11 @@ public sealed record DraftIndex
         }
     }
 
-    public void Save(string draftsDirectory) =>
-        File.WriteAllText(Path.Combine(draftsDirectory, FileName), KseJson.Serialize(this, indented: true));
+    public void Save(string path)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllText(path, KseJson.Serialize(this, indented: true));
+    }
 
     public DraftIndexSection? Find(string document, string heading) =>
         Documents.FirstOrDefault(d => d.Name == document)?.Sections.FirstOrDefault(s => Specs.SpecDocuments.NormalizeHeading(s.Heading) == Specs.SpecDocuments.NormalizeHeading(heading));

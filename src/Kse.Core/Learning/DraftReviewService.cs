@@ -25,14 +25,13 @@ public sealed class DraftReviewService(KseWorkspace workspace, LearningService l
     {
         workspace.EnsureInitialized();
         ProjectName.Validate(project);
-        var dir = learning.DraftsDirectory(project);
         var names = document is null ? SpecDrafter.DraftedDocuments : [SpecDocuments.Find(document).Name];
         if (document is not null && !SpecDrafter.DraftedDocuments.Contains(names[0]))
         {
             throw KseException.BadInput("learn.document_not_drafted", $"{names[0]} is never drafted: use one of {string.Join(", ", SpecDrafter.DraftedDocuments)}");
         }
 
-        var index = DraftIndex.Load(dir);
+        var index = DraftIndex.Load(DraftIndex.PathFor(workspace, project));
         var pending = (await approvals.ListAsync(ApprovalState.Pending, project, 500, cancellationToken)).Approvals.Where(a => a.Tool == LearnAcceptActionHandler.Action).ToList();
         var proposals = new List<ProposalOutcome>();
         foreach (var name in names)
@@ -129,7 +128,7 @@ public sealed class DraftReviewService(KseWorkspace workspace, LearningService l
         workspace.EnsureInitialized();
         ProjectName.Validate(project);
         var dir = learning.DraftsDirectory(project);
-        var index = DraftIndex.Load(dir);
+        var index = DraftIndex.Load(DraftIndex.PathFor(workspace, project));
         var documents = new List<DraftView>();
         foreach (var name in SpecDrafter.DraftedDocuments)
         {
@@ -150,7 +149,7 @@ public sealed class DraftReviewService(KseWorkspace workspace, LearningService l
     public DraftView Show(string project, string document)
     {
         ProjectName.Validate(project);
-        return Show(project, SpecDocuments.Find(document).Name, DraftIndex.Load(learning.DraftsDirectory(project)), withMarkdown: true);
+        return Show(project, SpecDocuments.Find(document).Name, DraftIndex.Load(DraftIndex.PathFor(workspace, project)), withMarkdown: true);
     }
 
     /// <summary>

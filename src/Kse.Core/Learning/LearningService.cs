@@ -391,7 +391,7 @@ public sealed class LearningService(
                 Author = s.Author,
                 BodySha256 = Sha256(s.Body.Trim()),
             }).ToList())).ToList(),
-        }.Save(dir);
+        }.Save(DraftIndex.PathFor(workspace, project));
         var result = new DraftResult
         {
             Project = project,
