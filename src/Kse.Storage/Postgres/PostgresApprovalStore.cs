@@ -15,7 +15,7 @@ public sealed class PostgresApprovalStore : IApprovalStore
     /// <summary>The LISTEN/NOTIFY channel of approval changes; the payload is the approval id.</summary>
     public const string Channel = "kse_approvals";
 
-    private const string Columns = "id, tool, arguments, project, environment, instance, requester, reason, risk, binding, state, created_at, expires_at, effective_level, correlation_id, decided_by, decided_at, decision_reason, executed_at, outcome, outcome_detail, expired_at, plan";
+    private const string Columns = "id, tool, arguments, project, environment, instance, requester, reason, risk, binding, state, created_at, expires_at, effective_level, correlation_id, decided_by, decided_at, decision_reason, executed_at, outcome, outcome_detail, expired_at, plan, confidence";
 
     private readonly PostgresStore _store;
 
@@ -28,13 +28,14 @@ public sealed class PostgresApprovalStore : IApprovalStore
 
     internal static async ValueTask<bool> InsertAsync(NpgsqlConnection c, ApprovalRequest a, CancellationToken ct)
     {
-        await using var cmd = Sql.Command(c, $"INSERT INTO approvals ({Columns}) VALUES (@id, @tool, @arguments, @project, @environment, @instance, @requester, @reason, @risk, @binding, @state, @created_at, @expires_at, @effective_level, @correlation_id, @decided_by, @decided_at, @decision_reason, @executed_at, @outcome, @outcome_detail, @expired_at, @plan); SELECT pg_notify('{Channel}', @id)")
+        await using var cmd = Sql.Command(c, $"INSERT INTO approvals ({Columns}) VALUES (@id, @tool, @arguments, @project, @environment, @instance, @requester, @reason, @risk, @binding, @state, @created_at, @expires_at, @effective_level, @correlation_id, @decided_by, @decided_at, @decision_reason, @executed_at, @outcome, @outcome_detail, @expired_at, @plan, @confidence); SELECT pg_notify('{Channel}', @id)")
             .Text("id", a.Id).Text("tool", a.Tool).Text("arguments", a.ArgumentsJson).Text("project", a.Project).Text("environment", a.Environment)
             .Text("instance", a.Instance).Text("requester", a.Requester).Text("reason", a.Reason).Text("risk", a.Risk.Name()).Text("binding", a.Binding)
             .Text("state", Name(a.State)).Ticks("created_at", a.CreatedAt).Ticks("expires_at", a.ExpiresAt).Text("effective_level", a.EffectiveLevel?.ToString())
             .Text("correlation_id", a.CorrelationId).Text("decided_by", a.DecidedBy).Ticks("decided_at", a.DecidedAt).Text("decision_reason", a.DecisionReason)
             .Ticks("executed_at", a.ExecutedAt).Text("outcome", a.Outcome).Text("outcome_detail", a.OutcomeDetail).Ticks("expired_at", a.ExpiredAt)
-            .Text("plan", a.Plan is { } plan ? ApprovalBinding.PlanJson(plan) : null);
+            .Text("plan", a.Plan is { } plan ? ApprovalBinding.PlanJson(plan) : null)
+            .Text("confidence", a.Confidence is { } confidence ? System.Text.Json.JsonSerializer.Serialize(confidence, Kse.Core.KseJson.Options) : null);
         await cmd.ExecuteNonQueryAsync(ct);
         return true;
     }
@@ -131,5 +132,19 @@ public sealed class PostgresApprovalStore : IApprovalStore
         OutcomeDetail = r.Str("outcome_detail"),
         ExpiredAt = r.Time("expired_at"),
         Plan = ApprovalBinding.ParsePlan(r.Str("plan")),
+        Confidence = ParseConfidence(r.Str("confidence")),
     };
+
+    private static ApprovalConfidence? ParseConfidence(string? json)
+    {
+        try
+        {
+            return string.IsNullOrEmpty(json) ? null : System.Text.Json.JsonSerializer.Deserialize<ApprovalConfidence>(json, Kse.Core.KseJson.Options);
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            // Shown only, never bound: a damaged value is dropped rather than making the approval unreadable.
+            return null;
+        }
+    }
 }

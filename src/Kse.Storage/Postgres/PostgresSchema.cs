@@ -80,7 +80,8 @@ internal static class PostgresSchema
                 outcome text,
                 outcome_detail text,
                 expired_at bigint,
-                plan text);
+                plan text,
+                confidence text);
             CREATE INDEX approvals_state ON approvals (state);
             CREATE INDEX approvals_binding ON approvals (binding);
             CREATE TABLE feedback (

@@ -156,6 +156,7 @@ public abstract class StoreContractTests : IAsyncLifetime
         EffectiveLevel = TakeoverLevel.L2,
         CorrelationId = "corr-" + id,
         Plan = new ApprovalPlan { Tool = "ops_run", Project = project, Risk = RiskClass.Critical, Argv = ["systemctl", "restart", "shop"], Command = "systemctl restart shop", DocumentSha256 = "ab12" },
+        Confidence = new ApprovalConfidence { Score = 0.87, Source = "observed", Command = "systemctl restart shop", Support = 12, Evidence = ["ob-1", "ob-2"] },
     };
 
     [Fact]
