@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Threading.Channels;
 using Kse.Core;
@@ -83,7 +84,8 @@ public sealed class PostgresAuditTrail : IAuditTrail, IAsyncDisposable, IDisposa
 
             try
             {
-                var sealedEntries = await _store.RunAsync((c, ct) => CommitAsync(c, batch, ct), CancellationToken.None);
+                var attempt = new StrongBox<AuditEntry[]?>();
+                var sealedEntries = await _store.RunAsync((c, ct) => CommitAsync(c, batch, attempt, ct), CancellationToken.None);
                 for (var i = 0; i < batch.Count; i++)
                 {
                     batch[i].Completion.TrySetResult(sealedEntries[i]);
@@ -100,7 +102,12 @@ public sealed class PostgresAuditTrail : IAuditTrail, IAsyncDisposable, IDisposa
         }
     }
 
-    private async ValueTask<AuditEntry[]> CommitAsync(NpgsqlConnection c, List<Pending> batch, CancellationToken ct)
+    /// <param name="attempt">
+    /// The entries of this batch's previous attempt, set just before its COMMIT is sent. When the connection broke during the
+    /// commit, the outcome is unknown: the retry finds the head at that attempt's last entry and acknowledges those entries
+    /// instead of appending the batch a second time.
+    /// </param>
+    private async ValueTask<AuditEntry[]> CommitAsync(NpgsqlConnection c, List<Pending> batch, StrongBox<AuditEntry[]?> attempt, CancellationToken ct)
     {
         await using var tx = await c.BeginTransactionAsync(ct);
         await using (var sync = Sql.Command(c, "SET LOCAL synchronous_commit = on", tx))
@@ -118,6 +125,12 @@ public sealed class PostgresAuditTrail : IAuditTrail, IAsyncDisposable, IDisposa
             }
 
             head = r.GetInt64(0) == 0 ? null : new AuditHead(r.GetInt64(0), r.GetString(1), new DateTimeOffset(r.GetInt64(2), TimeSpan.Zero));
+        }
+
+        if (attempt.Value is { Length: > 0 } previous && head is not null && head.Sequence == previous[^1].Sequence && head.Hash == previous[^1].Hash)
+        {
+            await tx.RollbackAsync(ct);
+            return previous;
         }
 
         // The time is read after the lock: sequence order and time order agree across servers.
@@ -142,6 +155,7 @@ public sealed class PostgresAuditTrail : IAuditTrail, IAsyncDisposable, IDisposa
             await npgBatch.ExecuteNonQueryAsync(ct);
         }
 
+        attempt.Value = result;
         await tx.CommitAsync(ct);
         return result;
     }
