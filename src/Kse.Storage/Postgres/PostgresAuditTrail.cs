@@ -82,6 +82,13 @@ public sealed class PostgresAuditTrail : IAuditTrail, IAsyncDisposable, IDisposa
                 continue;
             }
 
+            // The first commit after an outage records what was refused meanwhile, ahead of the batch and in its transaction.
+            var outageNote = _outage.Take(_store.Target);
+            if (outageNote is not null)
+            {
+                batch.Insert(0, new Pending(AuditSealer.Prepare(outageNote, _maxParameterBytes)));
+            }
+
             try
             {
                 var attempt = new StrongBox<AuditEntry[]?>();
@@ -94,6 +101,17 @@ public sealed class PostgresAuditTrail : IAuditTrail, IAsyncDisposable, IDisposa
             catch (Exception ex)
             {
                 var error = ex as KseException ?? new KseException("audit.append_failed", $"the audit trail could not be written, so the action must not run: {ex.Message}", KseErrorKind.Failure, ex);
+                if (outageNote is not null)
+                {
+                    _outage.Restore(outageNote);
+                    batch.RemoveAt(0);
+                }
+
+                if (error.Code == "store.unavailable")
+                {
+                    _outage.Refused(batch.Select(p => p.Prepared.OperationType), _clock.GetUtcNow(), error.Message);
+                }
+
                 foreach (var p in batch)
                 {
                     p.Completion.TrySetException(error);
@@ -204,6 +222,76 @@ public sealed class PostgresAuditTrail : IAuditTrail, IAsyncDisposable, IDisposa
     }
 
     public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
+
+    private readonly Outage _outage = new();
+
+    /// <summary>Appends refused while the store was unavailable (writer thread only), recorded as one entry once it is back.</summary>
+    private sealed class Outage
+    {
+        private readonly SortedSet<string> _types = new(StringComparer.Ordinal);
+        private int _count;
+        private DateTimeOffset _from;
+        private DateTimeOffset _to;
+        private string? _error;
+        private AuditDraft? _restored;
+
+        public void Refused(IEnumerable<string> operationTypes, DateTimeOffset at, string error)
+        {
+            foreach (var t in operationTypes)
+            {
+                _count++;
+                if (_types.Count < 20)
+                {
+                    _types.Add(t);
+                }
+            }
+
+            if (_from == default)
+            {
+                _from = at;
+            }
+
+            _to = at;
+            _error = error;
+        }
+
+        public AuditDraft? Take(string target)
+        {
+            if (_restored is { } again)
+            {
+                _restored = null;
+                return again;
+            }
+
+            if (_count == 0)
+            {
+                return null;
+            }
+
+            var note = new AuditDraft
+            {
+                Actor = Actor.Server,
+                OperationType = "store.unavailable",
+                Target = target,
+                Outcome = "refused",
+                ErrorContext = _error,
+                Parameters = new Dictionary<string, string?>
+                {
+                    ["refusedAppends"] = _count.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    ["from"] = AuditCanonical.FormatTimestamp(_from),
+                    ["to"] = AuditCanonical.FormatTimestamp(_to),
+                    ["operationTypes"] = string.Join(",", _types),
+                },
+            };
+            _types.Clear();
+            _count = 0;
+            _from = default;
+            _error = null;
+            return note;
+        }
+
+        public void Restore(AuditDraft note) => _restored = note;
+    }
 
     private sealed class Pending(AuditEntry prepared)
     {

@@ -145,8 +145,15 @@ public sealed class PostgresStoreTests
         Assert.StartsWith("store.unavailable", health.Error, StringComparison.Ordinal);
 
         await server.StartServerAsync();
-        Assert.Equal(2, (await trail.AppendAsync(draft)).Sequence);
-        Assert.True(AuditVerifier.Verify(new PostgresAuditReader(store).WalkChain()).Intact);
+
+        // Back: the refused append is on record (one entry, ahead of the next append), and the chain goes on.
+        Assert.Equal(3, (await trail.AppendAsync(draft)).Sequence);
+        var chain = new PostgresAuditReader(store).ReadChain().ToList();
+        Assert.True(AuditVerifier.Verify(chain).Intact);
+        var outage = chain[1];
+        Assert.Equal(("store.unavailable", "refused", "system"), (outage.OperationType, outage.Outcome, outage.ActorKind));
+        Assert.Equal("1", outage.Parameters!["refusedAppends"]);
+        Assert.Equal("test.append", outage.Parameters["operationTypes"]);
     }
 
     [Fact]
