@@ -117,7 +117,7 @@ public sealed class RolloutEndToEndTests
             new RolloutStartRequest { Files = Kse.Core.Changes.UnifiedDiff.Parse(Change), Project = "billing", Environment = environment },
             actor);
 
-    private static List<AuditEntry> Entries(KseHttpTestHost host) => host.Services.GetRequiredService<IAuditReader>().ReadChain().ToList();
+    private static async Task<List<AuditEntry>> EntriesAsync(KseHttpTestHost host) => (await host.Services.GetRequiredService<IAuditReader>().ReadChainAsync().ToListAsync()).ToList();
 
     [Fact]
     public async Task AllWaves_RunToTheEnd_AsTheAi_OverMcp_CanaryFirst_WithProgress_AndEveryStepAuditedUnderTheRolloutId()
@@ -146,7 +146,7 @@ public sealed class RolloutEndToEndTests
         Assert.Equal("ai:rollout-ai", r.StartedBy);
 
         // Every step ran as an ops_run action decided for the AI, under the step's correlation id (the rollout's id and its number).
-        var entries = Entries(host);
+        var entries = (await EntriesAsync(host));
         foreach (var step in r.Steps)
         {
             var run = entries.Where(e => e.OperationType == "ops.run" && e.CorrelationId == step.CorrelationId).ToList();
@@ -198,7 +198,7 @@ public sealed class RolloutEndToEndTests
         Assert.Equal("pending", wave2["s-deploy@s-dev-2"]);
 
         // The rollbacks ran in reverse order of their steps, each an ops_run decided for bob, audited under the rollout.
-        var entries = Entries(host);
+        var entries = (await EntriesAsync(host));
         var rollbacks = entries.Where(e => e.OperationType == "rollout.rollback" && e.CorrelationId == r.Id).ToList();
         Assert.Equal(["s-undeploy@s-dev-1", "r-migrate-down@r-dev"], rollbacks.Select(e => e.Target));
         Assert.All(rollbacks, e => Assert.Equal("rolled_back", e.Outcome));
@@ -252,7 +252,7 @@ public sealed class RolloutEndToEndTests
         Assert.Equal("completed", done.State);
         Assert.All(done.Steps, s => Assert.Equal("succeeded", s.Status));
         Assert.Contains("approved by alice", done.Steps[queued.Number - 1].Message);
-        var entries = Entries(host);
+        var entries = (await EntriesAsync(host));
         // The step ran once, at approval, under its own correlation id; the pause and the resume are the rollout's entries.
         Assert.Equal(["queued", "decided", "succeeded"], entries.Where(e => e.OperationType == "ops.run" && e.CorrelationId == queued.CorrelationId).Select(e => e.Outcome));
         var own = entries.Where(e => e.CorrelationId == paused.Id).Select(e => e.OperationType).ToList();
@@ -275,7 +275,7 @@ public sealed class RolloutEndToEndTests
         Assert.Equal("aborted", aborted.State);
         Assert.Contains("still open", aborted.StoppedAt);
         Assert.Equal(["rolled_back", "rolled_back", "succeeded"], aborted.Steps.Where(s => s.Wave == 1).Select(s => s.Status));
-        var rollbacks = Entries(host).Where(e => e.OperationType == "rollout.rollback" && e.CorrelationId == paused.Id).Select(e => e.Target);
+        var rollbacks = (await EntriesAsync(host)).Where(e => e.OperationType == "rollout.rollback" && e.CorrelationId == paused.Id).Select(e => e.Target);
         Assert.Equal(["b-undeploy@b-pp", "b-migrate-down@b-pp"], rollbacks);
         var again = await Assert.ThrowsAsync<Kse.Core.KseException>(() => rollouts.ResumeAsync(paused.Id, bob));
         Assert.Equal("rollout.finished", again.Code);
@@ -297,7 +297,7 @@ public sealed class RolloutEndToEndTests
         Assert.Equal("rollout.unrunnable", error.Code);
         Assert.Contains("billing: no instance in production", error.Message);
         Assert.Empty((await rollouts.ListAsync()).Rollouts);
-        Assert.DoesNotContain(Entries(host), e => e.OperationType == "ops.run");
+        Assert.DoesNotContain((await EntriesAsync(host)), e => e.OperationType == "ops.run");
     }
 
     private sealed class Collector : IProgress<ProgressNotificationValue>
