@@ -25,6 +25,7 @@ public static class KseMcpServer
         builder.Services.AddSingleton<ToolCallGate>();
         builder.Services.AddHostedService<ExpirySweeper>();
         builder.Services.AddHostedService<ProgressionSweeper>();
+        builder.Services.AddHostedService<RolloutContinuer>();
         builder.Services.PostConfigure<McpServerOptions>(ToolContract.Apply);
         builder
             .WithToolsFromAssembly(assembly, Kse.Core.KseJson.Options)

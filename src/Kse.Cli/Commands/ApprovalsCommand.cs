@@ -121,6 +121,22 @@ internal static class ApprovalsCommand
                 ctx.WriteLine($"{a.Id}: {Name(a.State)} by {a.DecidedBy}{(a.Outcome is null ? "" : $"; ran: {a.Outcome}{(a.OutcomeDetail is null ? "" : " — " + a.OutcomeDetail)}")}");
             }
 
+            // The step a paused rollout waited for: the rollout continues here, as the server would (or halts and rolls its wave
+            // back when the step was rejected or failed).
+            if (Kse.Core.Rollouts.RolloutService.RolloutOf(a) is { } rolloutId)
+            {
+                if (!ctx.Json)
+                {
+                    ctx.Err.WriteLine($"rollout {rolloutId} waited for {a.Id}; it continues:");
+                }
+
+                var rollouts = ctx.Get<Kse.Core.Rollouts.RolloutService>();
+                if (await rollouts.ContinueAfterDecisionAsync(a, Kse.Core.Audit.Actor.OperatorNamed(op.Name), ctx.Json ? null : new RolloutCommand.Progress(ctx), ct) is { } rollout && !ctx.Json)
+                {
+                    RolloutCommand.Write(ctx, rollout);
+                }
+            }
+
             // Approved and run at once, but the run failed: a script must not read that as success (as with 'kse ops run').
             return a.Outcome == "failed" ? 1 : 0;
         });

@@ -101,6 +101,25 @@ public sealed class ApprovalService
         DecideAsync(id, operatorName, reason, ApprovalState.Rejected, "approval.reject", cancellationToken);
 
     /// <summary>
+    /// Withdraws a pending request on behalf of what asked for it (an aborted rollout's waiting step): it ends <c>rejected</c>,
+    /// decided by <paramref name="by"/>, audited as <c>approval.withdraw</c>. Withdrawing cannot make anything run, so it needs no
+    /// approver's role; an approval decided meanwhile is left as it is (returns null).
+    /// </summary>
+    public async Task<ApprovalRequest?> WithdrawAsync(string id, Actor by, string reason, CancellationToken cancellationToken = default)
+    {
+        var now = _clock.GetUtcNow();
+        if (!await _store.TryTransitionAsync(id, ApprovalState.Pending, ApprovalState.Rejected, now, by.ToString(), reason))
+        {
+            return null;
+        }
+
+        var withdrawn = (await _store.GetAsync(id))!;
+        await AuditAsync(withdrawn, by, "approval.withdraw", "withdrawn", "rejected", reason, cancellationToken);
+        Changed?.Invoke(withdrawn);
+        return withdrawn;
+    }
+
+    /// <summary>
     /// One conditional update decides (of racing operators, in any process, exactly one wins); the winner's decision is
     /// then audited, and undone if that audit fails, so the trail holds exactly the decisions that took effect.
     /// </summary>

@@ -111,6 +111,8 @@ public static class KseHttpEndpoints
         })).RequireRole("auditor", KseOperator.ApproverRole, KseOperator.EmergencyApproverRole);
 
         app.MapFeedbackHttp();
+        // The page's rollouts section (its data comes from the authenticated /api/rollouts).
+        app.MapGet("/rollouts.js", () => Results.Content(RolloutsScript.Value, "text/javascript; charset=utf-8"));
         app.MapGet("/", (HttpContext http) =>
         {
             http.Response.Headers.ContentSecurityPolicy = PagePolicy.Value;
@@ -123,6 +125,14 @@ public static class KseHttpEndpoints
     {
         using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream("Kse.Server.wwwroot.index.html")
             ?? throw new InvalidOperationException("the approval page resource is missing");
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    });
+
+    private static readonly Lazy<string> RolloutsScript = new(() =>
+    {
+        using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream("Kse.Server.wwwroot.rollouts.js")
+            ?? throw new InvalidOperationException("the rollouts script is missing");
         using var reader = new StreamReader(stream);
         return reader.ReadToEnd();
     });
