@@ -75,6 +75,11 @@ internal static class ApprovalsCommand
             }
 
             ctx.WriteLine($"  scope       {a.Project}/{a.Environment}{(a.Instance is null ? "" : "/" + a.Instance)} at {a.EffectiveLevel}");
+            if (view.Confidence is { } confidence)
+            {
+                ctx.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"  confidence  {confidence.Score:0.00} ({confidence.Source}, {confidence.Support} runs{(confidence.Command is null ? "" : $" of '{confidence.Command}'")}): {confidence.Explanation}"));
+            }
+
             ctx.WriteLine($"  requester   {DisplayText.Field(a.Requester)}: {DisplayText.Field(a.Reason)}");
             ctx.WriteLine($"  created     {a.CreatedAt:u}, expires {a.ExpiresAt:u}");
             ctx.WriteLine($"  binding     sha256:{a.Binding}");

@@ -65,6 +65,7 @@ public sealed class ApprovalService
             EffectiveLevel = draft.EffectiveLevel,
             CorrelationId = draft.CorrelationId,
             Plan = draft.Plan,
+            Confidence = draft.Confidence,
         };
         await AuditAsync(approval, ParseActor(draft.Requester), "approval.request", "queued", "pending", null, cancellationToken);
         await _store.InsertAsync(approval);
@@ -321,6 +322,7 @@ public sealed class ApprovalService
                     ["command"] = a.Plan?.Command,
                     ["host"] = a.Plan?.Host,
                     ["documentSha256"] = a.Plan?.DocumentSha256,
+                    ["confidence"] = a.Confidence is { } c ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{c.Score:0.00} ({c.Source}, {c.Support} runs)") : null,
                 },
                 Decision = decision,
                 Outcome = outcome,

@@ -14,7 +14,7 @@ namespace Kse.Server.Http;
 public static class KseHttpEndpoints
 {
     /// <summary>Roles that may read the queue.</summary>
-    private static readonly string[] Readers = [KseOperator.ApproverRole, KseOperator.EmergencyApproverRole, "auditor"];
+    internal static readonly string[] Readers = [KseOperator.ApproverRole, KseOperator.EmergencyApproverRole, "auditor"];
 
     public static IEndpointRouteBuilder MapKseHttp(this IEndpointRouteBuilder app)
     {
@@ -111,6 +111,7 @@ public static class KseHttpEndpoints
         })).RequireRole("auditor", KseOperator.ApproverRole, KseOperator.EmergencyApproverRole);
 
         app.MapFeedbackHttp();
+        app.MapLearningHttp();
         // The page's rollouts section (its data comes from the authenticated /api/rollouts).
         app.MapGet("/rollouts.js", () => Results.Content(RolloutsScript.Value, "text/javascript; charset=utf-8"));
         app.MapGet("/", (HttpContext http) =>
@@ -191,7 +192,7 @@ public static class KseHttpEndpoints
     };
 
     /// <summary>Maps <see cref="KseException"/> to a status: bad input 400, not found 404, role missing 403, other refusals 409.</summary>
-    private static async Task<IResult> Guard(Func<Task<IResult>> action)
+    internal static async Task<IResult> Guard(Func<Task<IResult>> action)
     {
         try
         {
