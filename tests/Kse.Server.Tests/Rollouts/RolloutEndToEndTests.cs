@@ -347,7 +347,7 @@ public sealed class RolloutEndToEndTests
         Assert.All(deploys, s => Assert.Equal("2.4.0", s.Parameters!["version"]));
         Assert.All(r.Steps.Where(s => s.Operation != "b-deploy"), s => Assert.Null(s.Parameters));
         // The kernel decided the deploy of that version: its decision entries carry it.
-        var decided = Entries(host).Where(e => e.OperationType == "ops.run" && e.Outcome == "decided" && deploys.Any(d => d.CorrelationId == e.CorrelationId)).ToList();
+        var decided = (await EntriesAsync(host)).Where(e => e.OperationType == "ops.run" && e.Outcome == "decided" && deploys.Any(d => d.CorrelationId == e.CorrelationId)).ToList();
         Assert.Equal(2, decided.Count);
         Assert.All(decided, e => Assert.Equal(("2.4.0", "echo billing-deploy 2.4.0"), (e.Parameters!["param.version"], e.Parameters["command"])));
     }
