@@ -105,7 +105,12 @@ public sealed class StoreService(KseWorkspace workspace, StorageOptions options)
         // The source, read whole and checked before anything is written: a damaged chain is not copied.
         using var db = new KseDatabase(workspace);
         using var auditDb = new AuditDatabase(workspace);
-        var entries = new LiteDbAuditReader(auditDb).WalkChain(cancellationToken).ToList();
+        var entries = new List<AuditEntry?>();
+        await foreach (var e in new LiteDbAuditReader(auditDb).WalkChainAsync(cancellationToken))
+        {
+            entries.Add(e);
+        }
+
         var source = AuditVerifier.Verify(entries, cancellationToken: cancellationToken);
         if (!source.Intact)
         {
@@ -114,8 +119,8 @@ public sealed class StoreService(KseWorkspace workspace, StorageOptions options)
 
         var takeover = new LiteTakeoverStore(db);
         var levels = takeover.AllLevels();
-        var elevations = takeover.ListElevations();
-        var approvals = new LiteApprovalStore(db).List(limit: int.MaxValue);
+        var elevations = await takeover.ListElevationsAsync(cancellationToken: cancellationToken);
+        var approvals = await new LiteApprovalStore(db).ListAsync(limit: int.MaxValue, cancellationToken: cancellationToken);
         var feedbackStore = new LiteFeedbackStore(db);
         var feedback = await feedbackStore.ListAsync(new FeedbackQuery { Limit = int.MaxValue }, cancellationToken);
         var proposals = await feedbackStore.ListProposalsAsync(null, cancellationToken);
@@ -189,7 +194,7 @@ public sealed class StoreService(KseWorkspace workspace, StorageOptions options)
             cancellationToken);
 
         // Read the copy back: the chain verifies on its own and ends where the source ended; every table holds what was read.
-        var copied = AuditVerifier.Verify(new PostgresAuditReader(target).WalkChain(cancellationToken), cancellationToken: cancellationToken);
+        var copied = await AuditVerifier.VerifyAsync(new PostgresAuditReader(target).WalkChainAsync(cancellationToken), cancellationToken: cancellationToken);
         var counts = await target.RunAsync(CountsAsync, cancellationToken);
         var verified = copied.Intact && copied.Entries == entries.Count && copied.HeadHash == source.HeadHash
             && counts["takeover_levels"] == levels.Count && counts["elevations"] == elevations.Count && counts["approvals"] == approvals.Count

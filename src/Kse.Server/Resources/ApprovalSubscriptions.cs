@@ -43,14 +43,14 @@ public sealed class ApprovalSubscriptions : IDisposable
             _feed.ApprovalChanged += OnStoreChanged;
         }
 
-        _timer = clock.CreateTimer(_ => Poll(), null, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(2));
+        _timer = clock.CreateTimer(_ => _ = PollAsync(null), null, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(2));
     }
 
     public int Count => _subscriptions.Count;
 
-    public void Subscribe(McpServer server, string uri)
+    public async ValueTask SubscribeAsync(McpServer server, string uri, CancellationToken cancellationToken = default)
     {
-        var state = uri.StartsWith(Prefix, StringComparison.Ordinal) ? _store.Get(uri[Prefix.Length..])?.State.ToString() ?? "" : "";
+        var state = uri.StartsWith(Prefix, StringComparison.Ordinal) ? (await _store.GetAsync(uri[Prefix.Length..], cancellationToken))?.State.ToString() ?? "" : "";
         _subscriptions[(server, uri)] = state;
     }
 
@@ -67,8 +67,6 @@ public sealed class ApprovalSubscriptions : IDisposable
 
     private void OnChanged(ApprovalRequest approval) => Notify(Prefix + approval.Id, approval.State.ToString(), done: (approval.State == ApprovalState.Executed && approval.Outcome is not null) || approval.State is ApprovalState.Rejected or ApprovalState.Expired or ApprovalState.Stale);
 
-    private void Poll() => Poll(null);
-
     /// <summary>A change committed by any server: re-read that approval (or, after the feed missed some, every followed one).</summary>
     private void OnStoreChanged(string? approvalId)
     {
@@ -77,25 +75,25 @@ public sealed class ApprovalSubscriptions : IDisposable
             return;
         }
 
-        _ = Task.Run(() => Poll(approvalId is null ? null : Prefix + approvalId));
+        _ = PollAsync(approvalId is null ? null : Prefix + approvalId);
     }
 
-    private void Poll(string? onlyUri)
+    private async Task PollAsync(string? onlyUri)
     {
         try
         {
             foreach (var ((_, uri), known) in _subscriptions)
             {
-                if ((onlyUri is null || uri == onlyUri) && uri.StartsWith(Prefix, StringComparison.Ordinal) && _store.Get(uri[Prefix.Length..]) is { } a && a.State.ToString() != known)
+                if ((onlyUri is null || uri == onlyUri) && uri.StartsWith(Prefix, StringComparison.Ordinal) && await _store.GetAsync(uri[Prefix.Length..]) is { } a && a.State.ToString() != known)
                 {
                     Notify(uri, a.State.ToString(), done: false);
                 }
             }
         }
-        catch (Kse.Core.KseException ex)
+        catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            // The store is unavailable for now; the next change or poll tries again.
-            _log.LogDebug(ex, "Could not re-read followed approvals");
+            // The next change or tick tries again; a store that stays unreadable is reported by every request that needs it.
+            _log.LogWarning(ex, "Checking followed approvals failed");
         }
     }
 

@@ -24,7 +24,8 @@ public sealed class PostgresApprovalStore : IApprovalStore
         _store = store;
     }
 
-    public void Insert(ApprovalRequest approval) => _store.Run((c, ct) => InsertAsync(c, approval, ct));
+    public ValueTask InsertAsync(ApprovalRequest approval, CancellationToken cancellationToken = default) =>
+        PostgresFeedbackStore.Done(_store.RunAsync((c, ct) => InsertAsync(c, approval, ct), cancellationToken));
 
     internal static async ValueTask<bool> InsertAsync(NpgsqlConnection c, ApprovalRequest a, CancellationToken ct)
     {
@@ -40,33 +41,33 @@ public sealed class PostgresApprovalStore : IApprovalStore
         return true;
     }
 
-    public ApprovalRequest? Get(string id) => _store.Run(async (c, ct) =>
+    public ValueTask<ApprovalRequest?> GetAsync(string id, CancellationToken cancellationToken = default) => _store.RunAsync(async (c, ct) =>
     {
         await using var cmd = Sql.Command(c, $"SELECT {Columns} FROM approvals WHERE id = @id").Text("id", id);
         return (await Sql.ListAsync(cmd, Read, ct)).FirstOrDefault();
-    });
+    }, cancellationToken);
 
-    public IReadOnlyList<ApprovalRequest> List(ApprovalState? state = null, string? project = null, int limit = 200) => _store.Run(async (c, ct) =>
+    public ValueTask<IReadOnlyList<ApprovalRequest>> ListAsync(ApprovalState? state = null, string? project = null, int limit = 200, CancellationToken cancellationToken = default) => _store.RunAsync(async (c, ct) =>
     {
         await using var cmd = Sql.Command(c, $"SELECT {Columns} FROM approvals WHERE (@state::text IS NULL OR state = @state) AND (@project::text IS NULL OR project = @project) ORDER BY created_at DESC, id LIMIT @limit")
             .Text("state", state is { } s ? Name(s) : null).Text("project", project).Long("limit", Math.Max(0, limit));
         return (IReadOnlyList<ApprovalRequest>)await Sql.ListAsync(cmd, Read, ct);
-    });
+    }, cancellationToken);
 
-    public IReadOnlyList<ApprovalRequest> ListDue(DateTimeOffset now) => _store.Run(async (c, ct) =>
+    public ValueTask<IReadOnlyList<ApprovalRequest>> ListDueAsync(DateTimeOffset now, CancellationToken cancellationToken = default) => _store.RunAsync(async (c, ct) =>
     {
         await using var cmd = Sql.Command(c, $"SELECT {Columns} FROM approvals WHERE state IN ('pending', 'approved') AND expires_at <= @now").Ticks("now", now);
         return (IReadOnlyList<ApprovalRequest>)await Sql.ListAsync(cmd, Read, ct);
-    });
+    }, cancellationToken);
 
-    public ApprovalRequest? FindApproved(string binding, DateTimeOffset now) => _store.Run(async (c, ct) =>
+    public ValueTask<ApprovalRequest?> FindApprovedAsync(string binding, DateTimeOffset now, CancellationToken cancellationToken = default) => _store.RunAsync(async (c, ct) =>
     {
         await using var cmd = Sql.Command(c, $"SELECT {Columns} FROM approvals WHERE binding = @binding AND state = 'approved' AND expires_at > @now ORDER BY created_at LIMIT 1")
             .Text("binding", binding).Ticks("now", now);
         return (await Sql.ListAsync(cmd, Read, ct)).FirstOrDefault();
-    });
+    }, cancellationToken);
 
-    public bool TryTransition(string id, ApprovalState from, ApprovalState to, DateTimeOffset at, string? by = null, string? reason = null, string? binding = null, DateTimeOffset? notExpiredAt = null)
+    public ValueTask<bool> TryTransitionAsync(string id, ApprovalState from, ApprovalState to, DateTimeOffset at, string? by = null, string? reason = null, string? binding = null, DateTimeOffset? notExpiredAt = null, CancellationToken cancellationToken = default)
     {
         var set = to switch
         {
@@ -88,22 +89,22 @@ public sealed class PostgresApprovalStore : IApprovalStore
             where += " AND expires_at > @not_expired_at";
         }
 
-        return _store.Run(async (c, ct) =>
+        return _store.RunAsync(async (c, ct) =>
         {
             // One statement: the update and its notification commit together (or not at all).
             await using var cmd = Sql.Command(c, $"WITH moved AS (UPDATE approvals SET {set} WHERE {where} RETURNING id) SELECT count(pg_notify('{Channel}', id)) FROM moved")
                 .Text("id", id).Text("from", Name(from)).Text("to", Name(to)).Ticks("at", at).Text("by", by).Text("reason", reason).Text("binding", binding).Ticks("not_expired_at", notExpiredAt);
             return Convert.ToInt64(await cmd.ExecuteScalarAsync(ct), System.Globalization.CultureInfo.InvariantCulture) == 1;
-        });
+        }, cancellationToken);
     }
 
-    public void RecordOutcome(string id, string outcome, string? detail) => _store.Run(async (c, ct) =>
+    public ValueTask RecordOutcomeAsync(string id, string outcome, string? detail, CancellationToken cancellationToken = default) => PostgresFeedbackStore.Done(_store.RunAsync(async (c, ct) =>
     {
         await using var cmd = Sql.Command(c, $"UPDATE approvals SET outcome = @outcome, outcome_detail = @detail WHERE id = @id; SELECT pg_notify('{Channel}', @id)")
             .Text("id", id).Text("outcome", outcome).Text("detail", detail);
         await cmd.ExecuteNonQueryAsync(ct);
         return true;
-    });
+    }, cancellationToken));
 
     internal static string Name(ApprovalState s) => s.ToString().ToLowerInvariant();
 

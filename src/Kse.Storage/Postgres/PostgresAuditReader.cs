@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 using Kse.Core;
@@ -22,7 +23,7 @@ public sealed class PostgresAuditReader : IAuditReader
         _store = store;
     }
 
-    public AuditHead? Head() => _store.Run(HeadAsync);
+    public ValueTask<AuditHead?> HeadAsync(CancellationToken cancellationToken = default) => _store.RunAsync(HeadAsync, cancellationToken);
 
     internal static async ValueTask<AuditHead?> HeadAsync(NpgsqlConnection c, CancellationToken ct)
     {
@@ -31,10 +32,10 @@ public sealed class PostgresAuditReader : IAuditReader
         return await r.ReadAsync(ct) && r.GetInt64(0) > 0 ? new AuditHead(r.GetInt64(0), r.GetString(1), new DateTimeOffset(r.GetInt64(2), TimeSpan.Zero)) : null;
     }
 
-    public IEnumerable<AuditEntry> ReadChain(CancellationToken cancellationToken = default)
+    public async IAsyncEnumerable<AuditEntry> ReadChainAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         long last = 0;
-        foreach (var e in WalkChain(cancellationToken))
+        await foreach (var e in WalkChainAsync(cancellationToken))
         {
             if (e is null)
             {
@@ -46,32 +47,34 @@ public sealed class PostgresAuditReader : IAuditReader
         }
     }
 
-    public IEnumerable<AuditEntry?> WalkChain(CancellationToken cancellationToken = default)
+    public async IAsyncEnumerable<AuditEntry?> WalkChainAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        foreach (var (_, entry) in Pages(new AuditQuery(), cancellationToken))
+        await foreach (var (_, entry) in PagesAsync(new AuditQuery(), cancellationToken))
         {
             yield return entry;
         }
     }
 
-    public IReadOnlyList<AuditEntry> Query(AuditQuery query)
+    public async ValueTask<IReadOnlyList<AuditEntry>> QueryAsync(AuditQuery query, CancellationToken cancellationToken = default)
     {
         var limit = query.Limit is > 0 ? query.Limit.Value : DefaultLimit;
-        var newestFirst = _store.Run(async (c, ct) =>
-        {
-            await using var cmd = Sql.Command(c, "");
-            cmd.CommandText = $"SELECT seq, entry FROM audit_entries WHERE {Where(cmd, query)} ORDER BY seq DESC LIMIT {limit}";
-            return await Sql.ListAsync(cmd, r => Parse(r.GetString(1)), ct);
-        });
+        var newestFirst = await _store.RunAsync(
+            async (c, ct) =>
+            {
+                await using var cmd = Sql.Command(c, "");
+                cmd.CommandText = $"SELECT seq, entry FROM audit_entries WHERE {Where(cmd, query)} ORDER BY seq DESC LIMIT {limit}";
+                return await Sql.ListAsync(cmd, r => Parse(r.GetString(1)), ct);
+            },
+            cancellationToken);
         var list = newestFirst.Select(e => e ?? throw Unreadable()).ToList();
         list.Reverse();
         return list;
     }
 
-    public IEnumerable<AuditEntry> Scan(AuditQuery query, CancellationToken cancellationToken = default)
+    public async IAsyncEnumerable<AuditEntry> ScanAsync(AuditQuery query, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         var n = 0;
-        foreach (var (seq, entry) in Pages(query with { Limit = null }, cancellationToken))
+        await foreach (var (seq, entry) in PagesAsync(query with { Limit = null }, cancellationToken))
         {
             if (query.Limit is > 0 && n++ >= query.Limit.Value)
             {
@@ -82,20 +85,22 @@ public sealed class PostgresAuditReader : IAuditReader
         }
     }
 
-    private IEnumerable<(long Seq, AuditEntry? Entry)> Pages(AuditQuery query, CancellationToken cancellationToken)
+    private async IAsyncEnumerable<(long Seq, AuditEntry? Entry)> PagesAsync(AuditQuery query, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         long after = 0;
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
             var from = after;
-            var page = _store.Run(async (c, ct) =>
-            {
-                await using var cmd = Sql.Command(c, "");
-                cmd.Parameters.Add(new NpgsqlParameter("after", NpgsqlDbType.Bigint) { Value = from });
-                cmd.CommandText = $"SELECT seq, entry FROM audit_entries WHERE seq > @after AND {Where(cmd, query)} ORDER BY seq LIMIT {PageSize}";
-                return await Sql.ListAsync(cmd, r => (r.GetInt64(0), Parse(r.GetString(1))), ct);
-            });
+            var page = await _store.RunAsync(
+                async (c, ct) =>
+                {
+                    await using var cmd = Sql.Command(c, "");
+                    cmd.Parameters.Add(new NpgsqlParameter("after", NpgsqlDbType.Bigint) { Value = from });
+                    cmd.CommandText = $"SELECT seq, entry FROM audit_entries WHERE seq > @after AND {Where(cmd, query)} ORDER BY seq LIMIT {PageSize}";
+                    return await Sql.ListAsync(cmd, r => (r.GetInt64(0), Parse(r.GetString(1))), ct);
+                },
+                cancellationToken);
             foreach (var row in page)
             {
                 yield return row;

@@ -100,10 +100,6 @@ public sealed class PostgresStore : IAsyncDisposable, IDisposable
         }
     }
 
-    /// <summary>Synchronous callers (interfaces that are not async yet) use this; the work itself is asynchronous.</summary>
-    internal T Run<T>(Func<NpgsqlConnection, CancellationToken, ValueTask<T>> work) =>
-        Task.Run(async () => await RunAsync(work, CancellationToken.None)).GetAwaiter().GetResult();
-
     internal KseException Unavailable(Exception ex) => ex switch
     {
         PostgresException { SqlState: "42P01" or "42703" } pg => new KseException("store.schema_mismatch", $"the PostgreSQL store {Target} does not have the schema this kse expects ({pg.MessageText}); run 'kse store migrate'", KseErrorKind.Failure, ex),

@@ -18,20 +18,20 @@ public sealed class PostgresTakeoverStore : ITakeoverStore
         _store = store;
     }
 
-    public TakeoverSetting? GetLevel(string project, EnvironmentKind environment) => _store.Run(async (c, ct) =>
+    public ValueTask<TakeoverSetting?> GetLevelAsync(string project, EnvironmentKind environment, CancellationToken cancellationToken = default) => _store.RunAsync(async (c, ct) =>
     {
         await using var cmd = Sql.Command(c, "SELECT project, environment, level, reason, set_by, set_at, audit_seq FROM takeover_levels WHERE project = @p AND environment = @e")
             .Text("p", project).Text("e", environment.Name());
         return (await Sql.ListAsync(cmd, ReadSetting, ct)).FirstOrDefault();
-    });
+    }, cancellationToken);
 
-    public IReadOnlyList<TakeoverSetting> ListLevels(string project) => _store.Run(async (c, ct) =>
+    public ValueTask<IReadOnlyList<TakeoverSetting>> ListLevelsAsync(string project, CancellationToken cancellationToken = default) => _store.RunAsync(async (c, ct) =>
     {
         await using var cmd = Sql.Command(c, "SELECT project, environment, level, reason, set_by, set_at, audit_seq FROM takeover_levels WHERE project = @p").Text("p", project);
         return (IReadOnlyList<TakeoverSetting>)(await Sql.ListAsync(cmd, ReadSetting, ct)).OrderBy(s => s.Environment).ToList();
-    });
+    }, cancellationToken);
 
-    public void SetLevel(TakeoverSetting setting) => _store.Run((c, ct) => SetLevelAsync(c, setting, ct));
+    public ValueTask SetLevelAsync(TakeoverSetting setting, CancellationToken cancellationToken = default) => PostgresFeedbackStore.Done(_store.RunAsync((c, ct) => SetLevelAsync(c, setting, ct), cancellationToken));
 
     internal static async ValueTask<bool> SetLevelAsync(NpgsqlConnection c, TakeoverSetting s, CancellationToken ct)
     {
@@ -44,19 +44,19 @@ public sealed class PostgresTakeoverStore : ITakeoverStore
         return true;
     }
 
-    public IReadOnlyList<EmergencyElevation> ListElevations(string? project = null) => _store.Run(async (c, ct) =>
+    public ValueTask<IReadOnlyList<EmergencyElevation>> ListElevationsAsync(string? project = null, CancellationToken cancellationToken = default) => _store.RunAsync(async (c, ct) =>
     {
         await using var cmd = Sql.Command(c, $"SELECT {ElevationColumns} FROM elevations WHERE (@p::text IS NULL OR project = @p) ORDER BY granted_at DESC, id").Text("p", project);
         return (IReadOnlyList<EmergencyElevation>)await Sql.ListAsync(cmd, ReadElevation, ct);
-    });
+    }, cancellationToken);
 
-    public EmergencyElevation? GetElevation(string id) => _store.Run(async (c, ct) =>
+    public ValueTask<EmergencyElevation?> GetElevationAsync(string id, CancellationToken cancellationToken = default) => _store.RunAsync(async (c, ct) =>
     {
         await using var cmd = Sql.Command(c, $"SELECT {ElevationColumns} FROM elevations WHERE id = @id").Text("id", id);
         return (await Sql.ListAsync(cmd, ReadElevation, ct)).FirstOrDefault();
-    });
+    }, cancellationToken);
 
-    public void AddElevation(EmergencyElevation elevation) => _store.Run((c, ct) => AddElevationAsync(c, elevation, ct));
+    public ValueTask AddElevationAsync(EmergencyElevation elevation, CancellationToken cancellationToken = default) => PostgresFeedbackStore.Done(_store.RunAsync((c, ct) => AddElevationAsync(c, elevation, ct), cancellationToken));
 
     internal static async ValueTask<bool> AddElevationAsync(NpgsqlConnection c, EmergencyElevation e, CancellationToken ct)
     {
@@ -68,18 +68,18 @@ public sealed class PostgresTakeoverStore : ITakeoverStore
         return true;
     }
 
-    public bool RevokeElevation(string id, string revokedBy, string reason, DateTimeOffset at) => _store.Run(async (c, ct) =>
+    public ValueTask<bool> RevokeElevationAsync(string id, string revokedBy, string reason, DateTimeOffset at, CancellationToken cancellationToken = default) => _store.RunAsync(async (c, ct) =>
     {
         await using var cmd = Sql.Command(c, "UPDATE elevations SET revoked_at = @at, revoked_by = @by, revoke_reason = @r WHERE id = @id AND revoked_at IS NULL")
             .Ticks("at", at).Text("by", revokedBy).Text("r", reason).Text("id", id);
         return await cmd.ExecuteNonQueryAsync(ct) == 1;
-    });
+    }, cancellationToken);
 
-    public bool MarkExpiryRecorded(string id, DateTimeOffset at) => _store.Run(async (c, ct) =>
+    public ValueTask<bool> MarkExpiryRecordedAsync(string id, DateTimeOffset at, CancellationToken cancellationToken = default) => _store.RunAsync(async (c, ct) =>
     {
         await using var cmd = Sql.Command(c, "UPDATE elevations SET expiry_recorded_at = @at WHERE id = @id AND expiry_recorded_at IS NULL").Ticks("at", at).Text("id", id);
         return await cmd.ExecuteNonQueryAsync(ct) == 1;
-    });
+    }, cancellationToken);
 
     private static TakeoverSetting ReadSetting(NpgsqlDataReader r) => new()
     {

@@ -48,7 +48,7 @@ public sealed class SharedStoreTests
             return ValueTask.CompletedTask;
         });
         await ((PostgresChangeFeed)b.Get<IStoreChangeFeed>()).Listening.WaitAsync(TimeSpan.FromSeconds(30));
-        Assert.Contains(b.Get<IApprovalStore>().List(), x => x.Id == queued.Id);
+        Assert.Contains((await b.Get<IApprovalStore>().ListAsync()), x => x.Id == queued.Id);
 
         await a.Get<ApprovalService>().ApproveAsync(queued.Id, "bob", "checked");
 

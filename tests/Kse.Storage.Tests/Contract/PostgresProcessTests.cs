@@ -48,7 +48,7 @@ public sealed class PostgresProcessTests : IDisposable
     private static async Task<List<AuditEntry>> ChainAsync(string connectionString)
     {
         await using var store = new PostgresStore(connectionString);
-        return new PostgresAuditReader(store).ReadChain().ToList();
+        return (await new PostgresAuditReader(store).ReadChainAsync().ToListAsync()).ToList();
     }
 
     [Fact]

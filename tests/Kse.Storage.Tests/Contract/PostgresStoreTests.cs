@@ -85,19 +85,25 @@ public sealed class PostgresStoreTests
         };
         await feedB.Listening.WaitAsync(TimeSpan.FromSeconds(30));
         var storeA = new PostgresApprovalStore(serverA);
-        storeA.Insert(Approval("apr-n0"));
-        storeA.Insert(Approval("apr-n1"));
+        await storeA.InsertAsync(Approval("apr-n0"));
+        await storeA.InsertAsync(Approval("apr-n1"));
         Assert.Equal("apr-n1", await heard.Task.WaitAsync(TimeSpan.FromSeconds(30)));
 
         var approved = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         feedB.ApprovalChanged += id =>
         {
-            if (id == "apr-n0" && new PostgresApprovalStore(serverB).Get("apr-n0")?.State == ApprovalState.Approved)
+            if (id == "apr-n0")
             {
-                approved.TrySetResult();
+                _ = Task.Run(async () =>
+                {
+                    if ((await new PostgresApprovalStore(serverB).GetAsync("apr-n0"))?.State == ApprovalState.Approved)
+                    {
+                        approved.TrySetResult();
+                    }
+                });
             }
         };
-        Assert.True(storeA.TryTransition("apr-n0", ApprovalState.Pending, ApprovalState.Approved, T0, "op:x", "ok"));
+        Assert.True((await storeA.TryTransitionAsync("apr-n0", ApprovalState.Pending, ApprovalState.Approved, T0, "op:x", "ok")));
         await approved.Task.WaitAsync(TimeSpan.FromSeconds(30));
     }
 
@@ -138,7 +144,7 @@ public sealed class PostgresStoreTests
         await server.StopServerAsync();
         var ex = await Assert.ThrowsAsync<KseException>(async () => await trail.AppendAsync(draft));
         Assert.Equal("store.unavailable", ex.Code);
-        var levels = Assert.Throws<KseException>(() => new PostgresTakeoverStore(store).GetLevel("shop", EnvironmentKind.Production));
+        var levels = await Assert.ThrowsAsync<KseException>(async () => await new PostgresTakeoverStore(store).GetLevelAsync("shop", EnvironmentKind.Production));
         Assert.Equal("store.unavailable", levels.Code);
         var health = await new PostgresStoreHealth(store).CheckAsync();
         Assert.False(health.Available);
@@ -148,7 +154,7 @@ public sealed class PostgresStoreTests
 
         // Back: the refused append is on record (one entry, ahead of the next append), and the chain goes on.
         Assert.Equal(3, (await trail.AppendAsync(draft)).Sequence);
-        var chain = new PostgresAuditReader(store).ReadChain().ToList();
+        var chain = (await new PostgresAuditReader(store).ReadChainAsync().ToListAsync()).ToList();
         Assert.True(AuditVerifier.Verify(chain).Intact);
         var outage = chain[1];
         Assert.Equal(("store.unavailable", "refused", "system"), (outage.OperationType, outage.Outcome, outage.ActorKind));
@@ -169,9 +175,9 @@ public sealed class PostgresStoreTests
                 entries = await Task.WhenAll(Enumerable.Range(0, 25).Select(i => trail.AppendAsync(new AuditDraft { Actor = Actor.OsUser("alice"), OperationType = "ops.run", Project = "shop", Target = $"t{i}", Parameters = new Dictionary<string, string?> { ["i"] = $"{i}" } }).AsTask()));
             }
 
-            new LiteTakeoverStore(db).SetLevel(new TakeoverSetting { Project = "shop", Environment = EnvironmentKind.Test, Level = TakeoverLevel.L4, Reason = "r", SetBy = "op:a", SetAt = T0 });
-            new LiteTakeoverStore(db).AddElevation(new EmergencyElevation { Id = "el-1", Project = "shop", Environment = EnvironmentKind.Production, Level = TakeoverLevel.L2, Reason = "INC", GrantedBy = "op:a", GrantedAt = T0, ExpiresAt = T0.AddHours(1) });
-            new LiteApprovalStore(db).Insert(Approval("apr-c1"));
+            await new LiteTakeoverStore(db).SetLevelAsync(new TakeoverSetting { Project = "shop", Environment = EnvironmentKind.Test, Level = TakeoverLevel.L4, Reason = "r", SetBy = "op:a", SetAt = T0 });
+            await new LiteTakeoverStore(db).AddElevationAsync(new EmergencyElevation { Id = "el-1", Project = "shop", Environment = EnvironmentKind.Production, Level = TakeoverLevel.L2, Reason = "INC", GrantedBy = "op:a", GrantedAt = T0, ExpiresAt = T0.AddHours(1) });
+            await new LiteApprovalStore(db).InsertAsync(Approval("apr-c1"));
         }
 
         var (_, _, cs) = await NewDatabaseAsync();
@@ -184,10 +190,10 @@ public sealed class PostgresStoreTests
         Assert.Equal((1, 1, 1), (copied.Levels, copied.Elevations, copied.Approvals));
         await using (var store = new PostgresStore(cs))
         {
-            var chain = new PostgresAuditReader(store).ReadChain().ToList();
+            var chain = (await new PostgresAuditReader(store).ReadChainAsync().ToListAsync()).ToList();
             Assert.Equal(entries.OrderBy(e => e.Sequence).Select(e => e.Hash), chain.Select(e => e.Hash));
-            Assert.Equal(TakeoverLevel.L4, new PostgresTakeoverStore(store).GetLevel("shop", EnvironmentKind.Test)?.Level);
-            Assert.Equal("apr-c1", new PostgresApprovalStore(store).Get("apr-c1")?.Id);
+            Assert.Equal(TakeoverLevel.L4, (await new PostgresTakeoverStore(store).GetLevelAsync("shop", EnvironmentKind.Test))?.Level);
+            Assert.Equal("apr-c1", (await new PostgresApprovalStore(store).GetAsync("apr-c1"))?.Id);
 
             // The copied chain goes on from its head.
             await using var trail = new PostgresAuditTrail(store, TimeProvider.System);
@@ -229,7 +235,7 @@ public sealed class PostgresStoreTests
     }
 
     [Fact]
-    public void Options_RefuseAnUnknownProviderOrAMissingConnectionString()
+    public async Task Options_RefuseAnUnknownProviderOrAMissingConnectionString()
     {
         Assert.Equal("litedb", StorageOptions.Create(null, null).Provider);
         Assert.Equal("postgres", StorageOptions.Create(" Postgres ", "Host=x").Provider);
@@ -243,9 +249,9 @@ public sealed class PostgresStoreTests
     {
         var (_, _, cs) = await NewDatabaseAsync();
         await using var store = new PostgresStore(cs);
-        var ex = Assert.Throws<KseException>(() => new PostgresApprovalStore(store).Insert(Approval("apr-nul") with { Reason = "bad\0reason" }));
+        var ex = await Assert.ThrowsAsync<KseException>(async () => await new PostgresApprovalStore(store).InsertAsync(Approval("apr-nul") with { Reason = "bad\0reason" }));
         Assert.Equal("store.text_invalid", ex.Code);
-        Assert.Null(new PostgresApprovalStore(store).Get("apr-nul"));
+        Assert.Null((await new PostgresApprovalStore(store).GetAsync("apr-nul")));
         _ = await new PostgresFeedbackStore(store).ListAsync(new FeedbackQuery());
     }
 }

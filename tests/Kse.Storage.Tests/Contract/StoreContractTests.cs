@@ -74,12 +74,12 @@ public abstract class StoreContractTests : IAsyncLifetime
         var appended = await Task.WhenAll(Enumerable.Range(1, 60).Select(i => S.Trail.AppendAsync(Draft(i)).AsTask()));
 
         Assert.Equal(Enumerable.Range(1, 60).Select(i => (long)i), appended.Select(e => e.Sequence).Order());
-        var chain = S.Reader.ReadChain().ToList();
+        var chain = (await S.Reader.ReadChainAsync().ToListAsync()).ToList();
         Assert.Equal(Enumerable.Range(1, 60).Select(i => (long)i), chain.Select(e => e.Sequence));
-        var verified = AuditVerifier.Verify(S.Reader.WalkChain());
+        var verified = AuditVerifier.Verify((await S.Reader.WalkChainAsync().ToListAsync()));
         Assert.True(verified.Intact, verified.Fault?.Message);
         Assert.Equal(60, verified.Entries);
-        var head = S.Reader.Head();
+        var head = (await S.Reader.HeadAsync());
         Assert.NotNull(head);
         Assert.Equal(60, head.Sequence);
         Assert.Equal(chain[^1].Hash, head.Hash);
@@ -93,7 +93,7 @@ public abstract class StoreContractTests : IAsyncLifetime
         var draft = Draft(7) with { Target = "nul\0 and é ✓ \u001b[31m", ErrorContext = "line1\nline2\ttab", Rules = ["a", "b"], RecoveryAttempts = ["retry 1"] };
         var sealedEntry = await S.Trail.AppendAsync(draft);
 
-        var stored = Assert.Single(S.Reader.ReadChain());
+        var stored = Assert.Single((await S.Reader.ReadChainAsync().ToListAsync()));
         Assert.Equal(JsonSerializer.Serialize(sealedEntry, KseJson.Options), JsonSerializer.Serialize(stored, KseJson.Options));
         Assert.True(AuditCanonical.HashMatches(stored));
         Assert.Equal(SecretRedactor.Mask, stored.Parameters!["token"]);
@@ -107,7 +107,7 @@ public abstract class StoreContractTests : IAsyncLifetime
             await S.Trail.AppendAsync(Draft(i, project: i <= 10 ? "shop" : "billing", correlation: i is 3 or 4 ? "joined" : null));
         }
 
-        var all = S.Reader.ReadChain().ToList();
+        var all = (await S.Reader.ReadChainAsync().ToListAsync()).ToList();
         foreach (var q in new[]
         {
             new AuditQuery { Project = "billing" },
@@ -120,22 +120,22 @@ public abstract class StoreContractTests : IAsyncLifetime
         })
         {
             var expected = all.Where(q.Matches).Select(e => e.Sequence).ToList();
-            Assert.Equal(expected, S.Reader.Scan(q).Select(e => e.Sequence));
-            Assert.Equal(expected.TakeLast(3), S.Reader.Query(q with { Limit = 3 }).Select(e => e.Sequence));
+            Assert.Equal(expected, (await S.Reader.ScanAsync(q).ToListAsync()).Select(e => e.Sequence));
+            Assert.Equal(expected.TakeLast(3), (await S.Reader.QueryAsync(q with { Limit = 3 })).Select(e => e.Sequence));
         }
 
-        Assert.Equal([18L, 19L, 20L], S.Reader.Query(new AuditQuery { Limit = 3 }).Select(e => e.Sequence));
-        Assert.Equal([1L, 2L], S.Reader.Scan(new AuditQuery { Limit = 2 }).Select(e => e.Sequence));
+        Assert.Equal([18L, 19L, 20L], (await S.Reader.QueryAsync(new AuditQuery { Limit = 3 })).Select(e => e.Sequence));
+        Assert.Equal([1L, 2L], (await S.Reader.ScanAsync(new AuditQuery { Limit = 2 }).ToListAsync()).Select(e => e.Sequence));
     }
 
     [Fact]
-    public void EmptyStore_HasNoHeadAndAnEmptyChain()
+    public async Task EmptyStore_HasNoHeadAndAnEmptyChain()
     {
-        Assert.Null(S.Reader.Head());
-        Assert.Empty(S.Reader.WalkChain());
-        Assert.Empty(S.Reader.Query(new AuditQuery()));
-        Assert.Null(S.Approvals.Get("apr-none"));
-        Assert.Null(S.Takeover.GetLevel("shop", EnvironmentKind.Production));
+        Assert.Null((await S.Reader.HeadAsync()));
+        Assert.Empty((await S.Reader.WalkChainAsync().ToListAsync()));
+        Assert.Empty((await S.Reader.QueryAsync(new AuditQuery())));
+        Assert.Null((await S.Approvals.GetAsync("apr-none")));
+        Assert.Null((await S.Takeover.GetLevelAsync("shop", EnvironmentKind.Production)));
     }
 
     private static ApprovalRequest Approval(string id, string binding = "b1", DateTimeOffset? created = null, string project = "shop") => new()
@@ -160,97 +160,97 @@ public abstract class StoreContractTests : IAsyncLifetime
     };
 
     [Fact]
-    public void Approval_RoundTripsExactly()
+    public async Task Approval_RoundTripsExactly()
     {
         var a = Approval("apr-1");
-        S.Approvals.Insert(a);
+        await S.Approvals.InsertAsync(a);
 
-        var got = S.Approvals.Get("apr-1");
+        var got = (await S.Approvals.GetAsync("apr-1"));
         Assert.Equal(JsonSerializer.Serialize(a, KseJson.Options), JsonSerializer.Serialize(got, KseJson.Options));
     }
 
     [Fact]
     public async Task Approval_RacingExecutions_OnlyOneWins()
     {
-        S.Approvals.Insert(Approval("apr-race"));
-        Assert.True(S.Approvals.TryTransition("apr-race", ApprovalState.Pending, ApprovalState.Approved, T0.AddMinutes(1), "op:carol", "ok", binding: "b1"));
+        await S.Approvals.InsertAsync(Approval("apr-race"));
+        Assert.True((await S.Approvals.TryTransitionAsync("apr-race", ApprovalState.Pending, ApprovalState.Approved, T0.AddMinutes(1), "op:carol", "ok", binding: "b1")));
 
-        var wins = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() =>
-            S.Approvals.TryTransition("apr-race", ApprovalState.Approved, ApprovalState.Executed, T0.AddMinutes(2), binding: "b1", notExpiredAt: T0.AddMinutes(2)))));
+        var wins = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(async () =>
+            await S.Approvals.TryTransitionAsync("apr-race", ApprovalState.Approved, ApprovalState.Executed, T0.AddMinutes(2), binding: "b1", notExpiredAt: T0.AddMinutes(2)))));
 
         Assert.Equal(1, wins.Count(w => w));
-        var a = S.Approvals.Get("apr-race")!;
+        var a = (await S.Approvals.GetAsync("apr-race"))!;
         Assert.Equal(ApprovalState.Executed, a.State);
         Assert.Equal("op:carol", a.DecidedBy);
         Assert.Equal(T0.AddMinutes(2), a.ExecutedAt);
     }
 
     [Fact]
-    public void Approval_TransitionConditions_BindingExpiryAndUndo()
+    public async Task Approval_TransitionConditions_BindingExpiryAndUndo()
     {
-        S.Approvals.Insert(Approval("apr-c"));
+        await S.Approvals.InsertAsync(Approval("apr-c"));
 
-        Assert.False(S.Approvals.TryTransition("apr-c", ApprovalState.Pending, ApprovalState.Approved, T0, "op:x", "r", binding: "other"));
-        Assert.False(S.Approvals.TryTransition("apr-c", ApprovalState.Pending, ApprovalState.Approved, T0, "op:x", "r", notExpiredAt: T0.AddHours(25)));
-        Assert.False(S.Approvals.TryTransition("apr-c", ApprovalState.Approved, ApprovalState.Executed, T0));
-        Assert.True(S.Approvals.TryTransition("apr-c", ApprovalState.Pending, ApprovalState.Approved, T0, "op:x", "r"));
-        Assert.True(S.Approvals.TryTransition("apr-c", ApprovalState.Approved, ApprovalState.Pending, T0));
-        var undone = S.Approvals.Get("apr-c")!;
+        Assert.False((await S.Approvals.TryTransitionAsync("apr-c", ApprovalState.Pending, ApprovalState.Approved, T0, "op:x", "r", binding: "other")));
+        Assert.False((await S.Approvals.TryTransitionAsync("apr-c", ApprovalState.Pending, ApprovalState.Approved, T0, "op:x", "r", notExpiredAt: T0.AddHours(25))));
+        Assert.False((await S.Approvals.TryTransitionAsync("apr-c", ApprovalState.Approved, ApprovalState.Executed, T0)));
+        Assert.True((await S.Approvals.TryTransitionAsync("apr-c", ApprovalState.Pending, ApprovalState.Approved, T0, "op:x", "r")));
+        Assert.True((await S.Approvals.TryTransitionAsync("apr-c", ApprovalState.Approved, ApprovalState.Pending, T0)));
+        var undone = (await S.Approvals.GetAsync("apr-c"))!;
         Assert.Equal(ApprovalState.Pending, undone.State);
         Assert.Null(undone.DecidedBy);
         Assert.Null(undone.DecidedAt);
 
-        Assert.True(S.Approvals.TryTransition("apr-c", ApprovalState.Pending, ApprovalState.Stale, T0, reason: "the command changed"));
-        Assert.Equal("the command changed", S.Approvals.Get("apr-c")!.OutcomeDetail);
-        S.Approvals.RecordOutcome("apr-c", "failed", "exit 3");
-        Assert.Equal(("failed", "exit 3"), (S.Approvals.Get("apr-c")!.Outcome, S.Approvals.Get("apr-c")!.OutcomeDetail));
+        Assert.True((await S.Approvals.TryTransitionAsync("apr-c", ApprovalState.Pending, ApprovalState.Stale, T0, reason: "the command changed")));
+        Assert.Equal("the command changed", (await S.Approvals.GetAsync("apr-c"))!.OutcomeDetail);
+        await S.Approvals.RecordOutcomeAsync("apr-c", "failed", "exit 3");
+        Assert.Equal(("failed", "exit 3"), ((await S.Approvals.GetAsync("apr-c"))!.Outcome, (await S.Approvals.GetAsync("apr-c"))!.OutcomeDetail));
     }
 
     [Fact]
-    public void Approval_ListsDueAndFindsApproved()
+    public async Task Approval_ListsDueAndFindsApproved()
     {
-        S.Approvals.Insert(Approval("apr-old", binding: "bx", created: T0.AddHours(-30)));
-        S.Approvals.Insert(Approval("apr-new", binding: "bx", created: T0));
-        S.Approvals.Insert(Approval("apr-other", binding: "by", created: T0.AddMinutes(5), project: "billing"));
-        Assert.True(S.Approvals.TryTransition("apr-new", ApprovalState.Pending, ApprovalState.Approved, T0, "op:x", "r"));
+        await S.Approvals.InsertAsync(Approval("apr-old", binding: "bx", created: T0.AddHours(-30)));
+        await S.Approvals.InsertAsync(Approval("apr-new", binding: "bx", created: T0));
+        await S.Approvals.InsertAsync(Approval("apr-other", binding: "by", created: T0.AddMinutes(5), project: "billing"));
+        Assert.True((await S.Approvals.TryTransitionAsync("apr-new", ApprovalState.Pending, ApprovalState.Approved, T0, "op:x", "r")));
 
-        Assert.Equal(["apr-other", "apr-new", "apr-old"], S.Approvals.List().Select(a => a.Id));
-        Assert.Equal(["apr-other", "apr-old"], S.Approvals.List(ApprovalState.Pending).Select(a => a.Id));
-        Assert.Equal(["apr-other"], S.Approvals.List(project: "billing").Select(a => a.Id));
-        Assert.Single(S.Approvals.List(limit: 1));
-        Assert.Equal(["apr-old"], S.Approvals.ListDue(T0).Select(a => a.Id));
-        Assert.Equal("apr-new", S.Approvals.FindApproved("bx", T0)?.Id);
-        Assert.Null(S.Approvals.FindApproved("bx", T0.AddHours(25)));
-        Assert.Null(S.Approvals.FindApproved("by", T0));
+        Assert.Equal(["apr-other", "apr-new", "apr-old"], (await S.Approvals.ListAsync()).Select(a => a.Id));
+        Assert.Equal(["apr-other", "apr-old"], (await S.Approvals.ListAsync(ApprovalState.Pending)).Select(a => a.Id));
+        Assert.Equal(["apr-other"], (await S.Approvals.ListAsync(project: "billing")).Select(a => a.Id));
+        Assert.Single((await S.Approvals.ListAsync(limit: 1)));
+        Assert.Equal(["apr-old"], (await S.Approvals.ListDueAsync(T0)).Select(a => a.Id));
+        Assert.Equal("apr-new", (await S.Approvals.FindApprovedAsync("bx", T0))?.Id);
+        Assert.Null((await S.Approvals.FindApprovedAsync("bx", T0.AddHours(25))));
+        Assert.Null((await S.Approvals.FindApprovedAsync("by", T0)));
     }
 
     [Fact]
-    public void Takeover_LevelsUpsertAndElevationsChangeOnce()
+    public async Task Takeover_LevelsUpsertAndElevationsChangeOnce()
     {
-        S.Takeover.SetLevel(new TakeoverSetting { Project = "shop", Environment = EnvironmentKind.Test, Level = TakeoverLevel.L3, Reason = "start", SetBy = "op:a", SetAt = T0, AuditSequence = 4 });
-        S.Takeover.SetLevel(new TakeoverSetting { Project = "shop", Environment = EnvironmentKind.Test, Level = TakeoverLevel.L4, Reason = "earned", SetBy = "op:b", SetAt = T0.AddDays(1) });
-        S.Takeover.SetLevel(new TakeoverSetting { Project = "shop", Environment = EnvironmentKind.Development, Level = TakeoverLevel.L5, Reason = "dev", SetBy = "op:a", SetAt = T0 });
+        await S.Takeover.SetLevelAsync(new TakeoverSetting { Project = "shop", Environment = EnvironmentKind.Test, Level = TakeoverLevel.L3, Reason = "start", SetBy = "op:a", SetAt = T0, AuditSequence = 4 });
+        await S.Takeover.SetLevelAsync(new TakeoverSetting { Project = "shop", Environment = EnvironmentKind.Test, Level = TakeoverLevel.L4, Reason = "earned", SetBy = "op:b", SetAt = T0.AddDays(1) });
+        await S.Takeover.SetLevelAsync(new TakeoverSetting { Project = "shop", Environment = EnvironmentKind.Development, Level = TakeoverLevel.L5, Reason = "dev", SetBy = "op:a", SetAt = T0 });
 
-        var level = S.Takeover.GetLevel("shop", EnvironmentKind.Test)!;
+        var level = (await S.Takeover.GetLevelAsync("shop", EnvironmentKind.Test))!;
         Assert.Equal((TakeoverLevel.L4, "earned", "op:b", T0.AddDays(1), (long?)null), (level.Level, level.Reason, level.SetBy, level.SetAt, level.AuditSequence));
-        Assert.Equal([EnvironmentKind.Development, EnvironmentKind.Test], S.Takeover.ListLevels("shop").Select(s => s.Environment));
-        Assert.Empty(S.Takeover.ListLevels("billing"));
+        Assert.Equal([EnvironmentKind.Development, EnvironmentKind.Test], (await S.Takeover.ListLevelsAsync("shop")).Select(s => s.Environment));
+        Assert.Empty((await S.Takeover.ListLevelsAsync("billing")));
 
         var e1 = new EmergencyElevation { Id = "el-1", Project = "shop", Environment = EnvironmentKind.Production, Level = TakeoverLevel.L2, Reason = "INC-1", GrantedBy = "op:a", GrantedAt = T0, ExpiresAt = T0.AddHours(1), RequestId = "apr-9" };
         var e2 = e1 with { Id = "el-2", Project = "billing", GrantedAt = T0.AddMinutes(1), RequestId = null };
-        S.Takeover.AddElevation(e1);
-        S.Takeover.AddElevation(e2);
+        await S.Takeover.AddElevationAsync(e1);
+        await S.Takeover.AddElevationAsync(e2);
 
-        Assert.Equal(["el-2", "el-1"], S.Takeover.ListElevations().Select(e => e.Id));
-        Assert.Equal(["el-1"], S.Takeover.ListElevations("shop").Select(e => e.Id));
-        Assert.Equal(JsonSerializer.Serialize(e1, KseJson.Options), JsonSerializer.Serialize(S.Takeover.GetElevation("el-1"), KseJson.Options));
-        Assert.True(S.Takeover.RevokeElevation("el-1", "op:b", "done", T0.AddMinutes(10)));
-        Assert.False(S.Takeover.RevokeElevation("el-1", "op:c", "again", T0.AddMinutes(11)));
-        Assert.False(S.Takeover.RevokeElevation("el-none", "op:c", "none", T0));
-        Assert.Equal(("op:b", "done"), (S.Takeover.GetElevation("el-1")!.RevokedBy, S.Takeover.GetElevation("el-1")!.RevokeReason));
-        Assert.True(S.Takeover.MarkExpiryRecorded("el-2", T0.AddHours(2)));
-        Assert.False(S.Takeover.MarkExpiryRecorded("el-2", T0.AddHours(3)));
-        Assert.Equal(T0.AddHours(2), S.Takeover.GetElevation("el-2")!.ExpiryRecordedAt);
+        Assert.Equal(["el-2", "el-1"], (await S.Takeover.ListElevationsAsync()).Select(e => e.Id));
+        Assert.Equal(["el-1"], (await S.Takeover.ListElevationsAsync("shop")).Select(e => e.Id));
+        Assert.Equal(JsonSerializer.Serialize(e1, KseJson.Options), JsonSerializer.Serialize((await S.Takeover.GetElevationAsync("el-1")), KseJson.Options));
+        Assert.True((await S.Takeover.RevokeElevationAsync("el-1", "op:b", "done", T0.AddMinutes(10))));
+        Assert.False((await S.Takeover.RevokeElevationAsync("el-1", "op:c", "again", T0.AddMinutes(11))));
+        Assert.False((await S.Takeover.RevokeElevationAsync("el-none", "op:c", "none", T0)));
+        Assert.Equal(("op:b", "done"), ((await S.Takeover.GetElevationAsync("el-1"))!.RevokedBy, (await S.Takeover.GetElevationAsync("el-1"))!.RevokeReason));
+        Assert.True((await S.Takeover.MarkExpiryRecordedAsync("el-2", T0.AddHours(2))));
+        Assert.False((await S.Takeover.MarkExpiryRecordedAsync("el-2", T0.AddHours(3))));
+        Assert.Equal(T0.AddHours(2), (await S.Takeover.GetElevationAsync("el-2"))!.ExpiryRecordedAt);
     }
 
     private static FeedbackItem Item(string id, string fingerprint = "fp1", DateTimeOffset? at = null) => new()
