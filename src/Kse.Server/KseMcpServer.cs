@@ -21,14 +21,24 @@ public static class KseMcpServer
     /// </summary>
     internal static IMcpServerBuilder AddKsePrimitives(this IMcpServerBuilder builder, bool gated)
     {
-        var assembly = typeof(KseMcpServer).Assembly;
         builder.Services.AddSingleton<ToolCallGate>();
-        builder.Services.AddHostedService<ExpirySweeper>();
-        builder.Services.AddHostedService<ProgressionSweeper>();
-        builder.Services.PostConfigure<McpServerOptions>(ToolContract.Apply);
+        builder.Services.AddSingleton<FirstAnswer>();
+        builder.Services.AddHostedService(sp => new ExpirySweeper(sp, sp.GetRequiredService<FirstAnswer>()));
+        builder.Services.AddHostedService(sp => new ProgressionSweeper(sp, sp.GetRequiredService<FirstAnswer>()));
+        // Tools and resources are advertised from the catalog and built off the start path (PrimitiveCatalog).
+        builder.Services.AddSingleton<PrimitiveCatalog>();
+        builder.Services.AddHostedService<PrimitiveCatalogWarmer>();
+        foreach (var (name, _) in PrimitiveCatalog.Methods)
+        {
+            builder.Services.AddSingleton<McpServerTool>(sp => new DeferredTool(name, sp.GetRequiredService<PrimitiveCatalog>()));
+        }
+
+        foreach (var (template, _) in PrimitiveCatalog.ResourceMethods)
+        {
+            builder.Services.AddSingleton<McpServerResource>(sp => new DeferredResource(template, sp.GetRequiredService<PrimitiveCatalog>()));
+        }
+
         builder
-            .WithToolsFromAssembly(assembly, Kse.Core.KseJson.Options)
-            .WithResourcesFromAssembly(assembly)
             .WithRequestFilters(filters => filters.AddCallToolFilter(AgentScopeFilter.Create));
         if (gated)
         {
@@ -37,7 +47,7 @@ public static class KseMcpServer
 
         builder
             .WithRequestFilters(filters => filters.AddCallToolFilter(KseErrorFilter.Create))
-            .WithMessageFilters(filters => filters.AddOutgoingFilter(ToolContract.AdvertiseHonestly));
+            .WithMessageFilters(filters => filters.AddOutgoingFilter(ToolContract.AdvertiseHonestly).AddOutgoingFilter(FirstAnswer.Watch));
         KsePromptRegistration.Add(builder);
         KseResourceRegistration.Add(builder);
         KseCompletions.Add(builder);
