@@ -25,6 +25,7 @@ public static class KseMcpServer
         builder.Services.AddSingleton<FirstAnswer>();
         builder.Services.AddHostedService(sp => new ExpirySweeper(sp, sp.GetRequiredService<FirstAnswer>()));
         builder.Services.AddHostedService(sp => new ProgressionSweeper(sp, sp.GetRequiredService<FirstAnswer>()));
+        builder.Services.AddHostedService<RolloutContinuer>();
         // Tools and resources are advertised from the catalog and built off the start path (PrimitiveCatalog).
         builder.Services.AddSingleton<PrimitiveCatalog>();
         builder.Services.AddHostedService<PrimitiveCatalogWarmer>();

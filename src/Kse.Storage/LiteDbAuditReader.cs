@@ -135,7 +135,8 @@ public sealed class LiteDbAuditReader : IAuditReader
 
         if (query.CorrelationId is { } correlation)
         {
-            q = q.Where(LiteDB.Query.EQ("corr", correlation));
+            // The id itself or one nested under it (AuditQuery.CorrelationMatches): an index range on the prefix.
+            q = q.Where(LiteDB.Query.Or(LiteDB.Query.EQ("corr", correlation), LiteDB.Query.StartsWith("corr", correlation + "-")));
         }
 
         var order = query.From is not null || query.To is not null ? "ts" : "_id";

@@ -75,6 +75,11 @@ internal static class ApprovalsCommand
             }
 
             ctx.WriteLine($"  scope       {a.Project}/{a.Environment}{(a.Instance is null ? "" : "/" + a.Instance)} at {a.EffectiveLevel}");
+            if (view.Confidence is { } confidence)
+            {
+                ctx.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"  confidence  {confidence.Score:0.00} ({confidence.Source}, {confidence.Support} runs{(confidence.Command is null ? "" : $" of '{confidence.Command}'")}): {confidence.Explanation}"));
+            }
+
             ctx.WriteLine($"  requester   {DisplayText.Field(a.Requester)}: {DisplayText.Field(a.Reason)}");
             ctx.WriteLine($"  created     {a.CreatedAt:u}, expires {a.ExpiresAt:u}");
             ctx.WriteLine($"  binding     sha256:{a.Binding}");
@@ -119,6 +124,22 @@ internal static class ApprovalsCommand
             else
             {
                 ctx.WriteLine($"{a.Id}: {Name(a.State)} by {a.DecidedBy}{(a.Outcome is null ? "" : $"; ran: {a.Outcome}{(a.OutcomeDetail is null ? "" : " — " + a.OutcomeDetail)}")}");
+            }
+
+            // The step a paused rollout waited for: the rollout continues here, as the server would (or halts and rolls its wave
+            // back when the step was rejected or failed).
+            if (Kse.Core.Rollouts.RolloutService.RolloutOf(a) is { } rolloutId)
+            {
+                if (!ctx.Json)
+                {
+                    ctx.Err.WriteLine($"rollout {rolloutId} waited for {a.Id}; it continues:");
+                }
+
+                var rollouts = ctx.Get<Kse.Core.Rollouts.RolloutService>();
+                if (await rollouts.ContinueAfterDecisionAsync(a, Kse.Core.Audit.Actor.OperatorNamed(op.Name), ctx.Json ? null : new RolloutCommand.Progress(ctx), ct) is { } rollout && !ctx.Json)
+                {
+                    RolloutCommand.Write(ctx, rollout);
+                }
             }
 
             // Approved and run at once, but the run failed: a script must not read that as success (as with 'kse ops run').

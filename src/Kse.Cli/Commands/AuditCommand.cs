@@ -250,7 +250,7 @@ internal static class AuditCommand
         private readonly Option<string?> _outcome = new("--outcome") { Description = "Outcome, e.g. succeeded, failed, denied, queued" };
         private readonly Option<string?> _user = new("--user") { Description = "The actor's name (OS user, operator or MCP client)" };
         private readonly Option<string?> _env = new("--env") { Description = "Environment name" };
-        private readonly Option<string?> _correlation = new("--correlation") { Description = "Every entry of one action: its decision, approval, run and outcome share this correlation id" };
+        private readonly Option<string?> _correlation = new("--correlation") { Description = "Every entry of one action: its decision, approval, run and outcome share this correlation id; a rollout's id also returns its steps' entries (ids nested under it)" };
         private readonly Option<int?> _limit = new("--limit") { Description = "At most this many (the newest), default 100" };
         private bool _withLimit;
 

@@ -92,16 +92,18 @@ internal static class RolloutCommand
     private static Command Resume()
     {
         var id = new Argument<string>("id") { Description = "The rollout id" };
-        var user = new Option<string?>("--user") { Description = "Who resumes it (default: the OS user); the remaining steps are decided for this actor" };
+        var user = new Option<string?>("--user") { Description = "Who resumes it (default: the OS user); the remaining steps are still decided for the actor who started the rollout" };
+        var force = new Option<bool>("--force") { Description = "Resume a rollout marked running by a process on another machine that you checked is gone (on this machine an ended process is detected)" };
         var command = CommandExtensions.Verb("resume",
-            "Continue a rollout: a paused one once its queued step was approved (the step's outcome at approval is taken), a failed one after a fix (its failed wave runs again from its first step).",
+            "Continue a rollout: a paused one once its queued step was approved (the step's outcome at approval is taken), a failed one after a fix (its failed wave runs again from its first step), or one whose process ended while running (its current step runs again).",
             "kse rollout resume ro-0123456789ab");
         command.Arguments.Add(id);
         command.Options.Add(user);
+        command.Options.Add(force);
         return command.WithAction(async (ctx, ct) =>
         {
             var actor = ctx.Get<PolicyService>().ActorFor(ctx.Value(user));
-            var rollout = await ctx.Get<RolloutService>().ResumeAsync(ctx.Value(id)!, actor, ctx.Json ? null : new Progress(ctx), ct);
+            var rollout = await ctx.Get<RolloutService>().ResumeAsync(ctx.Value(id)!, actor, ctx.Json ? null : new Progress(ctx), ct, ctx.Value(force));
             return Report(ctx, rollout);
         });
     }
@@ -112,7 +114,7 @@ internal static class RolloutCommand
         var reason = new Option<string?>("--reason") { Description = "Why (kept in the audit trail)" };
         var user = new Option<string?>("--user") { Description = "Who aborts it (default: the OS user)" };
         var command = CommandExtensions.Verb("abort",
-            "Stop a rollout that is not finished: the declared rollbacks of its done steps run in reverse order where the policy allows, and are proposed (queued for approval) where it does not.",
+            "Stop a rollout that is not finished: the approval its waiting step asked for is withdrawn, and the declared rollbacks of its done steps run in reverse order where the policy allows, and are proposed (queued for approval) where it does not.",
             "kse rollout abort ro-0123456789ab --reason \"payment errors in the canary\"");
         command.Arguments.Add(id);
         command.Options.Add(reason);
@@ -188,7 +190,7 @@ internal static class RolloutCommand
     }
 
     /// <summary>Step progress on stderr, so stdout stays the report.</summary>
-    private sealed class Progress(CliContext ctx) : IProgress<WorkProgress>
+    internal sealed class Progress(CliContext ctx) : IProgress<WorkProgress>
     {
         public void Report(WorkProgress value)
         {

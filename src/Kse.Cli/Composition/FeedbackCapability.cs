@@ -41,37 +41,13 @@ internal static class FeedbackCapability
         return services;
     }
 
-    /// <summary>
-    /// <c>Kse:Llm</c>: an OpenAI-compatible chat endpoint (OpenAI, Azure OpenAI's v1 API, Ollama's <c>/v1</c>, vLLM, ...) that
-    /// classifies feedback before the rules. Endpoint and Model are required together; the API key is read from the environment
-    /// variable named by ApiKeyVariable (never from a settings file). Absent: no model, the rules decide.
-    /// </summary>
+    /// <summary><c>Kse:Llm</c>: the chat model that classifies feedback before the rules (see <see cref="ChatClients"/>). Absent: the rules decide.</summary>
     internal static void AddChatClient(IServiceCollection services, IConfiguration configuration)
     {
-        var s = configuration.GetSection("Kse:Llm");
-        var endpoint = s["Endpoint"];
-        if (string.IsNullOrWhiteSpace(endpoint))
+        if (ChatClients.Configured(configuration, "Kse:Llm") is { } create)
         {
-            return;
+            services.TryAddSingleton<IChatClient>(_ => create());
         }
-
-        if (!Uri.TryCreate(endpoint, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
-        {
-            throw KseException.BadInput("config.invalid", $"Kse:Llm:Endpoint '{endpoint}' is not an http(s) URL");
-        }
-
-        var model = s["Model"] is { Length: > 0 } m ? m : throw KseException.BadInput("config.invalid", "Kse:Llm:Model is required with Kse:Llm:Endpoint");
-        var keyVariable = s["ApiKeyVariable"];
-        var key = string.IsNullOrWhiteSpace(keyVariable) ? "unused" : Environment.GetEnvironmentVariable(keyVariable) is { Length: > 0 } k ? k
-            : throw KseException.BadInput("config.invalid", $"Kse:Llm:ApiKeyVariable names '{keyVariable}', which is not set");
-        var seconds = s["TimeoutSeconds"] is { Length: > 0 } t
-            ? double.TryParse(t, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && v is > 0 and <= 300 ? v : throw KseException.BadInput("config.invalid", $"Kse:Llm:TimeoutSeconds must be a number in (0, 300]; got '{t}'")
-            : 20;
-        services.TryAddSingleton<IChatClient>(_ => new OpenAI.Chat.ChatClient(
-                model,
-                new System.ClientModel.ApiKeyCredential(key),
-                new OpenAI.OpenAIClientOptions { Endpoint = uri, NetworkTimeout = TimeSpan.FromSeconds(seconds), RetryPolicy = new System.ClientModel.Primitives.ClientRetryPolicy(0) })
-            .AsIChatClient());
     }
 
     /// <summary>

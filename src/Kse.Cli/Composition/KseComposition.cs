@@ -59,7 +59,7 @@ public static class KseComposition
         services.AddFeedbackCapability(configuration);
         services.AddToolsCapability(configuration);
         services.AddClientContractCapability(configuration);
-        services.AddLearningCapability();
+        services.AddLearningCapability(configuration);
         services.AddRolloutsCapability();
         return services;
     }

@@ -206,3 +206,10 @@ public interface IActionHandler
     /// <summary>Runs a decided plan. Never decides or audits the action itself: the pipeline does.</summary>
     ValueTask<ActionRunResult> RunAsync(ActionPlan plan, ActionRunContext context, CancellationToken cancellationToken);
 }
+
+/// <summary>The confidence of the learned or observed operation matching a plan, attached to the approval when a call is queued.</summary>
+public interface IActionConfidence
+{
+    /// <summary>Null when nothing observed or recorded matches the plan.</summary>
+    ValueTask<ApprovalConfidence?> ConfidenceAsync(ActionPlan plan, CancellationToken cancellationToken);
+}

@@ -25,9 +25,11 @@ public sealed class ActionPipeline
     private readonly SpecValidity _specs;
     private readonly ILogger<ActionPipeline> _log;
     private readonly ProgressionService? _progression;
+    private readonly IActionConfidence? _confidence;
 
-    public ActionPipeline(PolicyService policy, ApprovalService approvals, IAuditTrail audit, IEnumerable<IActionHandler> handlers, SpecValidity specs, ILogger<ActionPipeline> log, ProgressionService? progression = null)
+    public ActionPipeline(PolicyService policy, ApprovalService approvals, IAuditTrail audit, IEnumerable<IActionHandler> handlers, SpecValidity specs, ILogger<ActionPipeline> log, ProgressionService? progression = null, IActionConfidence? confidence = null)
     {
+        _confidence = confidence;
         _policy = policy;
         _approvals = approvals;
         _audit = audit;
@@ -203,7 +205,14 @@ public sealed class ActionPipeline
                     return new ActionOutcome { Status = "denied", CorrelationId = correlation, Decision = answered, Plan = plan };
                 }
 
-                await AuditOrThrowAsync(Draft(request.Actor, plan, decision, correlation, "queued"), plan, cancellationToken);
+                var confidence = await ConfidenceAsync(plan, cancellationToken);
+                var queuedEntry = Draft(request.Actor, plan, decision, correlation, "queued");
+                if (confidence is not null)
+                {
+                    queuedEntry = queuedEntry with { Parameters = Merge(queuedEntry.Parameters ?? new Dictionary<string, string?>(), new Dictionary<string, string?> { ["confidence"] = confidence.Score.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture) }) };
+                }
+
+                await AuditOrThrowAsync(queuedEntry, plan, cancellationToken);
                 var queued = await _approvals.CreateAsync(
                     new ApprovalDraft
                     {
@@ -218,6 +227,7 @@ public sealed class ActionPipeline
                         CorrelationId = correlation,
                         EffectiveLevel = decision.Explanation.EffectiveLevel,
                         Plan = approvalPlan,
+                        Confidence = confidence,
                     },
                     cancellationToken);
                 return new ActionOutcome { Status = "queued", CorrelationId = correlation, Decision = decision, Plan = plan, Approval = queued };
@@ -421,6 +431,25 @@ public sealed class ActionPipeline
         };
         await AuditOrThrowAsync(entry, plan, CancellationToken.None);
         return new ActionOutcome { Status = result.Status, CorrelationId = correlation, Decision = decision, Plan = plan, Result = result };
+    }
+
+    /// <summary>The matching operation's confidence for a queued call; a failure to compute it never keeps the call from being queued.</summary>
+    private async ValueTask<ApprovalConfidence?> ConfidenceAsync(ActionPlan plan, CancellationToken cancellationToken)
+    {
+        if (_confidence is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            return await _confidence.ConfidenceAsync(plan, cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            _log.LogWarning(ex, "The confidence of {Action} on {Project} could not be computed; queued without it", plan.Action, plan.Project);
+            return null;
+        }
     }
 
     private ActionRunner HandlerRunner(ActionPlan plan) =>

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Kse.Core.Approvals;
 using Kse.Core.Audit;
 using Kse.Core.Execution;
 using Kse.Core.Policy;
@@ -268,7 +269,7 @@ public sealed class OpsRunActionHandler(ExecutionPlanner planner, OperationRunne
             Message = outcome.Status switch
             {
                 "dry_run" => $"dry run: would {Verb(decision.Decision)}; nothing ran",
-                "queued" => $"queued for approval: it runs once another operator approves {approval?.Id}",
+                "queued" => $"queued for approval: it runs once another operator approves {approval?.Id}.{ApprovalConfidenceText.Sentence(approval?.Confidence)}",
                 "observed" => $"not run: recorded as an observation ({string.Join("; ", decision.Rules.Where(r => r.Id is "spec.invalid" or "decide.l1_observe").Select(r => r.Id))})",
                 "denied" => $"not run: the policy kernel decided {decision.Decision.Name()}",
                 _ when outcome.Decision.Observed => "ran; recorded as an observation (a human's run at L1)",

@@ -98,6 +98,37 @@ public sealed record ApprovalPlan
     private static string Short(string? hash) => hash is null ? "none" : hash[..Math.Min(12, hash.Length)];
 }
 
+/// <summary>
+/// The confidence an approver sees with a queued call: from the observed operation whose command matches (<c>observed</c>: the mined
+/// template's confidence) or from the operation's own outcomes (<c>history</c>), by the learning capability's formula.
+/// </summary>
+public sealed record ApprovalConfidence
+{
+    public required double Score { get; init; }
+
+    /// <summary><c>observed</c> (humans' runs of the same command) or <c>history</c> (this operation's outcomes in the audit trail).</summary>
+    public required string Source { get; init; }
+
+    /// <summary>The observed command it matched (secrets masked).</summary>
+    public string? Command { get; init; }
+
+    /// <summary>How many runs it rests on.</summary>
+    public required int Support { get; init; }
+
+    public string? Explanation { get; init; }
+
+    /// <summary>The newest observation ids (or audit sequences) it rests on.</summary>
+    public IReadOnlyList<string> Evidence { get; init; } = [];
+}
+
+/// <summary>The confidence of a queued call in words, for messages (empty when none matched).</summary>
+public static class ApprovalConfidenceText
+{
+    public static string Sentence(ApprovalConfidence? c) => c is null
+        ? ""
+        : string.Create(System.Globalization.CultureInfo.InvariantCulture, $" Confidence of the matching {(c.Source == "observed" ? "observed operation" : "operation's history")}: {c.Score:0.00} ({c.Support} runs{(c.Command is null ? "" : $" of '{c.Command}'")}).");
+}
+
 /// <summary>What a caller asks to queue: one tool call with its arguments and scope.</summary>
 public sealed record ApprovalDraft
 {
@@ -126,6 +157,9 @@ public sealed record ApprovalDraft
 
     /// <summary>The resolved plan (exact command, host, document hash) when the action has one; bound into the approval.</summary>
     public ApprovalPlan? Plan { get; init; }
+
+    /// <summary>How sure the evidence is about this operation (its observations and outcomes), when any matches; shown, not bound.</summary>
+    public ApprovalConfidence? Confidence { get; init; }
 }
 
 /// <summary>A queued action awaiting (or past) a human decision.</summary>
@@ -179,6 +213,9 @@ public sealed record ApprovalRequest
 
     /// <summary>The resolved plan it approves, when the action has one (bound into <see cref="Binding"/>).</summary>
     public ApprovalPlan? Plan { get; init; }
+
+    /// <summary>The confidence of the matching learned or observed operation when it was queued (not bound: evidence changes with time).</summary>
+    public ApprovalConfidence? Confidence { get; init; }
 
     public bool IsOpen => State is ApprovalState.Pending or ApprovalState.Approved;
 }

@@ -65,6 +65,7 @@ public sealed class ApprovalService
             EffectiveLevel = draft.EffectiveLevel,
             CorrelationId = draft.CorrelationId,
             Plan = draft.Plan,
+            Confidence = draft.Confidence,
         };
         await AuditAsync(approval, ParseActor(draft.Requester), "approval.request", "queued", "pending", null, cancellationToken);
         _store.Insert(approval);
@@ -99,6 +100,25 @@ public sealed class ApprovalService
 
     public Task<ApprovalRequest> RejectAsync(string id, string operatorName, string? reason, CancellationToken cancellationToken = default) =>
         DecideAsync(id, operatorName, reason, ApprovalState.Rejected, "approval.reject", cancellationToken);
+
+    /// <summary>
+    /// Withdraws a pending request on behalf of what asked for it (an aborted rollout's waiting step): it ends <c>rejected</c>,
+    /// decided by <paramref name="by"/>, audited as <c>approval.withdraw</c>. Withdrawing cannot make anything run, so it needs no
+    /// approver's role; an approval decided meanwhile is left as it is (returns null).
+    /// </summary>
+    public async Task<ApprovalRequest?> WithdrawAsync(string id, Actor by, string reason, CancellationToken cancellationToken = default)
+    {
+        var now = _clock.GetUtcNow();
+        if (!_store.TryTransition(id, ApprovalState.Pending, ApprovalState.Rejected, now, by.ToString(), reason))
+        {
+            return null;
+        }
+
+        var withdrawn = _store.Get(id)!;
+        await AuditAsync(withdrawn, by, "approval.withdraw", "withdrawn", "rejected", reason, cancellationToken);
+        Changed?.Invoke(withdrawn);
+        return withdrawn;
+    }
 
     /// <summary>
     /// One conditional update decides (of racing operators, in any process, exactly one wins); the winner's decision is
@@ -302,6 +322,7 @@ public sealed class ApprovalService
                     ["command"] = a.Plan?.Command,
                     ["host"] = a.Plan?.Host,
                     ["documentSha256"] = a.Plan?.DocumentSha256,
+                    ["confidence"] = a.Confidence is { } c ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{c.Score:0.00} ({c.Source}, {c.Support} runs)") : null,
                 },
                 Decision = decision,
                 Outcome = outcome,

@@ -72,6 +72,9 @@ public sealed record ApprovalView
 
     public string? DocumentSha256 { get; init; }
 
+    /// <summary>The confidence of the matching learned or observed operation, when one matched at queue time.</summary>
+    public ApprovalConfidence? Confidence { get; init; }
+
     /// <summary>The approval as humans see it, secrets redacted: what they approve is the stored plan, exactly what will run.</summary>
     public static ApprovalView From(ApprovalRequest a, DateTimeOffset now)
     {
@@ -100,6 +103,7 @@ public sealed record ApprovalView
             ExecutedAt = a.ExecutedAt,
             Outcome = a.Outcome,
             OutcomeDetail = a.OutcomeDetail is null ? null : DisplayText.Field(a.OutcomeDetail),
+            Confidence = a.Confidence is { } c ? c with { Command = c.Command is null ? null : DisplayText.Field(c.Command) } : null,
         };
         if (a.Plan is not { } plan)
         {

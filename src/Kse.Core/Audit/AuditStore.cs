@@ -41,7 +41,11 @@ public sealed record AuditQuery
         (Outcome is null || string.Equals(e.Outcome, Outcome, StringComparison.OrdinalIgnoreCase)) &&
         (User is null || string.Equals(e.ActorName, User, StringComparison.OrdinalIgnoreCase)) &&
         (Environment is null || string.Equals(e.Environment, Environment, StringComparison.Ordinal)) &&
-        (CorrelationId is null || string.Equals(e.CorrelationId, CorrelationId, StringComparison.Ordinal));
+        (CorrelationId is null || CorrelationMatches(e.CorrelationId, CorrelationId));
+
+    /// <summary>The entry's correlation id is <paramref name="wanted"/> or one nested under it (<c>wanted-…</c>).</summary>
+    public static bool CorrelationMatches(string? entry, string wanted) =>
+        entry is not null && entry.StartsWith(wanted, StringComparison.Ordinal) && (entry.Length == wanted.Length || entry[wanted.Length] == '-');
 }
 
 /// <summary>The read side of the trail's store.</summary>

@@ -372,6 +372,26 @@ public sealed class LearningService(
             written.Add(new DraftDocument { Name = name, Path = Path.GetRelativePath(workspace.Root, path), Sha256 = Sha256(markdown), Sections = sections, Markdown = markdown });
         }
 
+        var confidenceOf = operations.ToDictionary(o => o.Name, o => o.Confidence, StringComparer.Ordinal);
+        new DraftIndex
+        {
+            Project = project,
+            Environment = env,
+            DraftedAt = now,
+            Observations = mined.Observations,
+            Planner = report.Mode,
+            Documents = written.Select(d => new DraftIndexDocument(d.Name, d.Sha256, d.Sections.Select(s => new DraftIndexSection
+            {
+                Heading = s.Heading,
+                Observed = s.Observed,
+                Confidence = s.Confidence,
+                Operations = s.Operations,
+                OperationConfidence = s.Operations.Where(confidenceOf.ContainsKey).ToDictionary(o => o, o => confidenceOf[o], StringComparer.Ordinal),
+                Evidence = s.Evidence.Take(DraftReviewService.EvidencePerSection).ToList(),
+                Author = s.Author,
+                BodySha256 = Sha256(s.Body.Trim()),
+            }).ToList())).ToList(),
+        }.Save(DraftIndex.PathFor(workspace, project));
         var result = new DraftResult
         {
             Project = project,

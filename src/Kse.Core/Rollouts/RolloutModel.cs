@@ -30,7 +30,7 @@ public sealed record RolloutStep
 
     /// <summary>
     /// <c>pending</c>, <c>succeeded</c>, <c>queued</c> (waiting for an approval: the rollout is paused), <c>failed</c>, <c>denied</c>,
-    /// <c>observed</c> (not run), <c>rolled_back</c>, <c>rollback_proposed</c>, <c>rollback_failed</c>.
+    /// <c>observed</c> (not run), <c>cancelled</c> (its approval withdrawn by an abort), <c>rolled_back</c>, <c>rollback_proposed</c>, <c>rollback_failed</c>.
     /// </summary>
     public required string Status { get; init; }
 
@@ -93,6 +93,9 @@ public sealed record Rollout
     public string? StoppedAt { get; init; }
 
     public IReadOnlyList<string> Notes { get; init; } = [];
+
+    /// <summary>The process running it while it is <c>running</c> (<c>machine/pid/start</c>): a rollout whose process ended can be resumed.</summary>
+    public string? Runner { get; init; }
 
     /// <summary>Bumped by every stored update; an update is conditional on it.</summary>
     public int Revision { get; init; }

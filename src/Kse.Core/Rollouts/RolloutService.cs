@@ -80,6 +80,7 @@ public sealed class RolloutService(
             UpdatedAt = now,
             Notes = [.. plan.Notes, .. notes],
             Revision = 1,
+            Runner = ThisRunner,
         };
 
         // Audited before anything runs: a rollout that cannot be audited does not start.
@@ -112,7 +113,14 @@ public sealed class RolloutService(
     /// Continues a paused rollout once its queued step was approved (the step ran at approval: its outcome is taken; approved but not
     /// yet run: it runs now), or a failed one after a fix (its failed wave runs again from its first step).
     /// </summary>
-    public async Task<Rollout> ResumeAsync(string id, Actor actor, IProgress<WorkProgress>? progress = null, CancellationToken cancellationToken = default)
+    /// <para>
+    /// A rollout left <c>running</c> by a process that ended (crashed, killed, the machine restarted) is resumed from the step it was
+    /// on, which runs again: whether that step had begun is not known. The process that runs a rollout is recorded on it
+    /// (<see cref="Rollout.Runner"/>); on the same machine its end is detected, elsewhere <paramref name="force"/> says the operator
+    /// checked that it is gone.
+    /// </para>
+    /// </summary>
+    public async Task<Rollout> ResumeAsync(string id, Actor actor, IProgress<WorkProgress>? progress = null, CancellationToken cancellationToken = default, bool force = false)
     {
         progress = Counted.Of(progress);
         var rollout = await GetAsync(id, cancellationToken);
@@ -121,7 +129,27 @@ public sealed class RolloutService(
             case "completed" or "aborted":
                 throw KseException.Refused("rollout.finished", $"rollout {id} is {rollout.State}; there is nothing to resume");
             case "running":
-                throw KseException.Refused("rollout.running", $"rollout {id} is running; it continues by itself (resume a paused or failed rollout)");
+            {
+                var runner = RunnerState(rollout.Runner);
+                if (runner == RunnerLiveness.Alive || (runner == RunnerLiveness.Unknown && !force))
+                {
+                    throw KseException.Refused("rollout.running", runner == RunnerLiveness.Alive
+                        ? $"rollout {id} is running (in process {rollout.Runner}); it continues by itself (resume a paused or failed rollout)"
+                        : $"rollout {id} is marked running by {rollout.Runner ?? "an unrecorded process"}, which cannot be checked from this machine; if it is gone, resume with --force");
+                }
+
+                var step = rollout.Steps.FirstOrDefault(s => s.Status == "pending");
+                await AuditAsync(rollout, actor, "interrupted", step?.Project ?? rollout.Project, "resumed", new()
+                {
+                    ["runner"] = rollout.Runner,
+                    ["step"] = step is null ? null : Num(step.Number),
+                    ["stepCorrelation"] = step?.CorrelationId,
+                    ["forced"] = force ? "true" : "false",
+                }, error: $"the process running it ({rollout.Runner ?? "unrecorded"}) ended" + (step is null ? "" : $" at step {step.Number} ({step.Operation} on {step.Project}/{step.Instance}), which runs again"), cancellationToken: cancellationToken);
+                rollout = await SaveAsync(rollout with { Notes = [.. rollout.Notes, $"resumed by {actor} after the process running it ({rollout.Runner ?? "unrecorded"}) ended" + (step is null ? "" : $"; step {step.Number} ran again")] }, cancellationToken);
+                return await RunAsync(rollout, actor, progress, cancellationToken);
+            }
+
             case "paused":
             {
                 var step = rollout.Steps.First(s => s.Status == "queued");
@@ -161,7 +189,7 @@ public sealed class RolloutService(
                         // Approved but not run at approval: the same request (same actor, reason and plan) runs now, exactly once.
                         await AuditAsync(rollout, actor, "resume", step.Project, "resumed", new() { ["approval"] = approval.Id, ["step"] = Num(step.Number) }, cancellationToken: cancellationToken);
                         rollout = await SaveAsync(Replace(rollout, step with { Status = "pending" }) with { State = "running", StoppedAt = null }, cancellationToken);
-                        return await RunAsync(rollout, ActorOf(approval.Requester), progress, cancellationToken);
+                        return await RunAsync(rollout, actor, progress, cancellationToken);
                     default:
                     {
                         var why = approval is null ? "its approval is gone" : $"its approval {approval.Id} is {approval.State.ToString().ToLowerInvariant()}" + (approval.DecidedBy is { } by ? $" (by {by})" : "");
@@ -187,6 +215,54 @@ public sealed class RolloutService(
         }
     }
 
+    /// <summary>
+    /// The rollout an approval belongs to, when it is the approval a rollout step asked for (its correlation id is the step's,
+    /// <c>ro-…-sNN</c>; a proposed rollback's <c>ro-…-sNN-rb</c> is not a step).
+    /// </summary>
+    public static string? RolloutOf(ApprovalRequest approval)
+    {
+        var c = approval.CorrelationId;
+        if (c is null || !c.StartsWith("ro-", StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        var s = c.LastIndexOf("-s", StringComparison.Ordinal);
+        return s > 3 && s + 2 < c.Length && c[(s + 2)..].All(char.IsAsciiDigit) ? c[..s] : null;
+    }
+
+    /// <summary>
+    /// Continues the paused rollout whose waiting step <paramref name="decided"/> approved once that approval is final: executed
+    /// (its outcome recorded), rejected, expired or stale. The rollout goes on, or halts at that step and rolls its wave back, as
+    /// <see cref="ResumeAsync"/> does; <paramref name="by"/> (who decided) is recorded as resuming it. Null when there is nothing to
+    /// continue: not a step's approval, not final yet, or the rollout was resumed, aborted or advanced meanwhile (by another process).
+    /// </summary>
+    public async Task<Rollout?> ContinueAfterDecisionAsync(ApprovalRequest decided, Actor by, IProgress<WorkProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        var final = decided.State is ApprovalState.Rejected or ApprovalState.Expired or ApprovalState.Stale
+            || (decided.State == ApprovalState.Executed && decided.Outcome is not null);
+        if (!final || RolloutOf(decided) is not { } id)
+        {
+            return null;
+        }
+
+        var rollout = await store.GetAsync(id, cancellationToken);
+        if (rollout is not { State: "paused" } || !rollout.Steps.Any(s => s.Status == "queued" && s.ApprovalId == decided.Id))
+        {
+            return null;
+        }
+
+        try
+        {
+            return await ResumeAsync(id, by, progress, cancellationToken);
+        }
+        catch (KseException ex) when (ex.Code is "rollout.conflict" or "rollout.running" or "rollout.waiting" or "rollout.finished")
+        {
+            // Another process (or a person with 'kse rollout resume') got there first.
+            return null;
+        }
+    }
+
     /// <summary>Stops a rollout that is not finished: the declared rollbacks of every done step run (or are proposed, per policy) in reverse order.</summary>
     public async Task<Rollout> AbortAsync(string id, Actor actor, string? reason = null, IProgress<WorkProgress>? progress = null, CancellationToken cancellationToken = default)
     {
@@ -198,12 +274,34 @@ public sealed class RolloutService(
         }
 
         await AuditAsync(rollout, actor, "abort", rollout.Project, "aborting", new() { ["reason"] = reason }, cancellationToken: cancellationToken);
+        // The step waiting for approval is taken off the rollout (stored first, so nothing continues the rollout from it), then its
+        // approval is withdrawn, so an operator cannot run it after the rollout is gone.
         var open = rollout.Steps.FirstOrDefault(s => s.Status == "queued");
+        var still = "";
+        if (open?.ApprovalId is { } openId)
+        {
+            rollout = await SaveAsync(Replace(rollout, open with { Status = "cancelled", Message = "its approval was withdrawn by the abort", FinishedAt = clock.GetUtcNow() }) with { State = "running" }, cancellationToken);
+            if (await approvals.WithdrawAsync(openId, actor, $"rollout {id} aborted" + (string.IsNullOrWhiteSpace(reason) ? "" : $": {reason.Trim()}"), cancellationToken) is not null)
+            {
+                still = $"; approval {openId} of step {open.Number} withdrawn";
+            }
+            else
+            {
+                var now = await approvals.GetAsync(openId, cancellationToken);
+                still = $"; approval {openId} of step {open.Number} was already {now.State.ToString().ToLowerInvariant()}";
+                if (now.State == ApprovalState.Executed && now.Outcome == "succeeded")
+                {
+                    // It ran before the abort: it is a done step, rolled back with the rest.
+                    rollout = await SaveAsync(Replace(rollout, open with { Status = "succeeded", Message = $"approved by {now.DecidedBy}; ran at approval before the abort" }), cancellationToken);
+                }
+            }
+        }
+
         rollout = await RollBackAsync(rollout, rollout.Steps.Where(s => s.Status == "succeeded").ToList(), actor, progress, cancellationToken);
         rollout = await SaveAsync(rollout with
         {
             State = "aborted",
-            StoppedAt = $"aborted by {actor}" + (string.IsNullOrWhiteSpace(reason) ? "" : $": {reason.Trim()}") + (open?.ApprovalId is { } a ? $"; approval {a} of step {open.Number} is still open: reject it" : ""),
+            StoppedAt = $"aborted by {actor}" + (string.IsNullOrWhiteSpace(reason) ? "" : $": {reason.Trim()}") + still,
         }, cancellationToken);
         await AuditAsync(rollout, actor, "aborted", rollout.Project, "aborted", new() { ["reason"] = reason }, cancellationToken: cancellationToken);
         return rollout;
@@ -216,7 +314,7 @@ public sealed class RolloutService(
         {
             var done = rollout.Steps.Count(s => s.Status == "succeeded");
             progress?.Report(new WorkProgress(done, total, $"[{done}/{total}] wave {step.Wave}: {step.Operation} on {step.Project}/{step.Instance}" + (step.Canary ? " (canary)" : "")));
-            var (status, correlation, approval, message) = await ExecuteAsync(rollout, step, step.Operation, step.CorrelationId, actor, progress, cancellationToken);
+            var (status, correlation, approval, message) = await ExecuteAsync(rollout, step, step.Operation, step.CorrelationId, progress, cancellationToken);
             var after = step with { Status = status, ApprovalId = approval, Message = message, FinishedAt = clock.GetUtcNow(), CorrelationId = correlation };
             rollout = await SaveAsync(Replace(rollout, after), cancellationToken);
             await AuditStepAsync(rollout, after, actor, cancellationToken);
@@ -262,7 +360,7 @@ public sealed class RolloutService(
             }
 
             progress?.Report(new WorkProgress(rollout.Steps.Count(s => s.Status == "succeeded"), rollout.Steps.Count, $"rollback: {rollback} on {step.Project}/{step.Instance} (undoing step {step.Number})"));
-            var (status, correlation, approval, message) = await ExecuteAsync(rollout, step, rollback, step.CorrelationId + "-rb", actor, progress, cancellationToken);
+            var (status, correlation, approval, message) = await ExecuteAsync(rollout, step, rollback, step.CorrelationId + "-rb", progress, cancellationToken);
             var result = status switch
             {
                 "succeeded" => "rolled_back",
@@ -296,9 +394,14 @@ public sealed class RolloutService(
         return rollout;
     }
 
-    /// <summary>One operation on one instance as an <c>ops_run</c> action on the guarded path, for the actor, under the step's correlation id.</summary>
-    private async Task<(string Status, string Correlation, string? Approval, string? Message)> ExecuteAsync(Rollout rollout, RolloutStep step, string operation, string correlation, Actor actor, IProgress<WorkProgress>? progress, CancellationToken cancellationToken)
+    /// <summary>
+    /// One operation on one instance as an <c>ops_run</c> action on the guarded path under the step's correlation id, decided for
+    /// the actor who started the rollout, whoever resumes or aborts it: an operator resuming an AI's rollout does not lend the AI
+    /// their rights, and an AI resuming an operator's rollout gains none.
+    /// </summary>
+    private async Task<(string Status, string Correlation, string? Approval, string? Message)> ExecuteAsync(Rollout rollout, RolloutStep step, string operation, string correlation, IProgress<WorkProgress>? progress, CancellationToken cancellationToken)
     {
+        var actor = ActorOf(rollout.StartedBy);
         var request = new OperationRunRequest
         {
             Project = step.Project,
@@ -458,7 +561,7 @@ public sealed class RolloutService(
 
     private async Task<Rollout> SaveAsync(Rollout rollout, CancellationToken cancellationToken)
     {
-        var next = rollout with { Waves = WaveStates(rollout), UpdatedAt = clock.GetUtcNow(), Revision = rollout.Revision + 1 };
+        var next = rollout with { Waves = WaveStates(rollout), UpdatedAt = clock.GetUtcNow(), Revision = rollout.Revision + 1, Runner = rollout.State == "running" ? ThisRunner : null };
         if (!await store.TryUpdateAsync(next, rollout.Revision, CancellationToken.None))
         {
             throw KseException.Refused("rollout.conflict", $"rollout {rollout.Id} was changed meanwhile by another process; read it again with 'kse rollout status {rollout.Id}'");
@@ -527,6 +630,55 @@ public sealed class RolloutService(
     }
 
     private static string Num(int n) => n.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>This process, as recorded on the rollouts it runs: machine, process id and the process's start (so a reused id is not taken for it).</summary>
+    internal static readonly string ThisRunner = RunnerOf(System.Environment.MachineName, System.Environment.ProcessId, StartTicks(System.Diagnostics.Process.GetCurrentProcess()));
+
+    internal static string RunnerOf(string machine, int pid, long startTicks) =>
+        $"{machine}/{pid.ToString(CultureInfo.InvariantCulture)}/{startTicks.ToString(CultureInfo.InvariantCulture)}";
+
+    internal enum RunnerLiveness { Alive, Gone, Unknown }
+
+    /// <summary>Whether the process recorded as running a rollout still runs: known on this machine only.</summary>
+    internal static RunnerLiveness RunnerState(string? runner)
+    {
+        var parts = runner?.Split('/');
+        if (parts is not { Length: 3 } || !int.TryParse(parts[1], CultureInfo.InvariantCulture, out var pid) || !long.TryParse(parts[2], CultureInfo.InvariantCulture, out var ticks))
+        {
+            return RunnerLiveness.Unknown;
+        }
+
+        if (!string.Equals(parts[0], System.Environment.MachineName, StringComparison.Ordinal))
+        {
+            return RunnerLiveness.Unknown;
+        }
+
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(pid);
+            return !process.HasExited && StartTicks(process) == ticks ? RunnerLiveness.Alive : RunnerLiveness.Gone;
+        }
+        catch (ArgumentException)
+        {
+            return RunnerLiveness.Gone;
+        }
+        catch (InvalidOperationException)
+        {
+            return RunnerLiveness.Gone;
+        }
+    }
+
+    private static long StartTicks(System.Diagnostics.Process process)
+    {
+        try
+        {
+            return process.StartTime.ToUniversalTime().Ticks;
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or System.ComponentModel.Win32Exception or NotSupportedException)
+        {
+            return 0;
+        }
+    }
 
     private static Actor ActorOf(string text)
     {

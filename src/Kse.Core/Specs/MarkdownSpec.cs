@@ -12,6 +12,12 @@ public sealed record SpecSection(string Heading, int Line, string Body)
 {
     /// <summary>True when the body holds visible text besides placeholders and other HTML comments.</summary>
     public bool IsFilled => MarkdownSpec.HasContent(Body);
+
+    /// <summary>Where the heading starts in the normalised text (line endings <c>\n</c>, no BOM).</summary>
+    public int HeadingStart { get; init; }
+
+    /// <summary>Where <see cref="Body"/> starts in the normalised text.</summary>
+    public int BodyStart { get; init; }
 }
 
 /// <summary>An operations document parsed with Markdig: its preamble (title and text before the first <c>##</c>) and its sections.</summary>
@@ -28,15 +34,18 @@ public sealed partial record MarkdownSpec(string Preamble, IReadOnlyList<SpecSec
     [GeneratedRegex(@"<!--[\s\S]*?(-->|$)", RegexOptions.CultureInvariant)]
     private static partial Regex HtmlComment();
 
+    /// <summary>The text as sections are measured in: line endings <c>\n</c>, no byte-order mark.</summary>
+    public static string Normalize(string text)
+    {
+        var normalized = text.Replace("\r\n", "\n", StringComparison.Ordinal).Replace('\r', '\n');
+        return normalized.Length > 0 && normalized[0] == '\uFEFF' ? normalized[1..] : normalized;
+    }
+
     /// <summary>Parses Markdown; CRLF, CR and LF line endings give the same result.</summary>
     public static MarkdownSpec Parse(string text, string documentName = "the document")
     {
         InputLimits.CheckSize(text, "spec.document", documentName);
-        var normalized = text.Replace("\r\n", "\n", StringComparison.Ordinal).Replace('\r', '\n');
-        if (normalized.Length > 0 && normalized[0] == '\uFEFF')
-        {
-            normalized = normalized[1..];
-        }
+        var normalized = Normalize(text);
 
         var document = InputLimits.ParseMarkdown(normalized, Pipeline, "spec.document", documentName);
         var headings = document.Descendants<HeadingBlock>().Where(h => h.Level <= 2 && h.Parent is MarkdownDocument).ToList();
@@ -54,7 +63,7 @@ public sealed partial record MarkdownSpec(string Preamble, IReadOnlyList<SpecSec
             var headingLine = normalized[h.Span.Start..Math.Min(normalized.Length, h.Span.End + 1)];
             var bodyStart = Math.Min(normalized.Length, h.Span.End + 1);
             var bodyEnd = i + 1 < headings.Count ? headings[i + 1].Span.Start : normalized.Length;
-            sections.Add(new SpecSection(HeadingText(headingLine), h.Line + 1, normalized[bodyStart..Math.Max(bodyStart, bodyEnd)]));
+            sections.Add(new SpecSection(HeadingText(headingLine), h.Line + 1, normalized[bodyStart..Math.Max(bodyStart, bodyEnd)]) { HeadingStart = h.Span.Start, BodyStart = bodyStart });
         }
 
         return new MarkdownSpec(preamble, sections);

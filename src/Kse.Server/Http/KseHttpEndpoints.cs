@@ -14,7 +14,7 @@ namespace Kse.Server.Http;
 public static class KseHttpEndpoints
 {
     /// <summary>Roles that may read the queue.</summary>
-    private static readonly string[] Readers = [KseOperator.ApproverRole, KseOperator.EmergencyApproverRole, "auditor"];
+    internal static readonly string[] Readers = [KseOperator.ApproverRole, KseOperator.EmergencyApproverRole, "auditor"];
 
     public static IEndpointRouteBuilder MapKseHttp(this IEndpointRouteBuilder app)
     {
@@ -111,6 +111,9 @@ public static class KseHttpEndpoints
         })).RequireRole("auditor", KseOperator.ApproverRole, KseOperator.EmergencyApproverRole);
 
         app.MapFeedbackHttp();
+        app.MapLearningHttp();
+        // The page's rollouts section (its data comes from the authenticated /api/rollouts).
+        app.MapGet("/rollouts.js", () => Results.Content(RolloutsScript.Value, "text/javascript; charset=utf-8"));
         app.MapGet("/", (HttpContext http) =>
         {
             http.Response.Headers.ContentSecurityPolicy = PagePolicy.Value;
@@ -123,6 +126,14 @@ public static class KseHttpEndpoints
     {
         using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream("Kse.Server.wwwroot.index.html")
             ?? throw new InvalidOperationException("the approval page resource is missing");
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    });
+
+    private static readonly Lazy<string> RolloutsScript = new(() =>
+    {
+        using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream("Kse.Server.wwwroot.rollouts.js")
+            ?? throw new InvalidOperationException("the rollouts script is missing");
         using var reader = new StreamReader(stream);
         return reader.ReadToEnd();
     });
@@ -181,7 +192,7 @@ public static class KseHttpEndpoints
     };
 
     /// <summary>Maps <see cref="KseException"/> to a status: bad input 400, not found 404, role missing 403, other refusals 409.</summary>
-    private static async Task<IResult> Guard(Func<Task<IResult>> action)
+    internal static async Task<IResult> Guard(Func<Task<IResult>> action)
     {
         try
         {

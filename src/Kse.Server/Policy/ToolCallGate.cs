@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Kse.Core;
 using Kse.Core.Actions;
+using Kse.Core.Approvals;
 using Kse.Core.Audit;
 using Kse.Core.Policy;
 using Kse.Server.Resources;
@@ -145,7 +146,7 @@ public sealed class ToolCallGate(ActionPipeline pipeline, ApprovalSubscriptions 
                     Rules = rules,
                     CorrelationId = outcome.CorrelationId,
                     CommandLine = plan?.Command,
-                    Message = $"Not run: queued for a human operator (approval {queued.Id}, expires {queued.ExpiresAt:u}). Follow it with approval_status or by subscribing to {ApprovalUri(queued.Id)}; once approved it runs once: at approval when the server can run it itself, otherwise when you repeat exactly this call.",
+                    Message = $"Not run: queued for a human operator (approval {queued.Id}, expires {queued.ExpiresAt:u}).{ApprovalConfidenceText.Sentence(queued.Confidence)} Follow it with approval_status or by subscribing to {ApprovalUri(queued.Id)}; once approved it runs once: at approval when the server can run it itself, otherwise when you repeat exactly this call.",
                 });
 
             case "observed":

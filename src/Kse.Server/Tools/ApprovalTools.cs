@@ -46,6 +46,9 @@ public sealed record ApprovalStatus
     /// <summary>Joins the request's audit entries with the approval's and the run's.</summary>
     public string? CorrelationId { get; init; }
 
+    /// <summary>The confidence of the matching learned or observed operation when the call was queued.</summary>
+    public ApprovalConfidence? Confidence { get; init; }
+
     public static ApprovalStatus From(ApprovalRequest a) => From(a, ApprovalView.From(a, a.CreatedAt));
 
     private static ApprovalStatus From(ApprovalRequest a, ApprovalView view) => new()
@@ -68,6 +71,7 @@ public sealed record ApprovalStatus
         Host = view.Host,
         Command = view.Command,
         CorrelationId = a.CorrelationId,
+        Confidence = view.Confidence,
     };
 }
 

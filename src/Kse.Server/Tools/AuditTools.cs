@@ -26,7 +26,7 @@ public sealed class AuditTools
         [Description("Actor name: OS user, operator or MCP client")] string? user = null,
         [Description("Environment name")] [AllowedValues("development", "test", "pre-production", "production")] string? environment = null,
         [Description("At most this many entries (default 100, at most 1000)")] int? limit = null,
-        [Description("Only the entries of one action (its decision, approval, run and outcome share this id)")] string? correlationId = null)
+        [Description("Only the entries of one action (its decision, approval, run and outcome share this id); a rollout's id also returns its steps' entries")] string? correlationId = null)
     {
         if (project is not null)
         {

@@ -45,7 +45,7 @@ public sealed class RolloutTools
         RunDecidedAsync(pipeline, context, cancellationToken);
 
     [McpServerTool(Name = RolloutActionHandler.Resume, Title = "Resume a rollout", UseStructuredContent = true, ReadOnly = false, Destructive = true, Idempotent = false, OpenWorld = true)]
-    [Description("Continue a rollout: a paused one once its queued step was approved (its outcome at approval is taken), a failed one after a fix (its failed wave runs again from its first step). Decided by the policy kernel for the rollout's project and environment; the remaining steps are decided for you.")]
+    [Description("Continue a rollout: a paused one once its queued step was approved (its outcome at approval is taken), a failed one after a fix (its failed wave runs again from its first step). Decided by the policy kernel for the rollout's project and environment; the remaining steps are decided for the actor who started the rollout.")]
     [OperationRisk(RiskClass.Normal)]
     public static Task<RolloutToolResult> Resume(
         ActionPipeline pipeline,
@@ -56,7 +56,7 @@ public sealed class RolloutTools
         RunDecidedAsync(pipeline, context, cancellationToken);
 
     [McpServerTool(Name = RolloutActionHandler.Abort, Title = "Abort a rollout", UseStructuredContent = true, ReadOnly = false, Destructive = true, Idempotent = false, OpenWorld = true)]
-    [Description("Stop a rollout that is not finished: the declared rollbacks of its done steps run in reverse order where the policy allows and are proposed (queued for approval) where it does not. Decided by the policy kernel for the rollout's project and environment.")]
+    [Description("Stop a rollout that is not finished: the approval its waiting step asked for is withdrawn, and the declared rollbacks of its done steps run in reverse order where the policy allows and are proposed (queued for approval) where it does not. Decided by the policy kernel for the rollout's project and environment.")]
     [OperationRisk(RiskClass.Normal)]
     public static Task<RolloutToolResult> Abort(
         ActionPipeline pipeline,

@@ -53,6 +53,7 @@ public sealed class LiteApprovalStore : IApprovalStore
             ["effectiveLevel"] = a.EffectiveLevel is { } l ? l.ToString() : BsonValue.Null,
             ["correlationId"] = Nullable(a.CorrelationId),
             ["plan"] = a.Plan is { } plan ? ApprovalBinding.PlanJson(plan) : BsonValue.Null,
+            ["confidence"] = a.Confidence is { } confidence ? System.Text.Json.JsonSerializer.Serialize(confidence, Kse.Core.KseJson.Options) : BsonValue.Null,
         });
     }
 
@@ -153,5 +154,19 @@ public sealed class LiteApprovalStore : IApprovalStore
         OutcomeDetail = LiteTakeoverStore.Str(d["outcomeDetail"]),
         ExpiredAt = LiteTakeoverStore.Time(d["expiredAt"]),
         Plan = ApprovalBinding.ParsePlan(LiteTakeoverStore.Str(d["plan"])),
+        Confidence = ParseConfidence(LiteTakeoverStore.Str(d["confidence"])),
     };
+
+    private static ApprovalConfidence? ParseConfidence(string? json)
+    {
+        try
+        {
+            return string.IsNullOrEmpty(json) ? null : System.Text.Json.JsonSerializer.Deserialize<ApprovalConfidence>(json, Kse.Core.KseJson.Options);
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            // Shown only, never bound: a damaged value is dropped rather than making the approval unreadable.
+            return null;
+        }
+    }
 }

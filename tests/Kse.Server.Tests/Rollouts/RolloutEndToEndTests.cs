@@ -23,98 +23,9 @@ namespace Kse.Server.Tests.Rollouts;
 /// </summary>
 public sealed class RolloutEndToEndTests
 {
-    private const string Dependencies = """
-        version: 1
-        projects:
-          - name: billing
-            provides:
-              - api: billing-api
-                version: 2.3.0
-                protocol: http
-              - database: billing-db
-          - name: storefront
-            consumes:
-              - project: billing
-                api: billing-api
-                version: "^2.0"
-                uses: ["GET /api/invoices/{id}"]
-          - name: reports
-            consumes:
-              - project: billing
-                database: billing-db
-        """;
-
-    private const string Change = """
-        diff --git a/services/billing/openapi.yaml b/services/billing/openapi.yaml
-        index 1111111..2222222 100644
-        --- a/services/billing/openapi.yaml
-        +++ b/services/billing/openapi.yaml
-        @@ -10,8 +10,3 @@ paths:
-                   responses:
-                     '201':
-                       description: created
-        -  /api/invoices/{id}:
-        -    get:
-        -      operationId: getInvoice
-        -      responses:
-        -        '200':
-        -          description: ok
-        +  /api/invoices/{id}/summary:
-        diff --git a/services/billing/db/migrations/V7__drop_legacy.sql b/services/billing/db/migrations/V7__drop_legacy.sql
-        new file mode 100644
-        index 0000000..3333333
-        --- /dev/null
-        +++ b/services/billing/db/migrations/V7__drop_legacy.sql
-        @@ -0,0 +1 @@
-        +ALTER TABLE invoices DROP COLUMN legacy_ref;
-
-        """;
-
-    private static string Op(string name, string role, string risk, string command, string? rollback = null) => $"""
-
-        ```kse-operation
-        name: {name}
-        description: {name} (a harmless local stand-in)
-        risk: {risk}
-        {(role.Length > 0 ? $"rollout: {role}\n" : "")}command: {command}
-        timeout: 10s
-        {(rollback is null ? "" : $"rollback: {rollback}\n")}```
-
-        """;
-
-    /// <summary>The three projects in the host's workspace; <paramref name="storefrontHealth"/> is the storefront health check's command.</summary>
-    private static void Seed(TempWorkspace ws, string storefrontHealth = "[\"true\"]", string reportsMigrateRisk = "normal")
-    {
-        ws.Write(".sce/dependencies.yaml", Dependencies);
-        void Project(string name, string ops, params (string Id, EnvironmentKind Env)[] instances)
-        {
-            SpecFixtures.WriteValidSpec(ws.Workspace, name, ops);
-            new ProjectManifest
-            {
-                Name = name,
-                SystemType = SystemType.Kse,
-                Instances = instances.Select(i => new ProjectInstance { Id = i.Id, Environment = i.Env, Host = "local" }).ToList(),
-            }.Save(ws.Workspace);
-        }
-
-        Project("billing",
-            Op("b-migrate", "migrate", "normal", "[echo, billing-migrate]", "b-migrate-down") + Op("b-migrate-down", "", "normal", "[echo, billing-migrate-down]")
-            + Op("b-deploy", "deploy", "normal", "[echo, billing-deploy]", "b-undeploy") + Op("b-undeploy", "", "normal", "[echo, billing-undeploy]")
-            + Op("b-health", "health-check", "read", "[\"true\"]"),
-            ("b-dev", EnvironmentKind.Development), ("b-pp", EnvironmentKind.PreProduction));
-        Project("storefront",
-            Op("s-deploy", "deploy", "normal", "[echo, storefront-deploy]", "s-undeploy") + Op("s-undeploy", "", "normal", "[echo, storefront-undeploy]")
-            + Op("s-health", "health-check", "read", storefrontHealth),
-            ("s-dev-1", EnvironmentKind.Development), ("s-dev-2", EnvironmentKind.Development), ("s-pp", EnvironmentKind.PreProduction));
-        Project("reports",
-            Op("r-migrate", "migrate", reportsMigrateRisk, "[echo, reports-migrate]", "r-migrate-down") + Op("r-migrate-down", "", "normal", "[echo, reports-migrate-down]")
-            + Op("r-health", "health-check", "read", "[\"true\"]"),
-            ("r-dev", EnvironmentKind.Development), ("r-pp", EnvironmentKind.PreProduction));
-    }
-
     private static Task<Rollout> StartAsync(KseHttpTestHost host, string environment, Actor actor) =>
         host.Services.GetRequiredService<RolloutService>().StartAsync(
-            new RolloutStartRequest { Files = Kse.Core.Changes.UnifiedDiff.Parse(Change), Project = "billing", Environment = environment },
+            new RolloutStartRequest { Files = Kse.Core.Changes.UnifiedDiff.Parse(RolloutFixtures.Change), Project = "billing", Environment = environment },
             actor);
 
     private static List<AuditEntry> Entries(KseHttpTestHost host) => host.Services.GetRequiredService<IAuditReader>().ReadChain().ToList();
@@ -123,11 +34,11 @@ public sealed class RolloutEndToEndTests
     public async Task AllWaves_RunToTheEnd_AsTheAi_OverMcp_CanaryFirst_WithProgress_AndEveryStepAuditedUnderTheRolloutId()
     {
         await using var host = await KseHttpTestHost.StartAsync();
-        Seed(host.Workspace);
+        RolloutFixtures.Seed(host.Workspace);
         await using var mcp = await host.ConnectMcpAsync("rollout-ai");
         var progress = new Collector();
 
-        var result = await mcp.CallToolAsync("rollout_start", new Dictionary<string, object?> { ["project"] = "billing", ["environment"] = "development", ["diff"] = Change }, progress);
+        var result = await mcp.CallToolAsync("rollout_start", new Dictionary<string, object?> { ["project"] = "billing", ["environment"] = "development", ["diff"] = RolloutFixtures.Change }, progress);
 
         Assert.NotEqual(true, result.IsError);
         var structured = JsonSerializer.SerializeToElement(result.StructuredContent);
@@ -180,7 +91,7 @@ public sealed class RolloutEndToEndTests
     public async Task AHealthCheckFailingInWave2_HaltsTheRollout_AndRollsBackWave2sDoneStepsInReverse_LeavingWave1()
     {
         await using var host = await KseHttpTestHost.StartAsync();
-        Seed(host.Workspace, storefrontHealth: "[\"false\"]");
+        RolloutFixtures.Seed(host.Workspace, storefrontHealth: "[\"false\"]");
         var bob = Actor.OsUser("bob");
 
         var r = await StartAsync(host, "development", bob);
@@ -210,17 +121,34 @@ public sealed class RolloutEndToEndTests
         Assert.DoesNotContain(entries, e => e.Target is "b-undeploy@b-dev" or "b-migrate-down@b-dev");
 
         // After a fix, resume runs wave 2 again from its first step and the rollout completes.
-        Seed(host.Workspace);
+        RolloutFixtures.Seed(host.Workspace);
         var resumed = await host.Services.GetRequiredService<RolloutService>().ResumeAsync(r.Id, bob);
         Assert.Equal("completed", resumed.State);
         Assert.All(resumed.Steps, s => Assert.Equal("succeeded", s.Status));
     }
 
+    /// <summary>Reads the rollout until <paramref name="done"/> holds (the server continues it in the background), at most 30 s.</summary>
+    private static async Task<Rollout> WaitForAsync(KseHttpTestHost host, string id, Func<Rollout, bool> done)
+    {
+        var rollouts = host.Services.GetRequiredService<RolloutService>();
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            var r = await rollouts.GetAsync(id);
+            if (done(r) || DateTime.UtcNow > deadline)
+            {
+                return r;
+            }
+
+            await Task.Delay(50);
+        }
+    }
+
     [Fact]
-    public async Task AQueuedStep_PausesTheRollout_UntilApprovedOnTheOperatorApi_ThenResumeContinues()
+    public async Task AQueuedStep_PausesTheRollout_UntilApprovedOnTheOperatorApi_ThenItContinuesByItself()
     {
         await using var host = await KseHttpTestHost.StartAsync();
-        Seed(host.Workspace, reportsMigrateRisk: "critical");
+        RolloutFixtures.Seed(host.Workspace, reportsMigrateRisk: "critical");
         var bob = Actor.OsUser("bob");
         var rollouts = host.Services.GetRequiredService<RolloutService>();
 
@@ -235,9 +163,6 @@ public sealed class RolloutEndToEndTests
         var early = await Assert.ThrowsAsync<Kse.Core.KseException>(() => rollouts.ResumeAsync(paused.Id, bob));
         Assert.Equal("rollout.waiting", early.Code);
 
-        var approve = await host.Http.SendAsync(host.Request(HttpMethod.Post, $"/api/approvals/{queued.ApprovalId}/approve", KseHttpTestHost.AliceToken, JsonContent.Create(new { reason = "migration reviewed" })));
-        Assert.Equal(HttpStatusCode.OK, approve.StatusCode);
-
         // The operator API shows the paused rollout and the step waiting for approval.
         var shown = await host.Http.SendAsync(host.Request(HttpMethod.Get, $"/api/rollouts/{paused.Id}", KseHttpTestHost.AliceToken));
         var view = JsonDocument.Parse(await shown.Content.ReadAsStringAsync()).RootElement;
@@ -247,36 +172,79 @@ public sealed class RolloutEndToEndTests
         Assert.Contains(paused.Id, await listed.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.Unauthorized, (await host.Http.SendAsync(host.Request(HttpMethod.Get, "/api/rollouts", null))).StatusCode);
 
-        var done = await rollouts.ResumeAsync(paused.Id, bob);
+        var approve = await host.Http.SendAsync(host.Request(HttpMethod.Post, $"/api/approvals/{queued.ApprovalId}/approve", KseHttpTestHost.AliceToken, JsonContent.Create(new { reason = "migration reviewed" })));
+        Assert.Equal(HttpStatusCode.OK, approve.StatusCode);
 
+        // The step ran at approval; the server then continued the rollout to its end, nobody had to resume it.
+        var done = await WaitForAsync(host, paused.Id, r => r.State == "completed");
         Assert.Equal("completed", done.State);
         Assert.All(done.Steps, s => Assert.Equal("succeeded", s.Status));
         Assert.Contains("approved by alice", done.Steps[queued.Number - 1].Message);
         var entries = Entries(host);
-        // The step ran once, at approval, under its own correlation id; the pause and the resume are the rollout's entries.
+        // The step ran once, at approval, under its own correlation id; the pause and the continuation are the rollout's entries.
         Assert.Equal(["queued", "decided", "succeeded"], entries.Where(e => e.OperationType == "ops.run" && e.CorrelationId == queued.CorrelationId).Select(e => e.Outcome));
-        var own = entries.Where(e => e.CorrelationId == paused.Id).Select(e => e.OperationType).ToList();
-        Assert.Equal(1, own.Count(t => t == "rollout.paused"));
-        Assert.Equal(1, own.Count(t => t == "rollout.resume"));
-        Assert.Equal("rollout.completed", own[^1]);
+        var own = entries.Where(e => e.CorrelationId == paused.Id).ToList();
+        Assert.Equal(1, own.Count(e => e.OperationType == "rollout.paused"));
+        var resume = Assert.Single(own, e => e.OperationType == "rollout.resume");
+        Assert.Equal(("operator", "alice"), (resume.ActorKind, resume.ActorName));
+        Assert.Equal("rollout.completed", own[^1].OperationType);
+        // The steps after the approval were still decided for bob, who started the rollout.
+        Assert.All(entries.Where(e => e.OperationType == "ops.run" && e.Outcome == "decided" && done.Steps.Where(s => s.Number > queued.Number).Any(s => s.CorrelationId == e.CorrelationId)),
+            e => Assert.Equal(("user", "bob"), (e.ActorKind, e.ActorName)));
+
+        // A manual resume afterwards finds nothing to do.
+        var again = await Assert.ThrowsAsync<Kse.Core.KseException>(() => rollouts.ResumeAsync(paused.Id, bob));
+        Assert.Equal("rollout.finished", again.Code);
     }
 
     [Fact]
-    public async Task Abort_RollsBackEveryDoneStepInReverse_AndAFinishedRolloutCannotBeResumed()
+    public async Task ARejectedStep_HaltsTheRollout_AndRollsItsWaveBack_ByItself()
     {
         await using var host = await KseHttpTestHost.StartAsync();
-        Seed(host.Workspace, reportsMigrateRisk: "critical");
+        RolloutFixtures.Seed(host.Workspace, reportsMigrateRisk: "critical");
+        var paused = await StartAsync(host, "pre-production", Actor.OsUser("bob"));
+        var queued = Assert.Single(paused.Steps, s => s.Status == "queued");
+
+        var reject = await host.Http.SendAsync(host.Request(HttpMethod.Post, $"/api/approvals/{queued.ApprovalId}/reject", KseHttpTestHost.AliceToken, JsonContent.Create(new { reason = "not this week" })));
+        Assert.Equal(HttpStatusCode.OK, reject.StatusCode);
+
+        var failed = await WaitForAsync(host, paused.Id, r => r.State == "failed");
+        Assert.Equal("failed", failed.State);
+        Assert.Contains("rejected", failed.Steps[queued.Number - 1].Message);
+        Assert.Contains($"step {queued.Number}", failed.StoppedAt);
+        // Wave 1 stays done; nothing of wave 2 had run, so nothing is rolled back there.
+        Assert.All(failed.Steps.Where(s => s.Wave == 1), s => Assert.Equal("succeeded", s.Status));
+        Assert.DoesNotContain(Entries(host), e => e.OperationType == "ops.run" && e.CorrelationId == queued.CorrelationId && e.Outcome is "succeeded" or "failed");
+    }
+
+    [Fact]
+    public async Task Abort_WithdrawsTheWaitingApproval_RollsBackEveryDoneStepInReverse_AndAFinishedRolloutCannotBeResumed()
+    {
+        await using var host = await KseHttpTestHost.StartAsync();
+        RolloutFixtures.Seed(host.Workspace, reportsMigrateRisk: "critical");
         var bob = Actor.OsUser("bob");
         var rollouts = host.Services.GetRequiredService<RolloutService>();
         var paused = await StartAsync(host, "pre-production", bob);
+        var queued = Assert.Single(paused.Steps, s => s.Status == "queued");
 
         var aborted = await rollouts.AbortAsync(paused.Id, bob, "not today");
 
         Assert.Equal("aborted", aborted.State);
-        Assert.Contains("still open", aborted.StoppedAt);
+        Assert.Contains($"approval {queued.ApprovalId} of step {queued.Number} withdrawn", aborted.StoppedAt);
+        Assert.Equal("cancelled", aborted.Steps[queued.Number - 1].Status);
         Assert.Equal(["rolled_back", "rolled_back", "succeeded"], aborted.Steps.Where(s => s.Wave == 1).Select(s => s.Status));
-        var rollbacks = Entries(host).Where(e => e.OperationType == "rollout.rollback" && e.CorrelationId == paused.Id).Select(e => e.Target);
+        var entries = Entries(host);
+        var rollbacks = entries.Where(e => e.OperationType == "rollout.rollback" && e.CorrelationId == paused.Id).Select(e => e.Target);
         Assert.Equal(["b-undeploy@b-pp", "b-migrate-down@b-pp"], rollbacks);
+
+        // The withdrawn approval can no longer be approved: the step never runs after the rollout is gone.
+        var approval = await host.Services.GetRequiredService<Kse.Core.Approvals.ApprovalService>().GetAsync(queued.ApprovalId!);
+        Assert.Equal((Kse.Core.Approvals.ApprovalState.Rejected, "user:bob"), (approval.State, approval.DecidedBy));
+        Assert.Single(entries, e => e.OperationType == "approval.withdraw" && e.CorrelationId == queued.CorrelationId);
+        var approve = await host.Http.SendAsync(host.Request(HttpMethod.Post, $"/api/approvals/{queued.ApprovalId}/approve", KseHttpTestHost.AliceToken, JsonContent.Create(new { reason = "too late" })));
+        Assert.Equal(HttpStatusCode.Conflict, approve.StatusCode);
+        Assert.DoesNotContain(Entries(host), e => e.OperationType == "ops.run" && e.CorrelationId == queued.CorrelationId && e.Outcome is "succeeded" or "failed");
+
         var again = await Assert.ThrowsAsync<Kse.Core.KseException>(() => rollouts.ResumeAsync(paused.Id, bob));
         Assert.Equal("rollout.finished", again.Code);
         var missing = await Assert.ThrowsAsync<Kse.Core.KseException>(() => rollouts.GetAsync("ro-000000000000"));
@@ -286,10 +254,83 @@ public sealed class RolloutEndToEndTests
     }
 
     [Fact]
+    public async Task ARolloutWhoseProcessEnded_IsResumedFromItsStep_OnlyWhenThatProcessIsGone()
+    {
+        await using var host = await KseHttpTestHost.StartAsync();
+        RolloutFixtures.Seed(host.Workspace, reportsMigrateRisk: "critical");
+        var bob = Actor.OsUser("bob");
+        var rollouts = host.Services.GetRequiredService<RolloutService>();
+        var store = host.Services.GetRequiredService<IRolloutStore>();
+        var paused = await StartAsync(host, "pre-production", bob);
+        var step = paused.Steps.First(s => s.Status == "queued");
+
+        // A process that ran the rollout and ended mid-step: its record says running, on this machine, by a process now gone.
+        using var gone = System.Diagnostics.Process.Start("sleep", "0.3")!;
+        var started = gone.StartTime.ToUniversalTime().Ticks;
+        await gone.WaitForExitAsync();
+        async Task<Rollout> MarkRunningBy(string runner)
+        {
+            var r = await rollouts.GetAsync(paused.Id);
+            var crashed = r with { State = "running", StoppedAt = null, Runner = runner, Revision = r.Revision + 1, Steps = r.Steps.Select(s => s.Number == step.Number ? s with { Status = "pending", ApprovalId = null } : s).ToList() };
+            Assert.True(await store.TryUpdateAsync(crashed, r.Revision));
+            return crashed;
+        }
+
+        // Running in this very process: it continues by itself, so it cannot be resumed.
+        await MarkRunningBy($"{System.Environment.MachineName}/{System.Environment.ProcessId}/{System.Diagnostics.Process.GetCurrentProcess().StartTime.ToUniversalTime().Ticks}");
+        Assert.Equal("rollout.running", (await Assert.ThrowsAsync<Kse.Core.KseException>(() => rollouts.ResumeAsync(paused.Id, bob))).Code);
+
+        // On another machine: not known, so only with force.
+        await MarkRunningBy("elsewhere/4242/1");
+        var unknown = await Assert.ThrowsAsync<Kse.Core.KseException>(() => rollouts.ResumeAsync(paused.Id, bob));
+        Assert.Equal("rollout.running", unknown.Code);
+        Assert.Contains("--force", unknown.Message);
+
+        // Gone: resumed from the step it was on, which runs again (queued again here: it is still critical).
+        await MarkRunningBy($"{System.Environment.MachineName}/{gone.Id}/{started}");
+        var resumed = await rollouts.ResumeAsync(paused.Id, bob);
+        Assert.Equal("paused", resumed.State);
+        Assert.Equal("queued", resumed.Steps[step.Number - 1].Status);
+        Assert.Null(resumed.Runner);
+        var interrupted = Assert.Single(Entries(host), e => e.OperationType == "rollout.interrupted" && e.CorrelationId == paused.Id);
+        Assert.Equal(step.CorrelationId, interrupted.Parameters!["stepCorrelation"]);
+        Assert.Contains(resumed.Notes, n => n.Contains("ended", StringComparison.Ordinal));
+
+        // With force, another machine's stale mark is taken over as well.
+        await MarkRunningBy("elsewhere/4242/1");
+        Assert.Equal("paused", (await rollouts.ResumeAsync(paused.Id, bob, force: true)).State);
+    }
+
+    [Fact]
+    public async Task TheAuditTrail_ReplaysOneRollout_StepsIncluded_OnTheOperatorApi()
+    {
+        await using var host = await KseHttpTestHost.StartAsync();
+        RolloutFixtures.Seed(host.Workspace);
+        var r = await StartAsync(host, "development", Actor.OsUser("bob"));
+        Assert.Equal("completed", r.State);
+
+        var res = await host.Http.SendAsync(host.Request(HttpMethod.Get, $"/api/audit?correlationId={r.Id}&limit=1000", KseHttpTestHost.AliceToken));
+        Assert.Equal(HttpStatusCode.OK, res.StatusCode);
+        var entries = JsonDocument.Parse(await res.Content.ReadAsStringAsync()).RootElement.GetProperty("entries").EnumerateArray().ToList();
+        var byType = entries.GroupBy(e => e.GetProperty("operationType").GetString()!).ToDictionary(g => g.Key, g => g.Count());
+        Assert.Equal(1, byType["rollout.start"]);
+        Assert.Equal(r.Steps.Count, byType["rollout.step"]);
+        Assert.Equal(2 * r.Steps.Count, byType["ops.run"]);
+        Assert.Equal(1, byType["rollout.completed"]);
+        Assert.All(entries, e => Assert.StartsWith(r.Id, e.GetProperty("correlationId").GetString(), StringComparison.Ordinal));
+        // Every project the rollout touched is in it.
+        Assert.Equal(["billing", "reports", "storefront"], entries.Select(e => e.GetProperty("project").GetString()).Distinct().Order());
+
+        // A prefix that is not a whole id matches nothing nested: ro-abc does not take in ro-abcd's entries.
+        var partial = await host.Http.SendAsync(host.Request(HttpMethod.Get, $"/api/audit?correlationId={r.Id[..^1]}", KseHttpTestHost.AliceToken));
+        Assert.Empty(JsonDocument.Parse(await partial.Content.ReadAsStringAsync()).RootElement.GetProperty("entries").EnumerateArray());
+    }
+
+    [Fact]
     public async Task AProjectWithoutRolloutOperationsOrInstances_IsRefusedBeforeAnythingRuns()
     {
         await using var host = await KseHttpTestHost.StartAsync();
-        Seed(host.Workspace);
+        RolloutFixtures.Seed(host.Workspace);
         var rollouts = host.Services.GetRequiredService<RolloutService>();
 
         var error = await Assert.ThrowsAsync<Kse.Core.KseException>(() => StartAsync(host, "production", Actor.OsUser("bob")));

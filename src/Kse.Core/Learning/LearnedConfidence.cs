@@ -1,0 +1,73 @@
+using System.Globalization;
+using Kse.Core.Actions;
+using Kse.Core.Approvals;
+using Kse.Core.Audit;
+
+namespace Kse.Core.Learning;
+
+/// <summary>
+/// The confidence a queued call carries to its approver: the mined confidence of the observed command with the same template as the
+/// plan's command (humans' runs, imports, <c>kse ops run</c> at L1) in the plan's project and environment; otherwise the confidence of
+/// the operation's own outcomes in the audit trail (<c>ops.run</c> entries, any actor), by the same formula with consistency 1.
+/// </summary>
+public sealed class LearnedConfidence(LearningService learning, TimeProvider clock, IAuditReader? auditReader = null) : IActionConfidence
+{
+    /// <summary>The most audit entries read for an operation's history.</summary>
+    public const int MaxHistory = 500;
+
+    public async ValueTask<ApprovalConfidence?> ConfidenceAsync(ActionPlan plan, CancellationToken cancellationToken)
+    {
+        if (plan.Project is not { Length: > 0 } project || plan.Action == LearnAcceptActionHandler.Action || !ProjectName.IsValid(project))
+        {
+            return null;
+        }
+
+        if (plan.Command is { Length: > 0 } command)
+        {
+            var key = CommandTemplate.Of(CommandMasker.MaskLine(command).Text).Key;
+            var mined = await learning.MineAsync(project, plan.Environment, cancellationToken);
+            if (mined.Recurring.FirstOrDefault(r => r.Template == key) is { } r)
+            {
+                return new ApprovalConfidence
+                {
+                    Score = r.Confidence,
+                    Source = "observed",
+                    Command = r.Command,
+                    Support = r.Count,
+                    Explanation = r.Explanation,
+                    Evidence = r.Evidence.Take(10).ToList(),
+                };
+            }
+        }
+
+        return plan.Operation is { Length: > 0 } operation ? History(project, plan.Environment, operation) : null;
+    }
+
+    private ApprovalConfidence? History(string project, string? environment, string operation)
+    {
+        if (auditReader is null)
+        {
+            return null;
+        }
+
+        var runs = auditReader.Scan(new AuditQuery { Project = project, OperationType = "ops.run", Environment = environment })
+            .Where(e => e.Outcome is "succeeded" or "failed" or "timed_out" && e.Parameters?.GetValueOrDefault("operation") == operation)
+            .TakeLast(MaxHistory)
+            .ToList();
+        if (runs.Count == 0)
+        {
+            return null;
+        }
+
+        var succeeded = runs.Count(e => e.Outcome == "succeeded");
+        var factors = ConfidenceFormula.Factors(runs.Count, 1, succeeded, runs.Count, runs.Max(e => e.Timestamp), clock.GetUtcNow());
+        return new ApprovalConfidence
+        {
+            Score = ConfidenceFormula.Score(factors),
+            Source = "history",
+            Support = runs.Count,
+            Explanation = ConfidenceFormula.Explain(factors, runs.Count) + string.Create(CultureInfo.InvariantCulture, $"; {succeeded} of {runs.Count} runs of '{operation}' succeeded"),
+            Evidence = runs.AsEnumerable().Reverse().Take(10).Select(e => "audit-" + e.Sequence.ToString(CultureInfo.InvariantCulture)).ToList(),
+        };
+    }
+}
