@@ -1,5 +1,7 @@
 using Kse.Server.Policy;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 using ModelContextProtocol.Protocol;
 using ModelContextProtocol.Server;
 
@@ -23,6 +25,12 @@ public static class KseMcpServer
     {
         builder.Services.AddSingleton<ToolCallGate>();
         builder.Services.AddSingleton<FirstAnswer>();
+        // The server's log to clients that ask for it (logging/setLevel); a host may have made it already for its own pipeline.
+        builder.Services.TryAddSingleton<ClientLog>();
+        builder.Services.AddSingleton<ILoggerProvider>(sp => sp.GetRequiredService<ClientLog>());
+#pragma warning disable MCP9005 // logging/setLevel: how clients up to protocol 2025-11-25 ask for the server's log
+        builder.WithSetLoggingLevelHandler(ClientLog.SetLevel);
+#pragma warning restore MCP9005
         builder.Services.AddHostedService(sp => new ExpirySweeper(sp, sp.GetRequiredService<FirstAnswer>()));
         builder.Services.AddHostedService(sp => new ProgressionSweeper(sp, sp.GetRequiredService<FirstAnswer>()));
         builder.Services.AddHostedService<RolloutContinuer>();

@@ -80,7 +80,9 @@ public sealed class PrimitiveCatalogTests
         using var ws = OutputSchemaContractTests.SampleWorkspace();
         await using var mcp = await McpTestServer.StartAsync(ws);
         var advertised = (await mcp.Client.ListResourceTemplatesAsync()).Select(t => t.ProtocolResourceTemplate)
-            .Concat((await mcp.Client.ListResourcesAsync()).Select(r => new ModelContextProtocol.Protocol.ResourceTemplate
+            .Concat((await mcp.Client.ListResourcesAsync())
+                .Where(r => PrimitiveCatalog.ResourceMethods.Any(m => m.Template.UriTemplate == r.Uri)) // besides the documents on disk
+                .Select(r => new ModelContextProtocol.Protocol.ResourceTemplate
             {
                 UriTemplate = r.Uri, Name = r.Name, Title = r.ProtocolResource.Title, Description = r.Description, MimeType = r.MimeType,
             }))
