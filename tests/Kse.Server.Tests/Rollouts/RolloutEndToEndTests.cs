@@ -327,6 +327,32 @@ public sealed class RolloutEndToEndTests
     }
 
     [Fact]
+    public async Task TheChangedProject_RollsToTheTargetVersion_ItsDeployGivenTheVersion_AndWithoutOneItIsRefused()
+    {
+        await using var host = await KseHttpTestHost.StartAsync();
+        RolloutFixtures.Seed(host.Workspace, versionedDeploy: true);
+        var rollouts = host.Services.GetRequiredService<RolloutService>();
+        var files = Kse.Core.Changes.UnifiedDiff.Parse(RolloutFixtures.Change);
+
+        var refused = await Assert.ThrowsAsync<Kse.Core.KseException>(() => rollouts.StartAsync(new RolloutStartRequest { Files = files, Project = "billing", Environment = "development" }, Actor.OsUser("bob")));
+        Assert.Equal("rollout.unrunnable", refused.Code);
+        Assert.Contains("'b-deploy' needs parameter(s) version", refused.Message);
+
+        var r = await rollouts.StartAsync(new RolloutStartRequest { Files = files, Project = "billing", Environment = "development", ToVersion = "2.4.0" }, Actor.OsUser("bob"));
+
+        Assert.Equal("completed", r.State);
+        Assert.Equal("2.4.0", r.ToVersion);
+        var deploys = r.Steps.Where(s => s.Operation == "b-deploy").ToList();
+        Assert.Equal(2, deploys.Count);
+        Assert.All(deploys, s => Assert.Equal("2.4.0", s.Parameters!["version"]));
+        Assert.All(r.Steps.Where(s => s.Operation != "b-deploy"), s => Assert.Null(s.Parameters));
+        // The kernel decided the deploy of that version: its decision entries carry it.
+        var decided = Entries(host).Where(e => e.OperationType == "ops.run" && e.Outcome == "decided" && deploys.Any(d => d.CorrelationId == e.CorrelationId)).ToList();
+        Assert.Equal(2, decided.Count);
+        Assert.All(decided, e => Assert.Equal(("2.4.0", "echo billing-deploy 2.4.0"), (e.Parameters!["param.version"], e.Parameters["command"])));
+    }
+
+    [Fact]
     public async Task AProjectWithoutRolloutOperationsOrInstances_IsRefusedBeforeAnythingRuns()
     {
         await using var host = await KseHttpTestHost.StartAsync();
