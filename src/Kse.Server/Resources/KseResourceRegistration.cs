@@ -19,11 +19,11 @@ internal static class KseResourceRegistration
             {
                 Resources = [.. context.Services!.GetRequiredService<SpecWatcher>().ListDocuments()],
             }))
-            .WithSubscribeToResourcesHandler((context, _) =>
+            .WithSubscribeToResourcesHandler(async (context, cancellationToken) =>
             {
                 if (context.Params?.Uri is { } uri && uri.StartsWith(ApprovalSubscriptions.Prefix, StringComparison.Ordinal))
                 {
-                    context.Services!.GetRequiredService<ApprovalSubscriptions>().Subscribe(context.Server, uri);
+                    await context.Services!.GetRequiredService<ApprovalSubscriptions>().SubscribeAsync(context.Server, uri, cancellationToken);
                 }
                 else if (context.Params?.Uri is { } rollout && rollout.StartsWith(RolloutSubscriptions.Prefix, StringComparison.Ordinal))
                 {
@@ -34,7 +34,7 @@ internal static class KseResourceRegistration
                     context.Services!.GetRequiredService<SpecWatcher>().Subscribe(context.Server, spec);
                 }
 
-                return ValueTask.FromResult(new EmptyResult());
+                return new EmptyResult();
             })
             .WithUnsubscribeFromResourcesHandler((context, _) =>
             {
