@@ -167,9 +167,9 @@ public class AuditVerifyBenchmarks
     public void Cleanup() => _db.Dispose();
 
     [Benchmark]
-    public long VerifyStore()
+    public async Task<long> VerifyStore()
     {
-        var r = new AuditService(new LiteDbAuditReader(_db), TimeProvider.System).Verify();
+        var r = await new AuditService(new LiteDbAuditReader(_db), TimeProvider.System).VerifyAsync();
         return r.Intact ? r.Entries : throw new InvalidOperationException(r.Fault!.Message);
     }
 
@@ -202,26 +202,26 @@ public class AuditQueryBenchmarks
     public int Entries { get; set; }
 
     [GlobalSetup]
-    public void Setup()
+    public async Task Setup()
     {
         _ws = AuditBench.BuildStore(Entries);
         _db = new AuditDatabase(_ws);
         _reader = new LiteDbAuditReader(_db);
-        _end = _reader.Head()!.Timestamp;
+        _end = (await _reader.HeadAsync())!.Timestamp;
     }
 
     [GlobalCleanup]
     public void Cleanup() => _db.Dispose();
 
     [Benchmark(Description = "newest 100")]
-    public int Newest100() => _reader.Query(new AuditQuery { Limit = 100 }).Count;
+    public async Task<int> Newest100() => (await _reader.QueryAsync(new AuditQuery { Limit = 100 })).Count;
 
     [Benchmark(Description = "project, newest 100")]
-    public int Project100() => _reader.Query(new AuditQuery { Project = "billing", Limit = 100 }).Count;
+    public async Task<int> Project100() => (await _reader.QueryAsync(new AuditQuery { Project = "billing", Limit = 100 })).Count;
 
     [Benchmark(Description = "failed in one hour")]
-    public int FailedInOneHour() => _reader.Query(new AuditQuery { From = _end.AddHours(-30), To = _end.AddHours(-29), Outcome = "failed", Limit = 1000 }).Count;
+    public async Task<int> FailedInOneHour() => (await _reader.QueryAsync(new AuditQuery { From = _end.AddHours(-30), To = _end.AddHours(-29), Outcome = "failed", Limit = 1000 })).Count;
 
     [Benchmark(Description = "one day (summary input)")]
-    public int OneDay() => _reader.Scan(new AuditQuery { From = _end.AddDays(-1), To = _end }).Count();
+    public async Task<int> OneDay() => await _reader.ScanAsync(new AuditQuery { From = _end.AddDays(-1), To = _end }).CountAsync();
 }

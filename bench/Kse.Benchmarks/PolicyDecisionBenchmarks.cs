@@ -59,14 +59,14 @@ public class PolicyEvaluateBenchmarks
     private readonly Kse.Core.Audit.Actor _actor = Kse.Core.Audit.Actor.Ai("bench");
 
     [GlobalSetup]
-    public void Setup()
+    public async Task Setup()
     {
         _root = Path.Combine(Path.GetTempPath(), "kse-bench-" + Guid.NewGuid().ToString("N")[..8]);
         var ws = new Kse.Core.KseWorkspace(_root);
         new ProjectManifest { Name = "billing", SystemType = SystemType.Kse }.Save(ws);
         _db = new Kse.Storage.KseDatabase(ws);
         var store = new Kse.Storage.Policy.LiteTakeoverStore(_db);
-        store.SetLevel(new TakeoverSetting { Project = "billing", Environment = EnvironmentKind.Test, Level = TakeoverLevel.L3, Reason = "bench", SetBy = "bench", SetAt = DateTimeOffset.UtcNow });
+        await store.SetLevelAsync(new TakeoverSetting { Project = "billing", Environment = EnvironmentKind.Test, Level = TakeoverLevel.L3, Reason = "bench", SetBy = "bench", SetAt = DateTimeOffset.UtcNow });
         _policy = new PolicyService(ws, store, new NoAudit(), new PolicyKernel(), new OperatorDirectory([]), TimeProvider.System);
     }
 
@@ -78,7 +78,7 @@ public class PolicyEvaluateBenchmarks
     }
 
     [Benchmark]
-    public PolicyExplanation Evaluate_WithStoredState() => _policy.Evaluate("billing", "test", "restart-service", RiskClass.Normal, null, _actor);
+    public ValueTask<PolicyExplanation> Evaluate_WithStoredState() => _policy.EvaluateAsync("billing", "test", "restart-service", RiskClass.Normal, null, _actor);
 
     private sealed class NoAudit : Kse.Core.Audit.IAuditTrail
     {

@@ -30,7 +30,7 @@ public static class CommandExtensions
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
                 // Never a stack trace: one line that names the problem, and an exit code from the contract.
-                var (code, message, exit) = Unexpected(ex, context.Workspace);
+                var (code, message, exit) = Unexpected(ex);
                 await context.Err.WriteLineAsync($"error {code}: {message}");
                 return exit;
             }
@@ -38,51 +38,9 @@ public static class CommandExtensions
         return command;
     }
 
-    /// <summary>An exception no service turned into a <see cref="KseException"/>: a state store that cannot be read is a malformed file (exit 2), anything else an internal failure (exit 5).</summary>
-    internal static (string Code, string Message, int Exit) Unexpected(Exception ex, KseWorkspace workspace)
-    {
-        var what = $"{ex.GetType().Name}: {ex.Message.ReplaceLineEndings(" ")}";
-        if (FromStore(ex))
-        {
-            var store = FromAuditStore(ex) ? workspace.AuditDatabasePath : workspace.DatabasePath;
-            return ("store.unreadable", $"the state store {Path.GetRelativePath(workspace.Root, store)} could not be read ({what}); it is damaged or not a kse database: restore it from a backup", (int)KseErrorKind.BadInput);
-        }
-
-        return ("internal.unexpected", what, (int)KseErrorKind.Failure);
-    }
-
-    private static bool FromStore(Exception ex)
-    {
-        for (var e = ex; e is not null; e = e.InnerException)
-        {
-            if (e.GetType().Assembly.GetName().Name == "LiteDB" || new System.Diagnostics.StackTrace(e).GetFrames().Any(f => f.GetMethod()?.DeclaringType?.Assembly.GetName().Name == "LiteDB"))
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
-
-    /// <summary>Whether the failure came from the audit trail's own file (audit.db) rather than kse.db (which the trail reads only to move an old trail out of it).</summary>
-    private static bool FromAuditStore(Exception ex)
-    {
-        for (var e = ex; e is not null; e = e.InnerException)
-        {
-            var methods = new System.Diagnostics.StackTrace(e).GetFrames().Select(f => f.GetMethod()).ToList();
-            if (methods.Any(m => m?.Name == "MoveLegacyTrail"))
-            {
-                return false;
-            }
-
-            if (methods.Any(m => m?.DeclaringType is { Namespace: "Kse.Storage" } t && t.Name.Contains("Audit", StringComparison.Ordinal)))
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
+    /// <summary>An exception no service turned into a <see cref="KseException"/> (stores report unreadable files themselves): an internal failure, exit 5.</summary>
+    internal static (string Code, string Message, int Exit) Unexpected(Exception ex) =>
+        ("internal.unexpected", $"{ex.GetType().Name}: {ex.Message.ReplaceLineEndings(" ")}", (int)KseErrorKind.Failure);
 
     /// <summary>
     /// A verb that decides as an operator (approve, reject, grant, revoke, set, promote): it takes <c>--token-file</c>, authenticates

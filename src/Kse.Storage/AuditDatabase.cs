@@ -27,6 +27,7 @@ public sealed class AuditDatabase : IDisposable
     public static readonly TimeSpan LockTimeout = TimeSpan.FromSeconds(60);
 
     private readonly string? _legacyPath;
+    private readonly string _legacyDisplayPath;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly Timer _idleTimer;
     private LiteDatabase? _db;
@@ -38,22 +39,28 @@ public sealed class AuditDatabase : IDisposable
     private int _disposed;
 
     public AuditDatabase(KseWorkspace workspace)
-        : this(workspace.AuditDatabasePath, workspace.AuditLockPath, workspace.DatabasePath)
+        : this(workspace.AuditDatabasePath, workspace.AuditLockPath, workspace.DatabasePath, workspace.Root)
     {
     }
 
     /// <param name="path">The audit file.</param>
     /// <param name="lockPath">The file whose exclusive OS lock guards it.</param>
     /// <param name="legacyPath">A state file (<c>kse.db</c>, shared mode) whose <c>audit</c> collection is moved into an audit file that has none yet.</param>
-    public AuditDatabase(string path, string lockPath, string? legacyPath = null)
+    /// <param name="root">The workspace root, to name files relative to it in errors.</param>
+    public AuditDatabase(string path, string lockPath, string? legacyPath = null, string? root = null)
     {
         Path = System.IO.Path.GetFullPath(path);
+        DisplayPath = StoreFailure.Display(Path, root);
+        _legacyDisplayPath = legacyPath is null ? "" : StoreFailure.Display(System.IO.Path.GetFullPath(legacyPath), root);
         LockPath = System.IO.Path.GetFullPath(lockPath);
         _legacyPath = legacyPath is null ? null : System.IO.Path.GetFullPath(legacyPath);
         _idleTimer = new Timer(_ => CloseIfIdle(), null, Timeout.Infinite, Timeout.Infinite);
     }
 
     public string Path { get; }
+
+    /// <summary>How errors name the file (relative to the workspace root).</summary>
+    public string DisplayPath { get; }
 
     public string LockPath { get; }
 
@@ -149,10 +156,12 @@ public sealed class AuditDatabase : IDisposable
             {
                 MoveLegacyTrail(db, log);
             }
-            catch
+            catch (Exception moveFailure)
             {
                 db.Dispose();
-                throw;
+                throw moveFailure is LiteException or InvalidCastException or IndexOutOfRangeException or InvalidDataException or ArgumentException or FormatException
+                    ? StoreFailure.Unreadable(_legacyDisplayPath, moveFailure)
+                    : moveFailure;
             }
 
             _log = log;
@@ -166,9 +175,9 @@ public sealed class AuditDatabase : IDisposable
             log?.Dispose();
             _osLock.Dispose();
             _osLock = null;
-            if (ex is LiteException or IOException or UnauthorizedAccessException)
+            if (StoreFailure.IsUnreadable(ex))
             {
-                throw new KseException("storage.open_failed", $"cannot open the audit database '{Path}': {ex.Message}", KseErrorKind.Failure, ex);
+                throw StoreFailure.Unreadable(DisplayPath, ex);
             }
 
             throw;

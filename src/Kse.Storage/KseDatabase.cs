@@ -13,23 +13,53 @@ public sealed class KseDatabase : IDisposable
     private readonly Lazy<LiteDatabase> _db;
 
     public KseDatabase(KseWorkspace workspace)
-        : this(workspace.DatabasePath)
+        : this(workspace.DatabasePath, workspace.Root)
     {
     }
 
-    public KseDatabase(string path)
+    /// <param name="path">The database file.</param>
+    /// <param name="root">The workspace root, to name the file relative to it in errors.</param>
+    public KseDatabase(string path, string? root = null)
     {
         Path = System.IO.Path.GetFullPath(path);
+        DisplayPath = StoreFailure.Display(Path, root);
         _db = new Lazy<LiteDatabase>(Open, LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
     public string Path { get; }
+
+    /// <summary>How errors name the file (relative to the workspace root).</summary>
+    public string DisplayPath { get; }
 
     /// <summary>The open database; the file and its folder are created on first use.</summary>
     public LiteDatabase Database => _db.Value;
 
     /// <summary>Whether the file has been opened by this instance (readers use it to avoid creating an empty file).</summary>
     public bool IsOpen => _db.IsValueCreated;
+
+    /// <summary>
+    /// Runs one store operation. In shared mode LiteDB opens the file for each operation, so damage shows up here, as any
+    /// exception type: it leaves as <c>store.unreadable</c> naming the file.
+    /// </summary>
+    public T Use<T>(Func<LiteDatabase, T> operation)
+    {
+        try
+        {
+            return operation(Database);
+        }
+        catch (Exception ex) when (StoreFailure.IsUnreadable(ex))
+        {
+            throw StoreFailure.Unreadable(DisplayPath, ex);
+        }
+    }
+
+    /// <inheritdoc cref="Use{T}(Func{LiteDatabase, T})"/>
+    public void Use(Action<LiteDatabase> operation) =>
+        Use(db =>
+        {
+            operation(db);
+            return true;
+        });
 
     private LiteDatabase Open()
     {
@@ -46,9 +76,9 @@ public sealed class KseDatabase : IDisposable
             StateFolder.ProtectFile(Path);
             return db;
         }
-        catch (LiteException ex)
+        catch (Exception ex) when (StoreFailure.IsUnreadable(ex))
         {
-            throw new KseException("storage.open_failed", $"cannot open the state database '{Path}': {ex.Message}", KseErrorKind.Failure, ex);
+            throw StoreFailure.Unreadable(DisplayPath, ex);
         }
     }
 

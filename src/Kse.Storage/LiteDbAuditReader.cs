@@ -17,18 +17,30 @@ public sealed class LiteDbAuditReader : IAuditReader
 
     private static ILiteCollection<BsonDocument> Collection(AuditLease lease) => lease.Database.GetCollection(LiteDbAuditTrail.CollectionName);
 
-    public AuditHead? Head()
+    public ValueTask<AuditHead?> HeadAsync(CancellationToken cancellationToken = default)
     {
         if (!_database.Exists)
         {
-            return null;
+            return ValueTask.FromResult<AuditHead?>(null);
         }
 
-        using var lease = _database.Acquire();
-        return AuditDocuments.ReadHead(Collection(lease));
+        return ValueTask.FromResult(Guard(() =>
+        {
+            using var lease = _database.Acquire();
+            return AuditDocuments.ReadHead(Collection(lease));
+        }));
     }
 
-    public IEnumerable<AuditEntry> ReadChain(CancellationToken cancellationToken = default)
+    public IAsyncEnumerable<AuditEntry> ReadChainAsync(CancellationToken cancellationToken = default) => Guarded(ReadChain(cancellationToken)).ToAsyncEnumerable();
+
+    public IAsyncEnumerable<AuditEntry?> WalkChainAsync(CancellationToken cancellationToken = default) => Guarded(WalkChain(cancellationToken)).ToAsyncEnumerable();
+
+    public ValueTask<IReadOnlyList<AuditEntry>> QueryAsync(AuditQuery query, CancellationToken cancellationToken = default) =>
+        ValueTask.FromResult(Guard(() => Query(query)));
+
+    public IAsyncEnumerable<AuditEntry> ScanAsync(AuditQuery query, CancellationToken cancellationToken = default) => Guarded(Scan(query, cancellationToken)).ToAsyncEnumerable();
+
+    private IEnumerable<AuditEntry> ReadChain(CancellationToken cancellationToken)
     {
         long last = 0;
         foreach (var e in WalkChain(cancellationToken))
@@ -43,7 +55,7 @@ public sealed class LiteDbAuditReader : IAuditReader
         }
     }
 
-    public IEnumerable<AuditEntry?> WalkChain(CancellationToken cancellationToken = default)
+    private IEnumerable<AuditEntry?> WalkChain(CancellationToken cancellationToken)
     {
         if (!_database.Exists)
         {
@@ -58,7 +70,7 @@ public sealed class LiteDbAuditReader : IAuditReader
         }
     }
 
-    public IReadOnlyList<AuditEntry> Query(AuditQuery query)
+    private IReadOnlyList<AuditEntry> Query(AuditQuery query)
     {
         if (!_database.Exists)
         {
@@ -73,7 +85,7 @@ public sealed class LiteDbAuditReader : IAuditReader
         return newestFirst;
     }
 
-    public IEnumerable<AuditEntry> Scan(AuditQuery query, CancellationToken cancellationToken = default)
+    private IEnumerable<AuditEntry> Scan(AuditQuery query, CancellationToken cancellationToken)
     {
         if (!_database.Exists)
         {
@@ -87,6 +99,28 @@ public sealed class LiteDbAuditReader : IAuditReader
         {
             cancellationToken.ThrowIfCancellationRequested();
             yield return AuditDocuments.FromDocument(doc);
+        }
+    }
+
+    private T Guard<T>(Func<T> read)
+    {
+        try
+        {
+            return read();
+        }
+        catch (Exception ex) when (StoreFailure.IsUnreadable(ex))
+        {
+            throw StoreFailure.Unreadable(_database.DisplayPath, ex);
+        }
+    }
+
+    /// <summary>The items of <paramref name="source"/>, a failure of the file while reading them leaving as <c>store.unreadable</c>.</summary>
+    private IEnumerable<T> Guarded<T>(IEnumerable<T> source)
+    {
+        using var e = Guard(source.GetEnumerator);
+        while (Guard(e.MoveNext))
+        {
+            yield return e.Current;
         }
     }
 

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Kse.TestKit;
 
 namespace Kse.Cli.Tests;
@@ -47,6 +48,33 @@ public sealed class BadInputTests
 
         AssertOneErrorLine(r, 2, "store.unreadable");
         Assert.Contains(".sce/state/audit.db", r.Err);
+    }
+
+    [Theory]
+    [InlineData("kse.db", "takeover", "show", "billing")]
+    [InlineData("kse.db", "approvals", "list")]
+    [InlineData("audit.db", "audit", "query")]
+    public async Task DamagedStore_IsNamedByStorage_InTheRealProcess_WithExitTwo(string file, params string[] verb)
+    {
+        using var ws = new TempWorkspace();
+        SpecFixtures.CreateFilled(ws.Workspace, "billing");
+        var garbage = new byte[20_000];
+        new Random(11).NextBytes(garbage);
+        File.WriteAllBytes(Path.Combine(ws.Workspace.StateDir, file), garbage);
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "kse.dll") }.Concat(verb).Concat(["--root", ws.Root]))
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        using var p = Process.Start(psi)!;
+        var err = p.StandardError.ReadToEndAsync();
+        await p.StandardOutput.ReadToEndAsync();
+        await p.WaitForExitAsync();
+
+        AssertOneErrorLine(new CliRunner.Result(p.ExitCode, "", await err), 2, "store.unreadable");
+        Assert.Contains($".sce/state/{file} could not be read", await err);
+        Assert.Contains("restore it from a backup", await err);
     }
 
     [Theory]

@@ -55,7 +55,7 @@ public sealed class LearnReviewTests : IDisposable
     private async Task<IReadOnlyList<AuditEntry>> Audit(string type)
     {
         await using var services = KseComposition.BuildServiceProvider(_ws.Workspace, KseComposition.LoadConfiguration(_ws.Workspace));
-        return services.GetRequiredService<IAuditReader>().Scan(new AuditQuery { OperationType = type }).ToList();
+        return (await services.GetRequiredService<IAuditReader>().ScanAsync(new AuditQuery { OperationType = type }).ToListAsync()).ToList();
     }
 
     private static string Sha(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));

@@ -48,7 +48,7 @@ public sealed class OpsRunCommandTests
         Assert.Equal("hello x; rm -rf /", doc.RootElement.GetProperty("result").GetProperty("stdout").GetString());
 
         await using var services = KseComposition.BuildServiceProvider(ws.Workspace, KseComposition.LoadConfiguration(ws.Workspace));
-        var entries = services.GetRequiredService<IAuditReader>().Query(new AuditQuery { OperationType = "ops.run" });
+        var entries = (await services.GetRequiredService<IAuditReader>().QueryAsync(new AuditQuery { OperationType = "ops.run" }));
         Assert.Equal(["decided", "succeeded"], entries.Select(e => e.Outcome));
         Assert.All(entries, e => Assert.Equal("user", e.ActorKind));
         Assert.Equal(entries[0].CorrelationId, entries[1].CorrelationId);
@@ -128,7 +128,7 @@ public sealed class OpsRunApprovalTests
         Assert.Equal("a; b\n", File.ReadAllText(marker));
 
         await using var services = KseComposition.BuildServiceProvider(ws.Workspace, KseComposition.LoadConfiguration(ws.Workspace));
-        var outcome = services.GetRequiredService<IAuditReader>().Query(new AuditQuery { OperationType = "ops.run" }).Last();
+        var outcome = (await services.GetRequiredService<IAuditReader>().QueryAsync(new AuditQuery { OperationType = "ops.run" })).Last();
         Assert.Equal("system", outcome.ActorKind);
         Assert.Equal("succeeded", outcome.Outcome);
         Assert.Contains(outcome.Rules!, r => r.Contains("operator:alice", StringComparison.Ordinal));

@@ -41,10 +41,10 @@ public sealed class ToolsInstallCommandTests
         return (r.ExitCode, r.Out.Length > 0 ? JsonDocument.Parse(r.Out).RootElement.Clone() : default, r.Err);
     }
 
-    private static List<AuditEntry> Entries(TempWorkspace ws, string type = "tools.install")
+    private static async Task<List<AuditEntry>> EntriesAsync(TempWorkspace ws, string type = "tools.install")
     {
         using var services = KseComposition.BuildServiceProvider(ws.Workspace, KseComposition.LoadConfiguration(ws.Workspace));
-        return services.GetRequiredService<IAuditReader>().Query(new AuditQuery { OperationType = type }).ToList();
+        return (await services.GetRequiredService<IAuditReader>().QueryAsync(new AuditQuery { OperationType = type })).ToList();
     }
 
     [Fact]
@@ -57,8 +57,8 @@ public sealed class ToolsInstallCommandTests
         Assert.Equal("apt-get install -y kse-fake-package-qz", json.GetProperty("commandLine").GetString());
         Assert.Equal("critical", json.GetProperty("risk").GetString());
         Assert.True(json.GetProperty("install").GetProperty("needsRoot").GetBoolean());
-        Assert.Equal("dry_run", Assert.Single(Entries(ws, "tools.install.dry_run")).Outcome);
-        Assert.Empty(Entries(ws));
+        Assert.Equal("dry_run", Assert.Single((await EntriesAsync(ws, "tools.install.dry_run"))).Outcome);
+        Assert.Empty((await EntriesAsync(ws)));
     }
 
     [Fact]
@@ -70,7 +70,7 @@ public sealed class ToolsInstallCommandTests
         Assert.Equal("failed", json.GetProperty("status").GetString());
         Assert.NotEqual(0, json.GetProperty("result").GetProperty("exitCode").GetInt32());
         Assert.Equal("missing", json.GetProperty("result").GetProperty("check").GetProperty("status").GetString());
-        var entries = Entries(ws);
+        var entries = (await EntriesAsync(ws));
         Assert.Equal(["decided", "failed"], entries.Select(e => e.Outcome));
         Assert.Equal(entries[0].CorrelationId, entries[1].CorrelationId);
         Assert.Equal("fakeq@development-1", entries[0].Target);
@@ -95,7 +95,7 @@ public sealed class ToolsInstallCommandTests
         Assert.StartsWith("installs fakeq as package 'kse-fake-package-qz' with apt", approval.RootElement.GetProperty("plan").GetProperty("rationale").GetString());
 
         await CliRunner.RunAsync("approvals", "approve", id, "--token-file", ws.TokenFile("alice"), "--reason", "ok", "--root", ws.Root);
-        var entries = Entries(ws);
+        var entries = (await EntriesAsync(ws));
         Assert.Equal(["queued", "decided", "failed"], entries.Select(e => e.Outcome));
         Assert.Equal("system", entries[^1].ActorKind);
         Assert.Contains(entries[^1].Rules!, r => r.Contains("operator:alice", StringComparison.Ordinal));
@@ -110,7 +110,7 @@ public sealed class ToolsInstallCommandTests
         Assert.Equal("denied", json.GetProperty("status").GetString());
         Assert.Contains("never installed in production", json.GetProperty("message").GetString());
         Assert.False(json.TryGetProperty("result", out _));
-        Assert.Equal("denied", Assert.Single(Entries(ws)).Outcome);
+        Assert.Equal("denied", Assert.Single((await EntriesAsync(ws))).Outcome);
     }
 
     [Fact]

@@ -37,11 +37,11 @@ public sealed class AuditReportsTests
         return list;
     }
 
-    private static AuditAnomalyReport Find(IEnumerable<AuditEntry> baseline, IEnumerable<AuditEntry> window) =>
-        AuditReports.FindAnomalies(baseline, window, Since, Since.AddHours(6), Since.AddDays(-14), new AuditAnomalyOptions());
+    private static Task<AuditAnomalyReport> FindAsync(IEnumerable<AuditEntry> baseline, IEnumerable<AuditEntry> window) =>
+        AuditReports.FindAnomaliesAsync(baseline.ToAsyncEnumerable(), window.ToAsyncEnumerable(), Since, Since.AddHours(6), Since.AddDays(-14), new AuditAnomalyOptions());
 
     [Fact]
-    public void Summarize_CountsByProjectTypeOutcomeAndLevel_AndListsFailuresWithTheirError()
+    public async Task Summarize_CountsByProjectTypeOutcomeAndLevel_AndListsFailuresWithTheirError()
     {
         var day = new[]
         {
@@ -49,7 +49,7 @@ public sealed class AuditReportsTests
             E(Since.AddHours(2), "web", "takeover.change", level: "L3"),
             E(Since.AddHours(3), outcome: "failed", error: "service did not come back within 60s"),
         };
-        var s = AuditReports.Summarize(DateOnly.FromDateTime(Since.UtcDateTime), day);
+        var s = await AuditReports.SummarizeAsync(DateOnly.FromDateTime(Since.UtcDateTime), day.ToAsyncEnumerable());
         Assert.Equal(3, s.Total);
         Assert.Equal(2, s.ByProject["shop"]);
         Assert.Equal(1, s.ByType["takeover.change"]);
@@ -60,52 +60,52 @@ public sealed class AuditReportsTests
     }
 
     [Fact]
-    public void Anomalies_NothingFlagged_ForAnOrdinaryDay()
+    public async Task Anomalies_NothingFlagged_ForAnOrdinaryDay()
     {
         var window = Enumerable.Range(0, 6).Select(h => E(Since.AddHours(h))).ToList();
-        Assert.Empty(Find(Baseline(), window).Anomalies);
+        Assert.Empty((await FindAsync(Baseline(), window)).Anomalies);
     }
 
     [Fact]
-    public void Anomalies_FlagsAnErrorRateOverTheThreshold_SayingHowMany()
+    public async Task Anomalies_FlagsAnErrorRateOverTheThreshold_SayingHowMany()
     {
         var window = Enumerable.Range(0, 10).Select(i => E(Since.AddMinutes(i), outcome: i < 4 ? "failed" : "succeeded", target: $"t{i}")).ToList();
-        var flag = Assert.Single(Find(Baseline(), window).Anomalies, a => a.Kind == "error_rate");
+        var flag = Assert.Single((await FindAsync(Baseline(), window)).Anomalies, a => a.Kind == "error_rate");
         Assert.Contains("4 of 10 outcomes failed", flag.Reason, StringComparison.Ordinal);
     }
 
     [Fact]
-    public void Anomalies_FlagsAnHourFarAboveTheProjectsOwnBaseline()
+    public async Task Anomalies_FlagsAnHourFarAboveTheProjectsOwnBaseline()
     {
         var window = Enumerable.Range(0, 60).Select(i => E(Since.AddHours(2).AddSeconds(i))).ToList();
-        var flag = Assert.Single(Find(Baseline(), window).Anomalies, a => a.Kind == "volume");
+        var flag = Assert.Single((await FindAsync(Baseline(), window)).Anomalies, a => a.Kind == "volume");
         Assert.Contains("60 entries in the hour", flag.Reason, StringComparison.Ordinal);
         Assert.Contains("usual 2 per hour", flag.Reason, StringComparison.Ordinal);
     }
 
     [Fact]
-    public void Anomalies_JudgesVolumeAgainstEachProjectsOwnHistory()
+    public async Task Anomalies_JudgesVolumeAgainstEachProjectsOwnHistory()
     {
         // 'busy' always does 60 an hour; the same 60 in the window is normal for it.
         var busyBaseline = Enumerable.Range(1, 14 * 24).SelectMany(h => Enumerable.Range(0, 60).Select(i => E(Since.AddHours(-h).AddSeconds(i), "busy"))).ToList();
         var window = Enumerable.Range(0, 60).Select(i => E(Since.AddHours(2).AddSeconds(i), "busy")).ToList();
-        Assert.DoesNotContain(Find(busyBaseline, window).Anomalies, a => a.Kind == "volume");
+        Assert.DoesNotContain((await FindAsync(busyBaseline, window)).Anomalies, a => a.Kind == "volume");
     }
 
     [Fact]
-    public void Anomalies_FlagsANeverSeenOperationType()
+    public async Task Anomalies_FlagsANeverSeenOperationType()
     {
         var window = new[] { E(Since.AddHours(1), type: "db.drop") };
-        var flag = Assert.Single(Find(Baseline(), window).Anomalies);
+        var flag = Assert.Single((await FindAsync(Baseline(), window)).Anomalies);
         Assert.Equal("new_operation_type", flag.Kind);
         Assert.Contains("'db.drop' was never seen", flag.Reason, StringComparison.Ordinal);
     }
 
     [Fact]
-    public void Anomalies_FlagsRepeatedFailuresOfTheSameOperation_WithTheLastError()
+    public async Task Anomalies_FlagsRepeatedFailuresOfTheSameOperation_WithTheLastError()
     {
         var window = Enumerable.Range(0, 3).Select(i => E(Since.AddMinutes(i), outcome: "failed", error: $"timeout {i}")).ToList();
-        var flag = Assert.Single(Find(Baseline(), window).Anomalies, a => a.Kind == "repeated_failure");
+        var flag = Assert.Single((await FindAsync(Baseline(), window)).Anomalies, a => a.Kind == "repeated_failure");
         Assert.Contains("failed 3 times", flag.Reason, StringComparison.Ordinal);
         Assert.Contains("timeout 2", flag.Reason, StringComparison.Ordinal);
         Assert.Equal(3, flag.Sequences.Count);

@@ -40,11 +40,11 @@ public sealed class AuditVerifierTests : IDisposable
         return list;
     }
 
-    private string Export(IEnumerable<AuditEntry> entries)
+    private async Task<string> ExportAsync(IEnumerable<AuditEntry> entries)
     {
         var path = _ws.PathOf("audit.jsonl");
-        using var w = new StreamWriter(path);
-        AuditExport.WriteJsonLines(entries, w);
+        await using var w = new StreamWriter(path);
+        await AuditExport.WriteJsonLinesAsync(entries.ToAsyncEnumerable(), w);
         return path;
     }
 
@@ -62,140 +62,140 @@ public sealed class AuditVerifierTests : IDisposable
     }
 
     [Fact]
-    public void VerifyFile_IsIntact_ForAnUntouchedExport()
+    public async Task VerifyFile_IsIntact_ForAnUntouchedExport()
     {
-        var path = Export(Chain(10));
-        var r = AuditService.VerifyFile(path);
+        var path = (await ExportAsync(Chain(10)));
+        var r = (await AuditService.VerifyFileAsync(path));
         Assert.True(r.Intact);
         Assert.Equal(10, r.Entries);
         Assert.Equal(10, r.HeadSequence);
     }
 
     [Fact]
-    public void Export_RoundTripsEveryField_SoHashesStillMatch()
+    public async Task Export_RoundTripsEveryField_SoHashesStillMatch()
     {
         var chain = Chain(3);
-        var back = AuditExport.ReadJsonLines(Export(chain)).ToList();
+        var back = AuditExport.ReadJsonLines((await ExportAsync(chain))).ToList();
         Assert.Equal(chain.Select(AuditCanonical.CanonicalJson), back.Select(e => AuditCanonical.CanonicalJson(e!)));
         Assert.Contains("reason-marker 2", File.ReadAllText(_ws.PathOf("audit.jsonl")), StringComparison.Ordinal);
     }
 
     [Fact]
-    public void VerifyFile_NamesModified_WhenAReasonIsEditedInALine()
+    public async Task VerifyFile_NamesModified_WhenAReasonIsEditedInALine()
     {
-        var lines = File.ReadAllLines(Export(Chain(10)));
+        var lines = File.ReadAllLines((await ExportAsync(Chain(10))));
         var node = JsonNode.Parse(lines[4])!;
         node["parameters"]!["reason"] = "REASON-MARKER 5";
         lines[4] = node.ToJsonString();
-        AssertFault(AuditService.VerifyFile(WriteLines(lines)), 5, AuditFaultKind.Modified);
+        AssertFault((await AuditService.VerifyFileAsync(WriteLines(lines))), 5, AuditFaultKind.Modified);
     }
 
     [Fact]
-    public void VerifyFile_NamesModified_WhenATimestampIsMoved()
+    public async Task VerifyFile_NamesModified_WhenATimestampIsMoved()
     {
-        var lines = File.ReadAllLines(Export(Chain(10)));
+        var lines = File.ReadAllLines((await ExportAsync(Chain(10))));
         var node = JsonNode.Parse(lines[2])!;
         node["timestamp"] = "2020-01-01T00:00:00.000+00:00";
         lines[2] = node.ToJsonString();
-        AssertFault(AuditService.VerifyFile(WriteLines(lines)), 3, AuditFaultKind.Modified);
+        AssertFault((await AuditService.VerifyFileAsync(WriteLines(lines))), 3, AuditFaultKind.Modified);
     }
 
     [Fact]
-    public void VerifyFile_NamesDeleted_WhenALineIsRemoved()
+    public async Task VerifyFile_NamesDeleted_WhenALineIsRemoved()
     {
-        var lines = File.ReadAllLines(Export(Chain(10))).ToList();
+        var lines = File.ReadAllLines((await ExportAsync(Chain(10)))).ToList();
         lines.RemoveAt(5);
-        AssertFault(AuditService.VerifyFile(WriteLines(lines)), 6, AuditFaultKind.Deleted);
+        AssertFault((await AuditService.VerifyFileAsync(WriteLines(lines))), 6, AuditFaultKind.Deleted);
     }
 
     [Fact]
-    public void VerifyFile_NamesDeleted_WhenTheFirstLineIsRemoved()
+    public async Task VerifyFile_NamesDeleted_WhenTheFirstLineIsRemoved()
     {
-        var lines = File.ReadAllLines(Export(Chain(10))).Skip(1);
-        AssertFault(AuditService.VerifyFile(WriteLines(lines)), 1, AuditFaultKind.Deleted);
+        var lines = File.ReadAllLines((await ExportAsync(Chain(10)))).Skip(1);
+        AssertFault((await AuditService.VerifyFileAsync(WriteLines(lines))), 1, AuditFaultKind.Deleted);
     }
 
     [Fact]
-    public void VerifyFile_NamesReordered_WhenTwoLinesAreSwapped()
+    public async Task VerifyFile_NamesReordered_WhenTwoLinesAreSwapped()
     {
-        var lines = File.ReadAllLines(Export(Chain(10)));
+        var lines = File.ReadAllLines((await ExportAsync(Chain(10))));
         (lines[4], lines[5]) = (lines[5], lines[4]);
-        AssertFault(AuditService.VerifyFile(WriteLines(lines)), 5, AuditFaultKind.Reordered);
+        AssertFault((await AuditService.VerifyFileAsync(WriteLines(lines))), 5, AuditFaultKind.Reordered);
     }
 
     [Fact]
-    public void VerifyFile_NamesInserted_WhenALineIsDuplicated()
+    public async Task VerifyFile_NamesInserted_WhenALineIsDuplicated()
     {
-        var lines = File.ReadAllLines(Export(Chain(10))).ToList();
+        var lines = File.ReadAllLines((await ExportAsync(Chain(10)))).ToList();
         lines.Insert(5, lines[5]);
-        AssertFault(AuditService.VerifyFile(WriteLines(lines)), 6, AuditFaultKind.Inserted);
+        AssertFault((await AuditService.VerifyFileAsync(WriteLines(lines))), 6, AuditFaultKind.Inserted);
     }
 
     [Fact]
-    public void VerifyFile_NamesInserted_WhenAForgedEntryIsSlippedIn()
+    public async Task VerifyFile_NamesInserted_WhenAForgedEntryIsSlippedIn()
     {
         var chain = Chain(10);
         var forged = chain[4] with { Target = "drop-database" };
         forged = forged with { Hash = AuditCanonical.ComputeHash(forged) };
         var tampered = chain.Take(4).Append(forged).Concat(chain.Skip(4));
-        AssertFault(AuditService.VerifyFile(Export(tampered)), 5, AuditFaultKind.Inserted);
+        AssertFault((await AuditService.VerifyFileAsync((await ExportAsync(tampered)))), 5, AuditFaultKind.Inserted);
     }
 
     [Fact]
-    public void VerifyFile_NamesModified_AtItsPosition_WhenASequenceNumberIsEdited()
+    public async Task VerifyFile_NamesModified_AtItsPosition_WhenASequenceNumberIsEdited()
     {
-        var lines = File.ReadAllLines(Export(Chain(10)));
+        var lines = File.ReadAllLines((await ExportAsync(Chain(10))));
         var node = JsonNode.Parse(lines[4])!;
         node["sequence"] = 50;
         lines[4] = node.ToJsonString();
-        var r = AuditService.VerifyFile(WriteLines(lines));
+        var r = (await AuditService.VerifyFileAsync(WriteLines(lines)));
         AssertFault(r, 5, AuditFaultKind.Modified);
         Assert.Contains("claims sequence 50", r.Fault!.Message, StringComparison.Ordinal);
     }
 
     [Fact]
-    public void VerifyFile_NamesModified_WhenTheFirstEntryClaimsSequenceZero()
+    public async Task VerifyFile_NamesModified_WhenTheFirstEntryClaimsSequenceZero()
     {
         var chain = Chain(3);
         var zero = chain[0] with { Sequence = 0 };
         zero = zero with { Hash = AuditCanonical.ComputeHash(zero) };
-        AssertFault(AuditService.VerifyFile(Export(chain.Skip(1).Prepend(zero))), 1, AuditFaultKind.Deleted);
+        AssertFault((await AuditService.VerifyFileAsync((await ExportAsync(chain.Skip(1).Prepend(zero))))), 1, AuditFaultKind.Deleted);
     }
 
     [Fact]
-    public void VerifyFile_NamesTheLine_WhenItIsNotJson()
+    public async Task VerifyFile_NamesTheLine_WhenItIsNotJson()
     {
-        var lines = File.ReadAllLines(Export(Chain(5)));
+        var lines = File.ReadAllLines((await ExportAsync(Chain(5))));
         lines[2] = "{ this is not an entry";
-        AssertFault(AuditService.VerifyFile(WriteLines(lines)), 3, AuditFaultKind.Modified);
+        AssertFault((await AuditService.VerifyFileAsync(WriteLines(lines))), 3, AuditFaultKind.Modified);
     }
 
     [Fact]
-    public void VerifyFile_NamesTruncated_AgainstACheckpoint()
+    public async Task VerifyFile_NamesTruncated_AgainstACheckpoint()
     {
         var chain = Chain(10);
         var cpPath = _ws.PathOf("cp.json");
         new AuditCheckpoint { Sequence = 10, HeadHash = chain[^1].Hash, CreatedAt = DateTimeOffset.UnixEpoch }.Save(cpPath);
-        Assert.True(AuditService.VerifyFile(Export(chain), cpPath).Intact);
-        AssertFault(AuditService.VerifyFile(Export(chain.Take(7)), cpPath), 8, AuditFaultKind.Truncated);
+        Assert.True((await AuditService.VerifyFileAsync((await ExportAsync(chain)), cpPath)).Intact);
+        AssertFault((await AuditService.VerifyFileAsync((await ExportAsync(chain.Take(7))), cpPath)), 8, AuditFaultKind.Truncated);
     }
 
     [Fact]
-    public void VerifyFile_WithPartial_AcceptsAFilteredExport_ButStillChecksEachEntry()
+    public async Task VerifyFile_WithPartial_AcceptsAFilteredExport_ButStillChecksEachEntry()
     {
         var chain = Chain(10);
         var filtered = chain.Where(e => e.Sequence % 3 == 0).ToList();
-        var r = AuditService.VerifyFile(Export(filtered), partial: true);
+        var r = (await AuditService.VerifyFileAsync((await ExportAsync(filtered)), partial: true));
         Assert.True(r.Intact);
         Assert.Equal(2, r.Gaps);
-        AssertFault(AuditService.VerifyFile(Export(filtered)), 1, AuditFaultKind.Deleted);
+        AssertFault((await AuditService.VerifyFileAsync((await ExportAsync(filtered)))), 1, AuditFaultKind.Deleted);
 
         filtered[1] = filtered[1] with { Outcome = "failed" };
-        AssertFault(AuditService.VerifyFile(Export(filtered), partial: true), 6, AuditFaultKind.Modified);
+        AssertFault((await AuditService.VerifyFileAsync((await ExportAsync(filtered)), partial: true)), 6, AuditFaultKind.Modified);
     }
 
     [Fact]
-    public void SignedCheckpoint_Verifies_AndAnEditedOneIsRefused()
+    public async Task SignedCheckpoint_Verifies_AndAnEditedOneIsRefused()
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var keyPath = _ws.Write("key.pem", key.ExportPkcs8PrivateKeyPem());
@@ -204,22 +204,22 @@ public sealed class AuditVerifierTests : IDisposable
         Assert.True(AuditCheckpointSigner.VerifySignature(cp));
         var cpPath = _ws.PathOf("cp.json");
         cp.Save(cpPath);
-        var ok = AuditService.VerifyFile(Export(chain), cpPath);
+        var ok = (await AuditService.VerifyFileAsync((await ExportAsync(chain)), cpPath));
         Assert.True(ok.Intact);
         Assert.Null(ok.Checkpoint!.SignatureValid); // no trusted key given: not checked, never "valid"
         var pinnedKey = _ws.Write("signer.pem", key.ExportSubjectPublicKeyInfoPem());
-        Assert.True(AuditService.VerifyFile(Export(chain), cpPath, pinnedKey).Checkpoint!.SignatureValid);
+        Assert.True((await AuditService.VerifyFileAsync((await ExportAsync(chain)), cpPath, pinnedKey)).Checkpoint!.SignatureValid);
 
         // Lower the recorded length to hide a cut tail: the signature no longer verifies.
         (cp with { Sequence = 3, HeadHash = chain[2].Hash }).Save(cpPath);
-        AssertFault(AuditService.VerifyFile(Export(chain.Take(3)), cpPath), 3, AuditFaultKind.CheckpointSignature);
+        AssertFault((await AuditService.VerifyFileAsync((await ExportAsync(chain.Take(3))), cpPath)), 3, AuditFaultKind.CheckpointSignature);
 
         // Re-signed with another key: refused when the trusted key is pinned.
         using var other = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         AuditCheckpointSigner.Sign(cp with { Sequence = 3, HeadHash = chain[2].Hash }, other.ExportPkcs8PrivateKeyPem()).Save(cpPath);
         var pinned = _ws.Write("pub.pem", key.ExportSubjectPublicKeyInfoPem());
-        Assert.True(AuditService.VerifyFile(Export(chain.Take(3)), cpPath).Intact);
-        AssertFault(AuditService.VerifyFile(Export(chain.Take(3)), cpPath, pinned), 3, AuditFaultKind.CheckpointSignature);
+        Assert.True((await AuditService.VerifyFileAsync((await ExportAsync(chain.Take(3))), cpPath)).Intact);
+        AssertFault((await AuditService.VerifyFileAsync((await ExportAsync(chain.Take(3))), cpPath, pinned)), 3, AuditFaultKind.CheckpointSignature);
     }
 
     [Fact]
@@ -267,11 +267,11 @@ public sealed class AuditVerifierTests : IDisposable
     }
 
     [Fact]
-    public void Csv_FollowsRfc4180_QuotingCommasQuotesAndLineBreaks()
+    public async Task Csv_FollowsRfc4180_QuotingCommasQuotesAndLineBreaks()
     {
         var e = Chain(1)[0] with { ErrorContext = "disk \"sdb\" full,\r\nretry later" };
         using var w = new StringWriter();
-        AuditExport.WriteCsv([e], w);
+        await AuditExport.WriteCsvAsync(new[] { e }.ToAsyncEnumerable(), w);
         var text = w.ToString();
         var lines = text.Split("\r\n");
         Assert.Equal(string.Join(',', AuditExport.CsvColumns), lines[0]);

@@ -64,9 +64,9 @@ public sealed class ToolArgumentsTests
         Assert.True(result.IsError);
         Assert.Contains(expected, Text(result));
         Assert.DoesNotContain("An error occurred", Text(result));
-        Assert.Empty(mcp.Get<IApprovalStore>().List(null, null, 100));
+        Assert.Empty((await mcp.Get<IApprovalStore>().ListAsync(null, null, 100)));
         // ops_run's entries are ops.run (target operation@instance) on every face; other tools' are tool.call with the tool as target.
-        var entry = Assert.Single(mcp.Get<IAuditReader>().ReadChain(), e => e.Target == tool || (tool == "ops_run" && e.OperationType == "ops.run"));
+        var entry = Assert.Single((await mcp.Get<IAuditReader>().ReadChainAsync().ToListAsync()), e => e.Target == tool || (tool == "ops_run" && e.OperationType == "ops.run"));
         Assert.Equal(("deny", "denied"), (entry.Decision, entry.Outcome));
     }
 

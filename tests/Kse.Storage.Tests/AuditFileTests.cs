@@ -35,7 +35,7 @@ public sealed class AuditFileTests : IDisposable
         var entries = await Task.WhenAll(appends);
 
         Assert.Equal(Enumerable.Range(1, 40).Select(i => (long)i), entries.Select(e => e.Sequence).Order());
-        var chain = new LiteDbAuditReader(first).ReadChain().ToList();
+        var chain = (await new LiteDbAuditReader(first).ReadChainAsync().ToListAsync()).ToList();
         Assert.True(AuditVerifier.Verify(chain).Intact);
         Assert.Equal(40, chain.Count);
     }
@@ -59,7 +59,7 @@ public sealed class AuditFileTests : IDisposable
         }
 
         other.Dispose();
-        Assert.Single(new LiteDbAuditReader(db).ReadChain());
+        Assert.Single((await new LiteDbAuditReader(db).ReadChainAsync().ToListAsync()));
     }
 
     [Fact]
@@ -80,11 +80,11 @@ public sealed class AuditFileTests : IDisposable
 
         using (var db = new AuditDatabase(_ws.Workspace))
         {
-            Assert.Equal(5, new LiteDbAuditReader(db).ReadChain().Count());
+            Assert.Equal(5, (await new LiteDbAuditReader(db).ReadChainAsync().ToListAsync()).Count());
             using var trail = new LiteDbAuditTrail(db, TimeProvider.System);
             var sixth = await trail.AppendAsync(AuditTrailTests.Draft(6));
             Assert.Equal(6, sixth.Sequence);
-            var chain = new LiteDbAuditReader(db).ReadChain().ToList();
+            var chain = (await new LiteDbAuditReader(db).ReadChainAsync().ToListAsync()).ToList();
             Assert.True(AuditVerifier.Verify(chain).Intact);
         }
 

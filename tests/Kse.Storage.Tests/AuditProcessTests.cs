@@ -40,10 +40,10 @@ public sealed class AuditProcessTests : IDisposable
         return Process.Start(psi)!;
     }
 
-    private List<AuditEntry> Chain()
+    private async Task<List<AuditEntry>> ChainAsync()
     {
         using var db = new AuditDatabase(_ws.Workspace);
-        return new LiteDbAuditReader(db).ReadChain().ToList();
+        return (await new LiteDbAuditReader(db).ReadChainAsync().ToListAsync()).ToList();
     }
 
     [Fact]
@@ -59,7 +59,7 @@ public sealed class AuditProcessTests : IDisposable
             return (await stdout).Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(long.Parse).ToList();
         }));
 
-        var chain = Chain();
+        var chain = (await ChainAsync());
         var result = AuditVerifier.Verify(chain);
         Assert.True(result.Intact, result.Fault?.Message);
         Assert.Equal(240, chain.Count);
@@ -77,7 +77,7 @@ public sealed class AuditProcessTests : IDisposable
             var acked = await AppendUntilKilledAsync(100 + (round * 70), $"victim{round}");
             allAcknowledged.AddRange(acked);
 
-            var chain = Chain();
+            var chain = (await ChainAsync());
             var result = AuditVerifier.Verify(chain);
             Assert.True(result.Intact, $"round {round}: {result.Fault?.Message}");
             var stored = chain.Select(e => e.Sequence).ToHashSet();
@@ -85,12 +85,12 @@ public sealed class AuditProcessTests : IDisposable
         }
 
         // The file is usable afterwards: another process appends and the chain still verifies.
-        var before = Chain().Count;
+        var before = (await ChainAsync()).Count;
         var after = Start("5", 1, "after");
         var output = await after.StandardOutput.ReadToEndAsync();
         await after.WaitForExitAsync();
         Assert.True(after.ExitCode == 0, await after.StandardError.ReadToEndAsync());
-        var again = Chain();
+        var again = (await ChainAsync());
         Assert.True(AuditVerifier.Verify(again).Intact);
         Assert.Equal(before + 5, again.Count);
         Assert.Equal(again[^1].Sequence, long.Parse(output.Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1]));
@@ -127,7 +127,7 @@ public sealed class AuditProcessTests : IDisposable
 
         Assert.True(shortOne.ExitCode == 0, await stderr);
         Assert.Equal(20, (await stdout).Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
-        var chain = Chain();
+        var chain = (await ChainAsync());
         Assert.True(AuditVerifier.Verify(chain).Intact);
         Assert.Equal(20, chain.Count(e => e.ActorName == "cli"));
     }

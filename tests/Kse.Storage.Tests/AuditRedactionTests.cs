@@ -44,9 +44,9 @@ public sealed class AuditRedactionTests : IDisposable
         using (var db = new AuditDatabase(_ws.Workspace))
         {
             var service = new AuditService(new LiteDbAuditReader(db), TimeProvider.System);
-            service.Export("jsonl", export, new AuditQuery());
-            service.Export("csv", csv, new AuditQuery());
-            var entry = new LiteDbAuditReader(db).ReadChain().Single();
+            await service.ExportAsync("jsonl", export, new AuditQuery());
+            await service.ExportAsync("csv", csv, new AuditQuery());
+            var entry = (await new LiteDbAuditReader(db).ReadChainAsync().ToListAsync()).Single();
             Assert.Equal("3", entry.Parameters!["replicas"]);
             Assert.Equal(SecretRedactor.Mask, entry.Parameters["Password"]);
             Assert.Equal(SecretRedactor.Mask, entry.Parameters["connection_string"]);

@@ -30,16 +30,16 @@ public sealed class AuditTamperTests : IDisposable
         edit(raw.GetCollection("audit"));
     }
 
-    private AuditVerifyResult Verify(AuditCheckpoint? checkpoint = null)
+    private async Task<AuditVerifyResult> VerifyAsync(AuditCheckpoint? checkpoint = null)
     {
         using var db = new AuditDatabase(_ws.Workspace);
-        return AuditVerifier.Verify(new LiteDbAuditReader(db).WalkChain().ToList(), checkpoint);
+        return AuditVerifier.Verify((await new LiteDbAuditReader(db).WalkChainAsync().ToListAsync()).ToList(), checkpoint);
     }
 
-    private AuditCheckpoint Checkpoint()
+    private async Task<AuditCheckpoint> CheckpointAsync()
     {
         using var db = new AuditDatabase(_ws.Workspace);
-        var head = new LiteDbAuditReader(db).Head()!;
+        var head = (await new LiteDbAuditReader(db).HeadAsync())!;
         return new AuditCheckpoint { Sequence = head.Sequence, HeadHash = head.Hash, CreatedAt = DateTimeOffset.UnixEpoch };
     }
 
@@ -47,7 +47,7 @@ public sealed class AuditTamperTests : IDisposable
     public async Task Verify_IsIntact_ForAnUntouchedStore()
     {
         await SeedAsync(10);
-        var r = Verify(Checkpoint());
+        var r = await VerifyAsync(await CheckpointAsync());
         Assert.True(r.Intact);
         Assert.Equal(10, r.Entries);
         Assert.True(r.Checkpoint!.Matches);
@@ -63,7 +63,7 @@ public sealed class AuditTamperTests : IDisposable
             d["outcome"] = "failed";
             c.Update(d);
         });
-        AssertFault(Verify(), 5, AuditFaultKind.Modified);
+        AssertFault(await VerifyAsync(), 5, AuditFaultKind.Modified);
     }
 
     [Fact]
@@ -71,7 +71,7 @@ public sealed class AuditTamperTests : IDisposable
     {
         await SeedAsync(10);
         Tamper(c => c.Delete(5));
-        AssertFault(Verify(), 5, AuditFaultKind.Deleted);
+        AssertFault(await VerifyAsync(), 5, AuditFaultKind.Deleted);
     }
 
     [Fact]
@@ -88,7 +88,7 @@ public sealed class AuditTamperTests : IDisposable
             doc["_id"] = 5.5;
             c.Insert(doc);
         });
-        AssertFault(Verify(), 5, AuditFaultKind.Inserted);
+        AssertFault(await VerifyAsync(), 5, AuditFaultKind.Inserted);
     }
 
     [Fact]
@@ -104,25 +104,25 @@ public sealed class AuditTamperTests : IDisposable
             c.Update(five);
             c.Update(six);
         });
-        AssertFault(Verify(), 5, AuditFaultKind.Reordered);
+        AssertFault(await VerifyAsync(), 5, AuditFaultKind.Reordered);
     }
 
     [Fact]
     public async Task Verify_NamesTruncated_AgainstACheckpoint_WhenTheTailIsCutOff()
     {
         await SeedAsync(10);
-        var cp = Checkpoint();
+        var cp = await CheckpointAsync();
         Tamper(c => c.DeleteMany(LiteDB.Query.GTE("_id", 8)));
 
-        Assert.True(Verify().Intact); // without a checkpoint a cut tail looks like a shorter chain
-        AssertFault(Verify(cp), 8, AuditFaultKind.Truncated);
+        Assert.True((await VerifyAsync()).Intact); // without a checkpoint a cut tail looks like a shorter chain
+        AssertFault(await VerifyAsync(cp), 8, AuditFaultKind.Truncated);
     }
 
     [Fact]
     public async Task Verify_CatchesARehashedRewrite_AgainstACheckpoint()
     {
         await SeedAsync(10);
-        var cp = Checkpoint();
+        var cp = await CheckpointAsync();
         Tamper(c =>
         {
             // Rewrite entry 4 and re-hash everything after it: the chain is self-consistent again.
@@ -137,8 +137,8 @@ public sealed class AuditTamperTests : IDisposable
             }
         });
 
-        Assert.True(Verify().Intact);
-        AssertFault(Verify(cp), 10, AuditFaultKind.Modified);
+        Assert.True((await VerifyAsync()).Intact);
+        AssertFault(await VerifyAsync(cp), 10, AuditFaultKind.Modified);
     }
 
     [Fact]
@@ -150,7 +150,7 @@ public sealed class AuditTamperTests : IDisposable
             var e = AuditDocuments.FromDocument(c.FindById(5)) with { ErrorContext = "nothing happened" };
             c.Update(AuditDocuments.ToDocument(e with { Hash = AuditCanonical.ComputeHash(e) }));
         });
-        AssertFault(Verify(), 5, AuditFaultKind.Modified);
+        AssertFault(await VerifyAsync(), 5, AuditFaultKind.Modified);
     }
 
     [Fact]
@@ -163,7 +163,7 @@ public sealed class AuditTamperTests : IDisposable
             d["ts"] = "yesterday";
             c.Update(d);
         });
-        AssertFault(Verify(), 7, AuditFaultKind.Modified);
+        AssertFault(await VerifyAsync(), 7, AuditFaultKind.Modified);
     }
 
     [Fact]
@@ -172,7 +172,7 @@ public sealed class AuditTamperTests : IDisposable
         await SeedAsync(5);
         Tamper(c => c.Delete(3));
         await SeedAsync(1);
-        var r = Verify();
+        var r = await VerifyAsync();
         AssertFault(r, 3, AuditFaultKind.Deleted);
     }
 

@@ -39,7 +39,7 @@ public sealed class AuditTrailTests : IDisposable
         Assert.Equal(clock.GetUtcNow(), second.Timestamp);
         Assert.True(AuditCanonical.HashMatches(second));
 
-        var stored = new LiteDbAuditReader(db).ReadChain().ToList();
+        var stored = (await new LiteDbAuditReader(db).ReadChainAsync().ToListAsync()).ToList();
         Assert.Equal([first, second], stored, new EntryComparer());
     }
 
@@ -57,7 +57,7 @@ public sealed class AuditTrailTests : IDisposable
         }));
         await Task.WhenAll(tasks);
 
-        var chain = new LiteDbAuditReader(db).ReadChain().ToList();
+        var chain = (await new LiteDbAuditReader(db).ReadChainAsync().ToListAsync()).ToList();
         Assert.Equal(800, chain.Count);
         var previous = AuditCanonical.GenesisHash;
         for (var i = 0; i < chain.Count; i++)
@@ -126,7 +126,7 @@ public sealed class AuditTrailTests : IDisposable
         trail.Dispose();
         var entries = await Task.WhenAll(pending);
         Assert.Equal(Enumerable.Range(1, 50).Select(i => (long)i), entries.Select(e => e.Sequence).Order());
-        Assert.Equal(50, new LiteDbAuditReader(db).ReadChain().Count());
+        Assert.Equal(50, (await new LiteDbAuditReader(db).ReadChainAsync().ToListAsync()).Count());
     }
 
     private sealed class EntryComparer : IEqualityComparer<AuditEntry>

@@ -57,7 +57,7 @@ public static class RolloutFixtures
 
         """;
 
-    private static string Op(string name, string role, string risk, string command, string? rollback = null) => $"""
+    private static string Op(string name, string role, string risk, string command, string? rollback = null, string? parameters = null) => $"""
 
         ```kse-operation
         name: {name}
@@ -65,12 +65,13 @@ public static class RolloutFixtures
         risk: {risk}
         {(role.Length > 0 ? $"rollout: {role}\n" : "")}command: {command}
         timeout: 10s
-        {(rollback is null ? "" : $"rollback: {rollback}\n")}```
+        {(parameters is null ? "" : $"parameters:\n  {parameters}\n")}{(rollback is null ? "" : $"rollback: {rollback}\n")}```
 
         """;
 
     /// <summary>The three projects in the host's workspace; <paramref name="storefrontHealth"/> is the storefront health check's command.</summary>
-    public static void Seed(TempWorkspace ws, string storefrontHealth = "[\"true\"]", string reportsMigrateRisk = "normal")
+    /// <paramref name="versionedDeploy"/>: billing's deploy takes a required <c>version</c> parameter (a rollout passes <c>--to-version</c>).
+    public static void Seed(TempWorkspace ws, string storefrontHealth = "[\"true\"]", string reportsMigrateRisk = "normal", bool versionedDeploy = false)
     {
         ws.Write(".sce/dependencies.yaml", Dependencies);
         void Project(string name, string ops, params (string Id, EnvironmentKind Env)[] instances)
@@ -86,7 +87,9 @@ public static class RolloutFixtures
 
         Project("billing",
             Op("b-migrate", "migrate", "normal", "[echo, billing-migrate]", "b-migrate-down") + Op("b-migrate-down", "", "normal", "[echo, billing-migrate-down]")
-            + Op("b-deploy", "deploy", "normal", "[echo, billing-deploy]", "b-undeploy") + Op("b-undeploy", "", "normal", "[echo, billing-undeploy]")
+            + (versionedDeploy
+                ? Op("b-deploy", "deploy", "normal", "[echo, billing-deploy, \"{version}\"]", "b-undeploy", "version: { type: string, pattern: \"^[0-9]+\\\\.[0-9]+\\\\.[0-9]+$\" }")
+                : Op("b-deploy", "deploy", "normal", "[echo, billing-deploy]", "b-undeploy")) + Op("b-undeploy", "", "normal", "[echo, billing-undeploy]")
             + Op("b-health", "health-check", "read", "[\"true\"]"),
             ("b-dev", EnvironmentKind.Development), ("b-pp", EnvironmentKind.PreProduction));
         Project("storefront",

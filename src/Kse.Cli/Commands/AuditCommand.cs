@@ -23,18 +23,18 @@ internal static class AuditCommand
         cmd.Options.Add(file);
         cmd.Options.Add(key);
         cmd.Options.Add(partial);
-        return cmd.WithAction((ctx, ct) =>
+        return cmd.WithAction(async (ctx, ct) =>
         {
             AuditVerifyResult result;
             var exportFile = ctx.Value(file);
             if (exportFile is not null)
             {
-                result = AuditService.VerifyFile(exportFile, ctx.Value(checkpoint), ctx.Value(key), ctx.Value(partial), ct);
+                result = await AuditService.VerifyFileAsync(exportFile, ctx.Value(checkpoint), ctx.Value(key), ctx.Value(partial), ct);
             }
             else
             {
                 ctx.Workspace.EnsureInitialized();
-                result = ctx.Get<AuditService>().Verify(ctx.Value(checkpoint), ctx.Value(key), ct);
+                result = await ctx.Get<AuditService>().VerifyAsync(ctx.Value(checkpoint), ctx.Value(key), ct);
             }
 
             if (ctx.Json)
@@ -57,10 +57,10 @@ internal static class AuditCommand
             {
                 var f = result.Fault!;
                 ctx.Err.WriteLine($"error audit.chain_broken: sequence {f.Sequence} {f.Kind}: {f.Message}");
-                return Task.FromResult(1);
+                return 1;
             }
 
-            return Task.FromResult(0);
+            return 0;
         });
     }
 
@@ -71,10 +71,10 @@ internal static class AuditCommand
         var cmd = CommandExtensions.Verb("checkpoint", "Verify the chain, then write its length and head hash (optionally signed) to a file kept elsewhere.", "kse audit checkpoint --sign ~/keys/audit.pem --out /backup/audit-cp.json");
         cmd.Options.Add(sign);
         cmd.Options.Add(output);
-        return cmd.WithAction((ctx, ct) =>
+        return cmd.WithAction(async (ctx, ct) =>
         {
             ctx.Workspace.EnsureInitialized();
-            var cp = ctx.Get<AuditService>().CreateCheckpoint(ctx.Value(sign), ct);
+            var cp = await ctx.Get<AuditService>().CreateCheckpointAsync(ctx.Value(sign), ct);
             var path = Path.GetFullPath(ctx.Value(output)!);
             cp.Save(path);
             if (ctx.Json)
@@ -86,7 +86,7 @@ internal static class AuditCommand
                 ctx.WriteLine($"checkpoint at sequence {cp.Sequence} (head {cp.HeadHash}){(cp.Signature is null ? string.Empty : ", signed")} written to {path}");
             }
 
-            return Task.FromResult(0);
+            return 0;
         });
     }
 
@@ -99,10 +99,10 @@ internal static class AuditCommand
         cmd.Options.Add(format);
         cmd.Options.Add(output);
         filters.AddTo(cmd, withLimit: false);
-        return cmd.WithAction((ctx, ct) =>
+        return cmd.WithAction(async (ctx, ct) =>
         {
             ctx.Workspace.EnsureInitialized();
-            var result = ctx.Get<AuditService>().Export(ctx.Value(format)!, ctx.Value(output)!, filters.Read(ctx), ct);
+            var result = await ctx.Get<AuditService>().ExportAsync(ctx.Value(format)!, ctx.Value(output)!, filters.Read(ctx), ct);
             if (ctx.Json)
             {
                 ctx.WriteJson(result);
@@ -112,7 +112,7 @@ internal static class AuditCommand
                 ctx.WriteLine($"exported {result.Entries} entries as {result.Format} to {result.Path}");
             }
 
-            return Task.FromResult(0);
+            return 0;
         });
     }
 
@@ -121,14 +121,14 @@ internal static class AuditCommand
         var filters = new Filters();
         var cmd = CommandExtensions.Verb("query", "List entries by time range, project, operation type, outcome, user, environment and correlation id (newest N, shown oldest first).", "kse audit query --project shop --outcome failed --from 2026-11-25 --limit 20");
         filters.AddTo(cmd, withLimit: true);
-        return cmd.WithAction((ctx, _) =>
+        return cmd.WithAction(async (ctx, ct) =>
         {
             ctx.Workspace.EnsureInitialized();
-            var result = ctx.Get<AuditService>().Query(filters.Read(ctx));
+            var result = await ctx.Get<AuditService>().QueryAsync(filters.Read(ctx), ct);
             if (ctx.Json)
             {
                 ctx.WriteJson(result);
-                return Task.FromResult(0);
+                return 0;
             }
 
             foreach (var e in result.Entries)
@@ -138,7 +138,7 @@ internal static class AuditCommand
             }
 
             ctx.WriteLine($"{result.Count} entries");
-            return Task.FromResult(0);
+            return 0;
         });
     }
 
@@ -147,7 +147,7 @@ internal static class AuditCommand
         var date = new Option<string?>("--date") { Description = "The UTC day, YYYY-MM-DD (default: today)" };
         var cmd = CommandExtensions.Verb("summary", "Counts of one day by project, operation type, outcome and takeover level, with every failure and its error context.", "kse audit summary --date 2026-11-25");
         cmd.Options.Add(date);
-        return cmd.WithAction((ctx, ct) =>
+        return cmd.WithAction(async (ctx, ct) =>
         {
             ctx.Workspace.EnsureInitialized();
             var text = ctx.Value(date);
@@ -161,11 +161,11 @@ internal static class AuditCommand
                 throw KseException.BadInput("audit.date_invalid", $"--date '{text}' is not a date in the form YYYY-MM-DD");
             }
 
-            var s = ctx.Get<AuditService>().Summary(day, ct);
+            var s = await ctx.Get<AuditService>().SummaryAsync(day, ct);
             if (ctx.Json)
             {
                 ctx.WriteJson(s);
-                return Task.FromResult(0);
+                return 0;
             }
 
             ctx.WriteLine($"{s.Date}: {s.Total} entries");
@@ -179,7 +179,7 @@ internal static class AuditCommand
                 ctx.WriteLine($"  {f.Sequence} {AuditCanonical.FormatTimestamp(f.Timestamp)} {f.Project ?? "-"}/{f.Environment ?? "-"} {f.OperationType} {f.Target ?? "-"} {f.Outcome}: {(f.ErrorContext is null ? "(no error context)" : DisplayText.Field(f.ErrorContext))}{(f.RecoveryAttempts is { Count: > 0 } r ? $" [recovery: {string.Join("; ", r)}]" : string.Empty)}");
             }
 
-            return Task.FromResult(0);
+            return 0;
         });
     }
 
@@ -188,17 +188,17 @@ internal static class AuditCommand
         var since = new Option<string?>("--since") { Description = "Start of the window: an ISO date/time (UTC unless an offset is given) or a duration back from now such as 6h or 7d (default: 24h)" };
         var cmd = CommandExtensions.Verb("anomalies", "Flag error rates over the threshold, unusual hourly volume against the project's own history, never-seen operation types and repeated failures; each flag says why.", "kse audit anomalies --since 6h");
         cmd.Options.Add(since);
-        return cmd.WithAction((ctx, ct) =>
+        return cmd.WithAction(async (ctx, ct) =>
         {
             ctx.Workspace.EnsureInitialized();
             var clock = ctx.Get<TimeProvider>();
             var text = ctx.Value(since);
             var from = text is null ? (DateTimeOffset?)null : ParseSince(text, clock.GetUtcNow());
-            var report = ctx.Get<AuditService>().Anomalies(from, ct);
+            var report = await ctx.Get<AuditService>().AnomaliesAsync(from, ct);
             if (ctx.Json)
             {
                 ctx.WriteJson(report);
-                return Task.FromResult(0);
+                return 0;
             }
 
             ctx.WriteLine($"{report.EntriesExamined} entries since {report.Since:u}: {report.Anomalies.Count} flags");
@@ -207,7 +207,7 @@ internal static class AuditCommand
                 ctx.WriteLine($"  [{a.Kind}] {a.Project ?? "-"}: {a.Reason}");
             }
 
-            return Task.FromResult(0);
+            return 0;
         });
     }
 

@@ -29,7 +29,7 @@ internal static class PolicyCommand
         command.Options.Add(instance);
         command.Options.Add(user);
         command.Options.Add(actorKind);
-        return command.WithAction(ctx =>
+        return command.WithAction(async (ctx, ct) =>
         {
             ctx.Workspace.EnsureInitialized();
             var policy = ctx.Get<PolicyService>();
@@ -41,7 +41,7 @@ internal static class PolicyCommand
                 "human" => policy.ActorFor(ctx.Value(user)),
                 var other => throw KseException.BadInput("policy.actor_unknown", $"unknown actor '{other}': use ai or human"),
             };
-            var kernel = policy.Explain(ctx.Value(project)!, ctx.Value(env), ctx.Value(operation) ?? "", ctx.Value(risk), ctx.Value(instance), actor);
+            var kernel = await policy.ExplainAsync(ctx.Value(project)!, ctx.Value(env), ctx.Value(operation) ?? "", ctx.Value(risk), ctx.Value(instance), actor, ct);
             var decided = string.IsNullOrEmpty(kind) ? new ActionDecision(kernel, false) : ctx.Get<ActionPipeline>().ForActor(kernel, actor, PolicyNames.ParseRisk(ctx.Value(risk)));
             var e = decided.Explanation;
             if (ctx.Json)

@@ -18,7 +18,7 @@ internal static class RolloutCommand
     {
         var source = new ChangeSourceOptions("--change", "--diff");
         var env = new Option<string?>("--env") { Description = "development, test, pre-production or production (default: development)" };
-        var toVersion = new Option<string?>("--to-version") { Description = "The version the changed project rolls to (recorded with the rollout)" };
+        var toVersion = new Option<string?>("--to-version") { Description = "The version the changed project rolls to: recorded with the rollout, and passed as version=V to its rollout operations that declare a version parameter" };
         var user = new Option<string?>("--user") { Description = "Who runs it (default: the OS user); every step is decided for this actor" };
         var command = source.AddTo(CommandExtensions.Verb("start",
             "Plan the change's rollout and run it: wave by wave, per project its declared deploy/migrate operations (a 'rollout:' role in the kse-operation block, or the operation's name) on each instance of the environment, the first instance (the canary) first, each followed by the project's health check. Every step is an ops_run action decided by the policy kernel and audited under the rollout's id; a step queued for approval pauses the rollout (exit 4), a failed step or health check halts it and rolls back its wave's done steps in reverse (exit 1).",

@@ -17,10 +17,10 @@ internal static class TakeoverCommand
         var command = CommandExtensions.Verb("show", "Show the level, cap, effective level and any emergency elevation per environment.", "kse takeover show billing --env production --json");
         command.Arguments.Add(project);
         command.Options.Add(env);
-        return command.WithAction(ctx =>
+        return command.WithAction(async (ctx, ct) =>
         {
             ctx.Workspace.EnsureInitialized();
-            var report = ctx.Get<PolicyService>().Show(ctx.Value(project)!, ctx.Value(env));
+            var report = await ctx.Get<PolicyService>().ShowAsync(ctx.Value(project)!, ctx.Value(env), ct);
             if (ctx.Json)
             {
                 ctx.WriteJson(report);

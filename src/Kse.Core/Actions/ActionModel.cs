@@ -201,7 +201,7 @@ public interface IActionHandler
     bool Handles(string action);
 
     /// <summary>Resolves the request into a plan; throws a <see cref="KseException"/> naming what cannot be resolved.</summary>
-    ActionPlan Plan(ActionRequest request);
+    ValueTask<ActionPlan> PlanAsync(ActionRequest request, CancellationToken cancellationToken);
 
     /// <summary>Runs a decided plan. Never decides or audits the action itself: the pipeline does.</summary>
     ValueTask<ActionRunResult> RunAsync(ActionPlan plan, ActionRunContext context, CancellationToken cancellationToken);

@@ -44,20 +44,21 @@ public sealed class ActionPipeline
     public IActionHandler? HandlerFor(string action) => _handlers.FirstOrDefault(h => h.Handles(action));
 
     /// <summary>Resolves a request once: through its handler, or generically from its scope and declared risk. Throws what cannot be resolved.</summary>
-    public ActionPlan Plan(ActionRequest request) => HandlerFor(request.Action) is { } handler ? handler.Plan(request) : GenericPlan(request);
+    public ValueTask<ActionPlan> PlanAsync(ActionRequest request, CancellationToken cancellationToken = default) =>
+        HandlerFor(request.Action) is { } handler ? handler.PlanAsync(request, cancellationToken) : ValueTask.FromResult(GenericPlan(request));
 
     /// <summary>
     /// The decision for a plan and actor. AI actors are bound by the takeover level and the environment caps, and to observation while
     /// the project's spec does not validate (<c>spec.invalid</c>). Humans are bound by four-eyes on critical operations in
     /// pre-production and production; otherwise they run, and at L1 their runs are recorded as observations.
     /// </summary>
-    public ActionDecision Decide(ActionPlan plan, Actor actor)
+    public async ValueTask<ActionDecision> DecideAsync(ActionPlan plan, Actor actor, CancellationToken cancellationToken = default)
     {
-        var decision = DecideByLevel(plan, actor);
+        var decision = await DecideByLevelAsync(plan, actor, cancellationToken);
         return HandlerFor(plan.Action) is IConstrainedActionHandler constrained ? constrained.Constrain(plan, actor, decision) : decision;
     }
 
-    private ActionDecision DecideByLevel(ActionPlan plan, Actor actor)
+    private async ValueTask<ActionDecision> DecideByLevelAsync(ActionPlan plan, Actor actor, CancellationToken cancellationToken)
     {
         if (plan.Risk == RiskClass.Read && !plan.DryRun)
         {
@@ -83,7 +84,7 @@ public sealed class ActionPipeline
             return new ActionDecision(Denial(plan.Action, plan.Project, plan.Environment, actor, new PolicyRule("input.scope_missing", $"tool '{plan.Action}' is {plan.Risk.Name()}: its call must name 'project' and 'environment'")), false);
         }
 
-        var d = _policy.Evaluate(plan.Project, plan.Environment, plan.Operation ?? plan.Action, plan.Risk, plan.Instance, actor);
+        var d = await _policy.EvaluateAsync(plan.Project, plan.Environment, plan.Operation ?? plan.Action, plan.Risk, plan.Instance, actor, cancellationToken);
         return ForActor(d, actor, plan.Risk, plan.SpecVersion);
     }
 
@@ -145,7 +146,7 @@ public sealed class ActionPipeline
         ActionPlan plan;
         try
         {
-            plan = Plan(request);
+            plan = await PlanAsync(request, cancellationToken);
         }
         catch (KseException ex)
         {
@@ -156,7 +157,7 @@ public sealed class ActionPipeline
             return new ActionOutcome { Status = "denied", CorrelationId = correlation, Decision = denial, Error = ex };
         }
 
-        var decision = Decide(plan, request.Actor);
+        var decision = await DecideAsync(plan, request.Actor, cancellationToken);
         if (plan.DryRun)
         {
             await AuditOrThrowAsync(Draft(request.Actor, plan, decision, correlation, "dry_run") with { OperationType = plan.AuditType + ".dry_run" }, plan, cancellationToken);
@@ -177,7 +178,7 @@ public sealed class ActionPipeline
                 var canonical = ApprovalBinding.Canonical(plan.Arguments);
                 var approvalPlan = plan.ToApprovalPlan();
                 var binding = ApprovalBinding.Compute(plan.Action, canonical, plan.Project!, plan.Environment, plan.Instance, request.Actor.ToString(), reason, plan.Risk, approvalPlan);
-                if (_approvals.FindApproved(binding) is { } approved && _approvals.TryBeginExecution(approved.Id, binding) is { } claimed)
+                if (await _approvals.FindApprovedAsync(binding, cancellationToken) is { } approved && await _approvals.TryBeginExecutionAsync(approved.Id, binding, cancellationToken) is { } claimed)
                 {
                     var viaApproval = decision with
                     {
@@ -271,7 +272,7 @@ public sealed class ActionPipeline
     public async Task<ActionOutcome> RunApprovedAsync(ApprovalRequest approval, string approvedBy, CancellationToken cancellationToken)
     {
         var request = RequestOf(approval);
-        var plan = Plan(request);
+        var plan = await PlanAsync(request, cancellationToken);
         var changes = approval.Plan is { } approvedPlan ? approvedPlan.Differences(plan.ToApprovalPlan()) : [];
         if (changes.Count > 0)
         {
@@ -299,7 +300,7 @@ public sealed class ActionPipeline
     }
 
     /// <summary>What would run now for an approval, compared with what was approved; empty when identical.</summary>
-    public IReadOnlyList<string> ChangesSinceApproval(ApprovalRequest approval)
+    public async ValueTask<IReadOnlyList<string>> ChangesSinceApprovalAsync(ApprovalRequest approval, CancellationToken cancellationToken = default)
     {
         if (approval.Plan is not { } approved)
         {
@@ -308,7 +309,7 @@ public sealed class ActionPipeline
 
         try
         {
-            return approved.Differences(Plan(RequestOf(approval)).ToApprovalPlan());
+            return approved.Differences((await PlanAsync(RequestOf(approval), cancellationToken)).ToApprovalPlan());
         }
         catch (KseException ex)
         {
@@ -353,7 +354,7 @@ public sealed class ActionPipeline
         {
             if (approval is not null)
             {
-                _approvals.CompleteExecution(approval.Id, succeeded: false, "the decision could not be audited; the action did not run");
+                await _approvals.CompleteExecutionAsync(approval.Id, succeeded: false, "the decision could not be audited; the action did not run");
             }
 
             throw;
@@ -372,7 +373,7 @@ public sealed class ActionPipeline
             await TryAuditAsync(Draft(request.Actor, plan, decision, correlation, cancelled ? "cancelled" : "failed") with { ErrorContext = Describe(ex) }, CancellationToken.None);
             if (approval is not null)
             {
-                _approvals.CompleteExecution(approval.Id, succeeded: false, Describe(ex));
+                await _approvals.CompleteExecutionAsync(approval.Id, succeeded: false, Describe(ex));
             }
 
             if (!cancelled)
@@ -397,7 +398,7 @@ public sealed class ActionPipeline
 
         if (approval is not null)
         {
-            _approvals.CompleteExecution(approval.Id, result.Succeeded, result.Succeeded ? null : result.ErrorContext ?? result.Status);
+            await _approvals.CompleteExecutionAsync(approval.Id, result.Succeeded, result.Succeeded ? null : result.ErrorContext ?? result.Status);
         }
 
         await CheckProgressionAsync(plan, decision, correlation);

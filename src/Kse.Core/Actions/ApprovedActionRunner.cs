@@ -12,7 +12,7 @@ public sealed class ApprovedActionRunner(Func<ActionPipeline> pipeline) : IAppro
     public bool Handles(string tool) => pipeline().HandlerFor(tool) is not null;
 
     public ValueTask<IReadOnlyList<string>> ChangesSinceApprovalAsync(ApprovalRequest approval, CancellationToken cancellationToken = default) =>
-        ValueTask.FromResult(pipeline().ChangesSinceApproval(approval));
+        pipeline().ChangesSinceApprovalAsync(approval, cancellationToken);
 
     public async ValueTask<ApprovedActionResult> ExecuteAsync(ApprovalRequest approval, string approvedBy, CancellationToken cancellationToken = default)
     {

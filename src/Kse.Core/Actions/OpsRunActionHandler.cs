@@ -49,7 +49,9 @@ public sealed class OpsRunActionHandler(ExecutionPlanner planner, OperationRunne
     private static string? Text(IReadOnlyDictionary<string, JsonElement> args, string key) =>
         args.TryGetValue(key, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
 
-    public ActionPlan Plan(ActionRequest request)
+    public ValueTask<ActionPlan> PlanAsync(ActionRequest request, CancellationToken cancellationToken) => ValueTask.FromResult(Plan(request));
+
+    private ActionPlan Plan(ActionRequest request)
     {
         var args = request.Arguments;
         string? Str(string key) => args.TryGetValue(key, out var v) && v.ValueKind == JsonValueKind.String && v.GetString() is { Length: > 0 } s ? s : null;
@@ -168,7 +170,7 @@ public sealed class OpsRunActionHandler(ExecutionPlanner planner, OperationRunne
             Detail = rollback,
         };
         var actor = context.Request.Actor;
-        var d = guarded.Decide(rollbackPlan, actor);
+        var d = await guarded.DecideAsync(rollbackPlan, actor, cancellationToken);
         var runs = d.Kind is DecisionKind.Run or DecisionKind.RunAndFlag;
         await guarded.AuditRecoveryAsync(actor, rollbackPlan, d, runs ? "decided" : "proposed", context.CorrelationId, cancellationToken);
         var why = $"policy decided {d.Kind.Name()} for rollback '{rollback.Operation}' ({rollback.Risk.Name()}" + (d.Explanation.EffectiveLevel is { } l ? $" at {l})" : ")");

@@ -406,18 +406,18 @@ public static class ApprovalBinding
 /// <summary>Where approvals live. Transitions are conditional single updates, so two processes cannot both win one.</summary>
 public interface IApprovalStore
 {
-    void Insert(ApprovalRequest approval);
+    ValueTask InsertAsync(ApprovalRequest approval, CancellationToken cancellationToken = default);
 
-    ApprovalRequest? Get(string id);
+    ValueTask<ApprovalRequest?> GetAsync(string id, CancellationToken cancellationToken = default);
 
     /// <summary>Newest first.</summary>
-    IReadOnlyList<ApprovalRequest> List(ApprovalState? state = null, string? project = null, int limit = 200);
+    ValueTask<IReadOnlyList<ApprovalRequest>> ListAsync(ApprovalState? state = null, string? project = null, int limit = 200, CancellationToken cancellationToken = default);
 
     /// <summary>Open approvals (pending or approved) whose expiry is at or before <paramref name="now"/>.</summary>
-    IReadOnlyList<ApprovalRequest> ListDue(DateTimeOffset now);
+    ValueTask<IReadOnlyList<ApprovalRequest>> ListDueAsync(DateTimeOffset now, CancellationToken cancellationToken = default);
 
     /// <summary>An approved, unexpired approval with this binding, if any.</summary>
-    ApprovalRequest? FindApproved(string binding, DateTimeOffset now);
+    ValueTask<ApprovalRequest?> FindApprovedAsync(string binding, DateTimeOffset now, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Moves <paramref name="id"/> from <paramref name="from"/> to <paramref name="to"/> if it is still in <paramref name="from"/>,
@@ -425,10 +425,10 @@ public interface IApprovalStore
     /// Sets the decision fields for approve/reject, the execution time for executed, the expiry time for expired; back to pending
     /// clears the decision (undoing a decision whose audit failed). True when this call won.
     /// </summary>
-    bool TryTransition(string id, ApprovalState from, ApprovalState to, DateTimeOffset at, string? by = null, string? reason = null, string? binding = null, DateTimeOffset? notExpiredAt = null);
+    ValueTask<bool> TryTransitionAsync(string id, ApprovalState from, ApprovalState to, DateTimeOffset at, string? by = null, string? reason = null, string? binding = null, DateTimeOffset? notExpiredAt = null, CancellationToken cancellationToken = default);
 
     /// <summary>Records how an executed approval's action ended.</summary>
-    void RecordOutcome(string id, string outcome, string? detail);
+    ValueTask RecordOutcomeAsync(string id, string outcome, string? detail, CancellationToken cancellationToken = default);
 }
 
 /// <summary>The result of running an approved action.</summary>

@@ -68,7 +68,7 @@ public sealed class ApprovalService
             Confidence = draft.Confidence,
         };
         await AuditAsync(approval, ParseActor(draft.Requester), "approval.request", "queued", "pending", null, cancellationToken);
-        _store.Insert(approval);
+        await _store.InsertAsync(approval);
         Changed?.Invoke(approval);
         return approval;
     }
@@ -76,13 +76,13 @@ public sealed class ApprovalService
     public async Task<ApprovalRequest> GetAsync(string id, CancellationToken cancellationToken = default)
     {
         await ExpireDueAsync(cancellationToken);
-        return _store.Get(id) ?? throw KseException.NotFound("approval.not_found", $"no approval '{id}' (see 'kse approvals list')");
+        return await _store.GetAsync(id) ?? throw KseException.NotFound("approval.not_found", $"no approval '{id}' (see 'kse approvals list')");
     }
 
     public async Task<ApprovalList> ListAsync(ApprovalState? state = null, string? project = null, int limit = 200, CancellationToken cancellationToken = default)
     {
         await ExpireDueAsync(cancellationToken);
-        return new ApprovalList(_store.List(state, project, limit));
+        return new ApprovalList(await _store.ListAsync(state, project, limit));
     }
 
     /// <summary>Approves a pending action; then runs it at once if an in-process executor handles its tool.</summary>
@@ -109,12 +109,12 @@ public sealed class ApprovalService
     public async Task<ApprovalRequest?> WithdrawAsync(string id, Actor by, string reason, CancellationToken cancellationToken = default)
     {
         var now = _clock.GetUtcNow();
-        if (!_store.TryTransition(id, ApprovalState.Pending, ApprovalState.Rejected, now, by.ToString(), reason))
+        if (!await _store.TryTransitionAsync(id, ApprovalState.Pending, ApprovalState.Rejected, now, by.ToString(), reason))
         {
             return null;
         }
 
-        var withdrawn = _store.Get(id)!;
+        var withdrawn = (await _store.GetAsync(id))!;
         await AuditAsync(withdrawn, by, "approval.withdraw", "withdrawn", "rejected", reason, cancellationToken);
         Changed?.Invoke(withdrawn);
         return withdrawn;
@@ -129,11 +129,11 @@ public sealed class ApprovalService
         var a = await RequireDecidableAsync(id, operatorName, cancellationToken);
         var now = _clock.GetUtcNow();
         var won = to == ApprovalState.Approved
-            ? _store.TryTransition(id, ApprovalState.Pending, ApprovalState.Approved, now, operatorName, reason, a.Binding, now)
-            : _store.TryTransition(id, ApprovalState.Pending, ApprovalState.Rejected, now, operatorName, reason);
+            ? await _store.TryTransitionAsync(id, ApprovalState.Pending, ApprovalState.Approved, now, operatorName, reason, a.Binding, now)
+            : await _store.TryTransitionAsync(id, ApprovalState.Pending, ApprovalState.Rejected, now, operatorName, reason);
         if (!won)
         {
-            throw KseException.Refused("approval.not_pending", $"approval {id} was decided meanwhile (it is {_store.Get(id)?.State.ToString().ToLowerInvariant() ?? "gone"}); this decision did not take effect");
+            throw KseException.Refused("approval.not_pending", $"approval {id} was decided meanwhile (it is {(await _store.GetAsync(id))?.State.ToString().ToLowerInvariant() ?? "gone"}); this decision did not take effect");
         }
 
         var verb = to == ApprovalState.Approved ? "approved" : "rejected";
@@ -143,11 +143,11 @@ public sealed class ApprovalService
         }
         catch (Exception)
         {
-            _store.TryTransition(id, to, ApprovalState.Pending, now, binding: a.Binding);
+            await _store.TryTransitionAsync(id, to, ApprovalState.Pending, now, binding: a.Binding);
             throw;
         }
 
-        var decided = _store.Get(id)!;
+        var decided = (await _store.GetAsync(id))!;
         Changed?.Invoke(decided);
         return decided;
     }
@@ -156,10 +156,10 @@ public sealed class ApprovalService
     /// Claims an approved action for execution, exactly once: succeeds only while it is approved, unexpired and its
     /// binding equals <paramref name="binding"/> (recomputed from the call about to run). Returns null otherwise.
     /// </summary>
-    public ApprovalRequest? TryBeginExecution(string id, string binding)
+    public async Task<ApprovalRequest?> TryBeginExecutionAsync(string id, string binding, CancellationToken cancellationToken = default)
     {
         var now = _clock.GetUtcNow();
-        var a = _store.Get(id);
+        var a = await _store.GetAsync(id);
         if (a is null || a.State != ApprovalState.Approved || !CryptographicOperations.FixedTimeEquals(Convert.FromHexString(a.Binding), HexOrEmpty(binding)))
         {
             return null;
@@ -171,23 +171,23 @@ public sealed class ApprovalService
             return null;
         }
 
-        if (!_store.TryTransition(id, ApprovalState.Approved, ApprovalState.Executed, now, binding: binding, notExpiredAt: now))
+        if (!await _store.TryTransitionAsync(id, ApprovalState.Approved, ApprovalState.Executed, now, binding: binding, notExpiredAt: now))
         {
             return null;
         }
 
-        var executed = _store.Get(id)!;
+        var executed = (await _store.GetAsync(id))!;
         Changed?.Invoke(executed);
         return executed;
     }
 
     /// <summary>The approved approval matching a call (same binding), if any: a re-issued call after approval runs once through it.</summary>
-    public ApprovalRequest? FindApproved(string binding) => _store.FindApproved(binding, _clock.GetUtcNow());
+    public ValueTask<ApprovalRequest?> FindApprovedAsync(string binding, CancellationToken cancellationToken = default) => _store.FindApprovedAsync(binding, _clock.GetUtcNow(), cancellationToken);
 
-    public void CompleteExecution(string id, bool succeeded, string? detail)
+    public async Task CompleteExecutionAsync(string id, bool succeeded, string? detail, CancellationToken cancellationToken = default)
     {
-        _store.RecordOutcome(id, succeeded ? "succeeded" : "failed", detail);
-        if (_store.Get(id) is { } a)
+        await _store.RecordOutcomeAsync(id, succeeded ? "succeeded" : "failed", detail);
+        if (await _store.GetAsync(id) is { } a)
         {
             Changed?.Invoke(a);
         }
@@ -199,7 +199,7 @@ public sealed class ApprovalService
     /// </summary>
     public async Task<ApprovalRequest> ExecuteApprovedAsync(string id, string binding, IApprovedActionExecutor executor, CancellationToken cancellationToken = default)
     {
-        if (_store.Get(id) is { State: ApprovalState.Approved } current)
+        if (await _store.GetAsync(id) is { State: ApprovalState.Approved } current)
         {
             var changes = await executor.ChangesSinceApprovalAsync(current, cancellationToken);
             if (changes.Count > 0)
@@ -208,7 +208,7 @@ public sealed class ApprovalService
             }
         }
 
-        var claimed = TryBeginExecution(id, binding)
+        var claimed = await TryBeginExecutionAsync(id, binding, cancellationToken)
             ?? throw KseException.Refused("approval.not_executable", $"approval {id} is not approved, already executed, expired, or its binding does not match");
         var actor = Actor.OperatorNamed(claimed.DecidedBy ?? "unknown");
         try
@@ -218,7 +218,7 @@ public sealed class ApprovalService
         catch (Exception)
         {
             // Claimed but not run: say so on the record, the action itself stays undone.
-            CompleteExecution(id, succeeded: false, "the execution could not be audited; the action did not run");
+            await CompleteExecutionAsync(id, succeeded: false, "the execution could not be audited; the action did not run");
             throw;
         }
 
@@ -232,9 +232,9 @@ public sealed class ApprovalService
             result = new ApprovedActionResult(false, Error: ex is KseException k ? $"{k.Code}: {k.Message}" : ex.Message);
         }
 
-        CompleteExecution(id, result.Succeeded, result.Error ?? result.Summary);
+        await CompleteExecutionAsync(id, result.Succeeded, result.Error ?? result.Summary);
         await AuditAsync(claimed, actor, "approval.execute", "run", result.Succeeded ? "succeeded" : "failed", result.Error ?? result.Summary, CancellationToken.None, error: result.Error);
-        return _store.Get(id)!;
+        return (await _store.GetAsync(id))!;
     }
 
     /// <summary>Ends an approved action as <c>stale</c> (audited as <c>approval.stale</c>) and throws <c>approvals.stale</c> naming what changed.</summary>
@@ -242,10 +242,10 @@ public sealed class ApprovalService
     {
         var what = string.Join("; ", changes);
         var now = _clock.GetUtcNow();
-        if (_store.TryTransition(a.Id, ApprovalState.Approved, ApprovalState.Stale, now, reason: what))
+        if (await _store.TryTransitionAsync(a.Id, ApprovalState.Approved, ApprovalState.Stale, now, reason: what))
         {
-            _store.RecordOutcome(a.Id, "stale", what);
-            var stale = _store.Get(a.Id)!;
+            await _store.RecordOutcomeAsync(a.Id, "stale", what);
+            var stale = (await _store.GetAsync(a.Id))!;
             try
             {
                 await AuditAsync(stale, Actor.Server, "approval.stale", "refused", "stale", null, CancellationToken.None, error: what);
@@ -264,15 +264,15 @@ public sealed class ApprovalService
     {
         var now = _clock.GetUtcNow();
         var n = 0;
-        foreach (var a in _store.ListDue(now))
+        foreach (var a in await _store.ListDueAsync(now))
         {
-            if (!_store.TryTransition(a.Id, a.State, ApprovalState.Expired, now))
+            if (!await _store.TryTransitionAsync(a.Id, a.State, ApprovalState.Expired, now))
             {
                 continue;
             }
 
             n++;
-            var expired = _store.Get(a.Id)!;
+            var expired = (await _store.GetAsync(a.Id))!;
             await AuditAsync(expired, Actor.Server, "approval.expire", "expired", "expired", $"not {(a.State == ApprovalState.Pending ? "decided" : "executed")} within {Options.TtlHours:0.##} h", cancellationToken);
             Changed?.Invoke(expired);
         }
@@ -283,7 +283,7 @@ public sealed class ApprovalService
     private async Task<ApprovalRequest> RequireDecidableAsync(string id, string operatorName, CancellationToken cancellationToken)
     {
         await ExpireDueAsync(cancellationToken);
-        var a = _store.Get(id) ?? throw KseException.NotFound("approval.not_found", $"no approval '{id}' (see 'kse approvals list')");
+        var a = await _store.GetAsync(id) ?? throw KseException.NotFound("approval.not_found", $"no approval '{id}' (see 'kse approvals list')");
         var role = a.Tool == EmergencyRequestTool ? KseOperator.EmergencyApproverRole : KseOperator.ApproverRole;
         _operators.Require(operatorName, role);
         var requester = ParseActor(a.Requester);

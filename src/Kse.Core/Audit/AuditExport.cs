@@ -14,10 +14,10 @@ public static class AuditExport
     ];
 
     /// <summary>Writes entries as JSON Lines; returns how many were written.</summary>
-    public static long WriteJsonLines(IEnumerable<AuditEntry> entries, TextWriter output, CancellationToken cancellationToken = default)
+    public static async Task<long> WriteJsonLinesAsync(IAsyncEnumerable<AuditEntry> entries, TextWriter output, CancellationToken cancellationToken = default)
     {
         long n = 0;
-        foreach (var e in entries)
+        await foreach (var e in entries.WithCancellation(cancellationToken))
         {
             cancellationToken.ThrowIfCancellationRequested();
             output.Write(JsonSerializer.Serialize(e, KseJson.Options));
@@ -29,13 +29,13 @@ public static class AuditExport
     }
 
     /// <summary>Writes entries as CSV per RFC 4180: a header row, CRLF line ends, fields quoted when they hold a comma, quote or line break; lists and parameters as JSON.</summary>
-    public static long WriteCsv(IEnumerable<AuditEntry> entries, TextWriter output, CancellationToken cancellationToken = default)
+    public static async Task<long> WriteCsvAsync(IAsyncEnumerable<AuditEntry> entries, TextWriter output, CancellationToken cancellationToken = default)
     {
         output.Write(string.Join(',', CsvColumns));
         output.Write("\r\n");
         long n = 0;
         var sb = new StringBuilder(512);
-        foreach (var e in entries)
+        await foreach (var e in entries.WithCancellation(cancellationToken))
         {
             cancellationToken.ThrowIfCancellationRequested();
             sb.Clear();

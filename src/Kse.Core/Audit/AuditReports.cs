@@ -65,7 +65,7 @@ public static class AuditReports
     public static bool IsOutcome(AuditEntry e) =>
         e.Outcome is not null && !string.Equals(e.Outcome, "decided", StringComparison.OrdinalIgnoreCase);
 
-    public static AuditSummary Summarize(DateOnly date, IEnumerable<AuditEntry> entries)
+    public static async Task<AuditSummary> SummarizeAsync(DateOnly date, IAsyncEnumerable<AuditEntry> entries)
     {
         var byProject = new SortedDictionary<string, long>(StringComparer.Ordinal);
         var byType = new SortedDictionary<string, long>(StringComparer.Ordinal);
@@ -73,7 +73,7 @@ public static class AuditReports
         var byLevel = new SortedDictionary<string, long>(StringComparer.Ordinal);
         var failures = new List<AuditFailure>();
         long total = 0;
-        foreach (var e in entries)
+        await foreach (var e in entries)
         {
             total++;
             Bump(byProject, e.Project ?? "(none)");
@@ -100,18 +100,18 @@ public static class AuditReports
 
     /// <param name="baseline">Entries before <paramref name="since"/> (the projects' own history).</param>
     /// <param name="window">Entries from <paramref name="since"/> to <paramref name="until"/>.</param>
-    public static AuditAnomalyReport FindAnomalies(IEnumerable<AuditEntry> baseline, IEnumerable<AuditEntry> window, DateTimeOffset since, DateTimeOffset until, DateTimeOffset baselineFrom, AuditAnomalyOptions options)
+    public static async Task<AuditAnomalyReport> FindAnomaliesAsync(IAsyncEnumerable<AuditEntry> baseline, IAsyncEnumerable<AuditEntry> window, DateTimeOffset since, DateTimeOffset until, DateTimeOffset baselineFrom, AuditAnomalyOptions options)
     {
         var knownTypes = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
         var baselineHours = new Dictionary<string, Dictionary<long, int>>(StringComparer.Ordinal);
-        foreach (var e in baseline)
+        await foreach (var e in baseline)
         {
             var p = e.Project ?? "(none)";
             Set(knownTypes, p).Add(e.OperationType);
             Bump(Hours(baselineHours, p), HourOf(e.Timestamp));
         }
 
-        var windowEntries = window.ToList();
+        var windowEntries = await window.ToListAsync();
         var anomalies = new List<AuditAnomaly>();
 
         foreach (var group in windowEntries.GroupBy(e => e.Project ?? "(none)").OrderBy(g => g.Key, StringComparer.Ordinal))

@@ -23,31 +23,31 @@ public sealed class AuditService
     }
 
     /// <summary>Re-walks the stored chain; with a checkpoint file, truncation is detected and a signature checked.</summary>
-    public AuditVerifyResult Verify(string? checkpointPath = null, string? trustedKeyPath = null, CancellationToken cancellationToken = default) =>
-        Verify(checkpointPath, trustedKeyPath, progress: null, cancellationToken);
+    public Task<AuditVerifyResult> VerifyAsync(string? checkpointPath = null, string? trustedKeyPath = null, CancellationToken cancellationToken = default) =>
+        VerifyAsync(checkpointPath, trustedKeyPath, progress: null, cancellationToken);
 
-    /// <inheritdoc cref="Verify(string?, string?, CancellationToken)"/>
+    /// <inheritdoc cref="VerifyAsync(string?, string?, CancellationToken)"/>
     /// <param name="progress">Told how many entries are verified, every <see cref="VerifyProgressEvery"/> entries, of the head sequence.</param>
-    public AuditVerifyResult Verify(string? checkpointPath, string? trustedKeyPath, IProgress<WorkProgress>? progress, CancellationToken cancellationToken = default)
+    public async Task<AuditVerifyResult> VerifyAsync(string? checkpointPath, string? trustedKeyPath, IProgress<WorkProgress>? progress, CancellationToken cancellationToken = default)
     {
         var checkpoint = checkpointPath is null ? null : AuditCheckpoint.Load(checkpointPath);
         var key = ReadKey(trustedKeyPath);
-        var entries = _reader.WalkChain(cancellationToken);
+        var entries = _reader.WalkChainAsync(cancellationToken);
         if (progress is not null)
         {
-            entries = Counted(entries, _reader.Head()?.Sequence, progress);
+            entries = Counted(entries, (await _reader.HeadAsync(cancellationToken))?.Sequence, progress);
         }
 
-        return AuditVerifier.Verify(entries, checkpoint, trustedPublicKeyPem: key, cancellationToken: cancellationToken) with { Source = "store" };
+        return await AuditVerifier.VerifyAsync(entries, checkpoint, trustedPublicKeyPem: key, cancellationToken: cancellationToken) with { Source = "store" };
     }
 
     /// <summary>How many entries pass between two progress reports of a verify.</summary>
     public const int VerifyProgressEvery = 10_000;
 
-    private static IEnumerable<AuditEntry?> Counted(IEnumerable<AuditEntry?> entries, long? total, IProgress<WorkProgress> progress)
+    private static async IAsyncEnumerable<AuditEntry?> Counted(IAsyncEnumerable<AuditEntry?> entries, long? total, IProgress<WorkProgress> progress)
     {
         long done = 0;
-        foreach (var entry in entries)
+        await foreach (var entry in entries)
         {
             yield return entry;
             if (++done % VerifyProgressEvery == 0)
@@ -60,17 +60,17 @@ public sealed class AuditService
     }
 
     /// <summary>Verifies a JSON Lines export offline, without the database.</summary>
-    public static AuditVerifyResult VerifyFile(string exportPath, string? checkpointPath = null, string? trustedKeyPath = null, bool partial = false, CancellationToken cancellationToken = default)
+    public static async Task<AuditVerifyResult> VerifyFileAsync(string exportPath, string? checkpointPath = null, string? trustedKeyPath = null, bool partial = false, CancellationToken cancellationToken = default)
     {
         var checkpoint = checkpointPath is null ? null : AuditCheckpoint.Load(checkpointPath);
         var key = ReadKey(trustedKeyPath);
-        return AuditVerifier.Verify(AuditExport.ReadJsonLines(exportPath), checkpoint, partial, trustedPublicKeyPem: key, cancellationToken: cancellationToken) with { Source = exportPath };
+        return await AuditVerifier.VerifyAsync(AuditExport.ReadJsonLines(exportPath).ToAsyncEnumerable(), checkpoint, partial, trustedPublicKeyPem: key, cancellationToken: cancellationToken) with { Source = exportPath };
     }
 
     /// <summary>A checkpoint of the current head, after verifying the chain up to it (a broken chain gets no checkpoint).</summary>
-    public AuditCheckpoint CreateCheckpoint(string? signingKeyPath = null, CancellationToken cancellationToken = default)
+    public async Task<AuditCheckpoint> CreateCheckpointAsync(string? signingKeyPath = null, CancellationToken cancellationToken = default)
     {
-        var verified = AuditVerifier.Verify(_reader.WalkChain(cancellationToken), cancellationToken: cancellationToken);
+        var verified = await AuditVerifier.VerifyAsync(_reader.WalkChainAsync(cancellationToken), cancellationToken: cancellationToken);
         if (!verified.Intact)
         {
             throw new KseException("audit.chain_broken", $"no checkpoint written: {verified.Fault!.Message} (sequence {verified.Fault.Sequence}, {verified.Fault.Kind})", KseErrorKind.CheckFailed);
@@ -95,7 +95,7 @@ public sealed class AuditService
         return AuditCheckpointSigner.Sign(cp, File.ReadAllText(signingKeyPath));
     }
 
-    public AuditExportResult Export(string format, string outPath, AuditQuery filter, CancellationToken cancellationToken = default)
+    public async Task<AuditExportResult> ExportAsync(string format, string outPath, AuditQuery filter, CancellationToken cancellationToken = default)
     {
         var fmt = format.ToLowerInvariant();
         if (fmt is not ("jsonl" or "csv"))
@@ -107,35 +107,35 @@ public sealed class AuditService
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);
         var temp = full + ".tmp";
         long n;
-        using (var writer = new StreamWriter(temp, false, new UTF8Encoding(false), 1 << 16))
+        await using (var writer = new StreamWriter(temp, false, new UTF8Encoding(false), 1 << 16))
         {
-            var entries = filter.IsEmpty ? _reader.ReadChain(cancellationToken) : _reader.Scan(filter, cancellationToken);
-            n = fmt == "jsonl" ? AuditExport.WriteJsonLines(entries, writer, cancellationToken) : AuditExport.WriteCsv(entries, writer, cancellationToken);
+            var entries = filter.IsEmpty ? _reader.ReadChainAsync(cancellationToken) : _reader.ScanAsync(filter, cancellationToken);
+            n = fmt == "jsonl" ? await AuditExport.WriteJsonLinesAsync(entries, writer, cancellationToken) : await AuditExport.WriteCsvAsync(entries, writer, cancellationToken);
         }
 
         File.Move(temp, full, overwrite: true);
         return new AuditExportResult(full, fmt, n);
     }
 
-    public AuditQueryResult Query(AuditQuery query)
+    public async Task<AuditQueryResult> QueryAsync(AuditQuery query, CancellationToken cancellationToken = default)
     {
         if (query.From is { } f && query.To is { } t && t <= f)
         {
             throw KseException.BadInput("audit.range_invalid", $"--to ({t:u}) must be after --from ({f:u})");
         }
 
-        var entries = _reader.Query(query);
+        var entries = await _reader.QueryAsync(query, cancellationToken);
         return new AuditQueryResult(entries.Count, entries);
     }
 
-    public AuditSummary Summary(DateOnly date, CancellationToken cancellationToken = default)
+    public Task<AuditSummary> SummaryAsync(DateOnly date, CancellationToken cancellationToken = default)
     {
         var from = new DateTimeOffset(date.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
-        return AuditReports.Summarize(date, _reader.Scan(new AuditQuery { From = from, To = from.AddDays(1) }, cancellationToken));
+        return AuditReports.SummarizeAsync(date, _reader.ScanAsync(new AuditQuery { From = from, To = from.AddDays(1) }, cancellationToken));
     }
 
     /// <summary>Flags since <paramref name="since"/> (default: the last 24 hours), each against the project's own history before it.</summary>
-    public AuditAnomalyReport Anomalies(DateTimeOffset? since = null, CancellationToken cancellationToken = default)
+    public Task<AuditAnomalyReport> AnomaliesAsync(DateTimeOffset? since = null, CancellationToken cancellationToken = default)
     {
         var now = _clock.GetUtcNow();
         var from = since ?? now.AddHours(-24);
@@ -145,9 +145,9 @@ public sealed class AuditService
         }
 
         var baselineFrom = from.AddDays(-_anomalyOptions.BaselineDays);
-        var baseline = _reader.Scan(new AuditQuery { From = baselineFrom, To = from }, cancellationToken);
-        var window = _reader.Scan(new AuditQuery { From = from }, cancellationToken);
-        return AuditReports.FindAnomalies(baseline, window, from, now, baselineFrom, _anomalyOptions);
+        var baseline = _reader.ScanAsync(new AuditQuery { From = baselineFrom, To = from }, cancellationToken);
+        var window = _reader.ScanAsync(new AuditQuery { From = from }, cancellationToken);
+        return AuditReports.FindAnomaliesAsync(baseline, window, from, now, baselineFrom, _anomalyOptions);
     }
 
     private static string? ReadKey(string? path)

@@ -52,19 +52,19 @@ public sealed record AuditQuery
 public interface IAuditReader
 {
     /// <summary>The newest entry, or null when the trail is empty.</summary>
-    AuditHead? Head();
+    ValueTask<AuditHead?> HeadAsync(CancellationToken cancellationToken = default);
 
     /// <summary>Every stored entry in storage order, streamed; throws <c>audit.entry_unreadable</c> (check failed) at a document that is no longer an entry.</summary>
-    IEnumerable<AuditEntry> ReadChain(CancellationToken cancellationToken = default);
+    IAsyncEnumerable<AuditEntry> ReadChainAsync(CancellationToken cancellationToken = default);
 
     /// <summary>What verify walks: every stored document in storage order, null for one that is no longer a readable entry.</summary>
-    IEnumerable<AuditEntry?> WalkChain(CancellationToken cancellationToken = default);
+    IAsyncEnumerable<AuditEntry?> WalkChainAsync(CancellationToken cancellationToken = default);
 
-    /// <summary>Entries matching <paramref name="query"/>, oldest first, streamed; <see cref="AuditQuery.Limit"/> keeps the newest ones.</summary>
-    IReadOnlyList<AuditEntry> Query(AuditQuery query);
+    /// <summary>Entries matching <paramref name="query"/>, oldest first; <see cref="AuditQuery.Limit"/> keeps the newest ones.</summary>
+    ValueTask<IReadOnlyList<AuditEntry>> QueryAsync(AuditQuery query, CancellationToken cancellationToken = default);
 
     /// <summary>Entries matching <paramref name="query"/>, oldest first, streamed without a limit.</summary>
-    IEnumerable<AuditEntry> Scan(AuditQuery query, CancellationToken cancellationToken = default);
+    IAsyncEnumerable<AuditEntry> ScanAsync(AuditQuery query, CancellationToken cancellationToken = default);
 }
 
 /// <summary>Turns a draft into a sealed entry: secrets redacted, then sequence, timestamp and hashes.</summary>

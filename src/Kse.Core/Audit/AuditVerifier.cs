@@ -55,9 +55,17 @@ public sealed record AuditVerifyResult
 /// <summary>Re-walks a chain in stored order and names the first entry that was modified, deleted, inserted or reordered; with a checkpoint, truncation too.</summary>
 public static class AuditVerifier
 {
+    /// <summary>Verifies entries already in memory (an export read, a test's chain); the store is walked with <see cref="VerifyAsync"/>.</summary>
+    public static AuditVerifyResult Verify(IEnumerable<AuditEntry?> entries, AuditCheckpoint? checkpoint = null, bool partial = false, bool requireGenesis = true, string? trustedPublicKeyPem = null, CancellationToken cancellationToken = default)
+    {
+        // A synchronous source completes every step synchronously, so this never blocks on I/O.
+        var pending = VerifyAsync(entries.ToAsyncEnumerable(), checkpoint, partial, requireGenesis, trustedPublicKeyPem, cancellationToken);
+        return pending.IsCompleted ? pending.Result : pending.AsTask().GetAwaiter().GetResult();
+    }
+
     /// <param name="entries">Entries in stored (or exported) order; a null item stands for an unreadable line.</param>
     /// <param name="partial">Accept gaps in the sequence (a filtered export): each entry's own hash is still checked, links only across consecutive sequences.</param>
-    public static AuditVerifyResult Verify(IEnumerable<AuditEntry?> entries, AuditCheckpoint? checkpoint = null, bool partial = false, bool requireGenesis = true, string? trustedPublicKeyPem = null, CancellationToken cancellationToken = default)
+    public static async ValueTask<AuditVerifyResult> VerifyAsync(IAsyncEnumerable<AuditEntry?> entries, AuditCheckpoint? checkpoint = null, bool partial = false, bool requireGenesis = true, string? trustedPublicKeyPem = null, CancellationToken cancellationToken = default)
     {
         AuditCheckpointCheck? cpCheck = null;
         if (checkpoint is not null)
@@ -94,7 +102,7 @@ public static class AuditVerifier
         long? first = null;
         string? hashAtCheckpoint = null;
         HashSet<long>? seen = partial ? [] : null;
-        using var e = entries.GetEnumerator();
+        await using var e = entries.GetAsyncEnumerator(cancellationToken);
 
         AuditVerifyResult Fail(AuditFault fault) => new()
         {
@@ -108,7 +116,7 @@ public static class AuditVerifier
             Gaps = partial ? gaps : null,
         };
 
-        while (e.MoveNext())
+        while (await e.MoveNextAsync())
         {
             cancellationToken.ThrowIfCancellationRequested();
             var entry = e.Current;
@@ -147,7 +155,7 @@ public static class AuditVerifier
                 {
                     var missing = expected;
                     var later = false;
-                    while (e.MoveNext())
+                    while (await e.MoveNextAsync())
                     {
                         if (e.Current?.Sequence == missing)
                         {

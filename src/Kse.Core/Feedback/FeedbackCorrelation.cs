@@ -66,14 +66,14 @@ public static class FeedbackCorrelation
         }
     }
 
-    public static FeedbackCorrelationReport Correlate(FeedbackItem item, IAuditReader reader, IReadOnlyList<string> related, TimeSpan before, TimeSpan after, CancellationToken cancellationToken)
+    public static async Task<FeedbackCorrelationReport> CorrelateAsync(FeedbackItem item, IAuditReader reader, IReadOnlyList<string> related, TimeSpan before, TimeSpan after, CancellationToken cancellationToken)
     {
         var anchor = item.Reports.Count > 0 ? item.Reports.Min(r => r.At) : item.CreatedAt;
         var from = anchor - before;
         var to = item.LastSeenAt + after;
         var projects = new HashSet<string>(related.Append(item.Project), StringComparer.Ordinal);
         var found = new List<CorrelatedEntry>();
-        foreach (var e in reader.Scan(new AuditQuery { From = from, To = to }, cancellationToken))
+        await foreach (var e in reader.ScanAsync(new AuditQuery { From = from, To = to }, cancellationToken))
         {
             var entryProjects = (e.RelatedProjects ?? []).Append(e.Project).Where(p => p is not null).Cast<string>().ToList();
             if (!entryProjects.Any(projects.Contains) || e.CorrelationId == item.Id)

@@ -202,7 +202,7 @@ public sealed class FeedbackService
             string? checkedEvidence = null;
             if (target == "verified")
             {
-                checkedEvidence = CheckEvidence(item, evidence);
+                checkedEvidence = await CheckEvidenceAsync(item, evidence, cancellationToken);
             }
 
             var updated = await TryTransitionAsync(item, target, actor, reason, checkedEvidence, cancellationToken);
@@ -249,7 +249,7 @@ public sealed class FeedbackService
     {
         var item = await GetAsync(id, cancellationToken);
         var reader = _auditReader ?? throw new KseException("feedback.audit_unavailable", "the audit trail cannot be read here", KseErrorKind.Failure);
-        return FeedbackCorrelation.Correlate(item, reader, FeedbackCorrelation.RelatedProjects(_workspace, item.Project), before ?? TimeSpan.FromHours(24), after ?? TimeSpan.FromHours(1), cancellationToken);
+        return await FeedbackCorrelation.CorrelateAsync(item, reader, FeedbackCorrelation.RelatedProjects(_workspace, item.Project), before ?? TimeSpan.FromHours(24), after ?? TimeSpan.FromHours(1), cancellationToken);
     }
 
     /// <summary>Counts, recurring issues, time to acknowledge/resolve and survey satisfaction of a project.</summary>
@@ -306,7 +306,7 @@ public sealed class FeedbackService
         return await _store.TryUpdateAsync(updated, item.Revision, cancellationToken) ? updated : null;
     }
 
-    private string CheckEvidence(FeedbackItem item, string? evidence)
+    private async Task<string> CheckEvidenceAsync(FeedbackItem item, string? evidence, CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(evidence))
         {
@@ -325,7 +325,7 @@ public sealed class FeedbackService
         if (e.StartsWith("audit:", StringComparison.OrdinalIgnoreCase) && long.TryParse(e["audit:".Length..].Trim().TrimStart('#'), out var sequence))
         {
             var reader = _auditReader ?? throw new KseException("feedback.audit_unavailable", "the audit trail cannot be read here", KseErrorKind.Failure);
-            var found = reader.Scan(new AuditQuery { Project = item.Project, OperationType = "ops.run" }).FirstOrDefault(a => a.Sequence == sequence);
+            var found = await reader.ScanAsync(new AuditQuery { Project = item.Project, OperationType = "ops.run" }, cancellationToken).FirstOrDefaultAsync(a => a.Sequence == sequence, cancellationToken);
             if (found is null)
             {
                 throw KseException.Refused("feedback.evidence_invalid", $"audit entry #{sequence} is not an operation run of {item.Project}");

@@ -27,7 +27,9 @@ public sealed class LearnAcceptActionHandler(KseWorkspace workspace, SpecService
 
     public bool Handles(string action) => action == Action;
 
-    public ActionPlan Plan(ActionRequest request)
+    public ValueTask<ActionPlan> PlanAsync(ActionRequest request, CancellationToken cancellationToken) => ValueTask.FromResult(Plan(request));
+
+    private ActionPlan Plan(ActionRequest request)
     {
         var proposal = Parse(request);
         var path = Path.Combine(workspace.OperationsDir(proposal.Project), proposal.Document);

@@ -45,20 +45,20 @@ public sealed class LearnedConfidence(LearningService learning, TimeProvider clo
             }
         }
 
-        return plan.Operation is { Length: > 0 } operation ? History(project, plan.Environment, operation) : null;
+        return plan.Operation is { Length: > 0 } operation ? await HistoryAsync(project, plan.Environment, operation, cancellationToken) : null;
     }
 
-    private ApprovalConfidence? History(string project, string? environment, string operation)
+    private async Task<ApprovalConfidence?> HistoryAsync(string project, string? environment, string operation, CancellationToken cancellationToken)
     {
         if (auditReader is null)
         {
             return null;
         }
 
-        var runs = auditReader.Scan(new AuditQuery { Project = project, OperationType = "ops.run", Environment = environment })
+        var runs = await auditReader.ScanAsync(new AuditQuery { Project = project, OperationType = "ops.run", Environment = environment }, cancellationToken)
             .Where(e => e.Outcome is "succeeded" or "failed" or "timed_out" && e.Parameters?.GetValueOrDefault("operation") == operation)
             .TakeLast(MaxHistory)
-            .ToList();
+            .ToListAsync(cancellationToken);
         if (runs.Count == 0)
         {
             return null;

@@ -302,17 +302,17 @@ public sealed class LearningService(
     public async Task<IReadOnlyList<Observation>> ObservationsAsync(string project, string? environment, CancellationToken cancellationToken = default)
     {
         var stored = await store.ListAsync(new ObservationQuery { Project = project, Environment = environment }, cancellationToken);
-        return [.. stored, .. OpsRunObservations(project, environment, cancellationToken)];
+        return [.. stored, .. await OpsRunObservations(project, environment, cancellationToken).ToListAsync(cancellationToken)];
     }
 
-    private IEnumerable<Observation> OpsRunObservations(string project, string? environment, CancellationToken cancellationToken)
+    private async IAsyncEnumerable<Observation> OpsRunObservations(string project, string? environment, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
         if (auditReader is null)
         {
             yield break;
         }
 
-        foreach (var e in auditReader.Scan(new AuditQuery { Project = project, OperationType = "ops.run", Environment = environment }, cancellationToken))
+        await foreach (var e in auditReader.ScanAsync(new AuditQuery { Project = project, OperationType = "ops.run", Environment = environment }, cancellationToken))
         {
             if (e.ActorKind != Actor.User || e.Parameters is not { } p || p.GetValueOrDefault("observed") != "true" || e.Outcome is not ("succeeded" or "failed" or "timed_out")
                 || p.GetValueOrDefault("command") is not { Length: > 0 } command)

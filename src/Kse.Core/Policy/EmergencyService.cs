@@ -96,14 +96,14 @@ public sealed class EmergencyService
                 Outcome = "succeeded",
             },
             cancellationToken);
-        _store.AddElevation(elevation);
+        await _store.AddElevationAsync(elevation);
         return elevation;
     }
 
     public async Task<EmergencyElevation> RevokeAsync(string id, string? reason, string operatorName, CancellationToken cancellationToken = default)
     {
         _operators.Require(operatorName, KseOperator.EmergencyApproverRole);
-        var e = _store.GetElevation(id) ?? throw KseException.NotFound("emergency.not_found", $"no emergency elevation '{id}' (see 'kse emergency list --all')");
+        var e = await _store.GetElevationAsync(id) ?? throw KseException.NotFound("emergency.not_found", $"no emergency elevation '{id}' (see 'kse emergency list --all')");
         var now = _clock.GetUtcNow();
         if (!e.IsActiveAt(now))
         {
@@ -125,12 +125,12 @@ public sealed class EmergencyService
                 Outcome = "succeeded",
             },
             cancellationToken);
-        if (!_store.RevokeElevation(id, operatorName, why, now))
+        if (!await _store.RevokeElevationAsync(id, operatorName, why, now))
         {
             throw KseException.BadInput("emergency.not_active", $"elevation {id} was revoked meanwhile");
         }
 
-        return _store.GetElevation(id)!;
+        return (await _store.GetElevationAsync(id))!;
     }
 
     /// <summary>Active elevations (or all with <paramref name="includeInactive"/>); records each expiry in the audit trail once.</summary>
@@ -143,7 +143,7 @@ public sealed class EmergencyService
 
         await RecordExpiriesAsync(cancellationToken);
         var now = _clock.GetUtcNow();
-        var list = _store.ListElevations(project)
+        var list = (await _store.ListElevationsAsync(project))
             .Where(e => includeInactive || e.IsActiveAt(now))
             .Select(e => new ElevationView(e, e.StatusAt(now)))
             .ToList();
@@ -155,9 +155,9 @@ public sealed class EmergencyService
     {
         var now = _clock.GetUtcNow();
         var count = 0;
-        foreach (var e in _store.ListElevations())
+        foreach (var e in await _store.ListElevationsAsync())
         {
-            if (e.RevokedAt is not null || e.ExpiryRecordedAt is not null || now < e.ExpiresAt || !_store.MarkExpiryRecorded(e.Id, now))
+            if (e.RevokedAt is not null || e.ExpiryRecordedAt is not null || now < e.ExpiresAt || !await _store.MarkExpiryRecordedAsync(e.Id, now))
             {
                 continue;
             }

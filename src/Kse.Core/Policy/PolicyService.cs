@@ -112,18 +112,19 @@ public sealed class PolicyService
         return _operators.Find(name) is not null ? Actor.OperatorNamed(name) : Actor.OsUser(name);
     }
 
-    public TakeoverReport Show(string project, string? environment = null)
+    public async Task<TakeoverReport> ShowAsync(string project, string? environment = null, CancellationToken cancellationToken = default)
     {
         var manifest = LoadManifest(project);
         var envs = environment is null ? manifest.Environments : [PolicyNames.ParseEnvironment(environment)];
         var now = _clock.GetUtcNow();
-        var elevations = _store.ListElevations(manifest.Name);
-        var views = envs.Select(env =>
+        var elevations = await _store.ListElevationsAsync(manifest.Name, cancellationToken);
+        var views = new List<TakeoverView>(envs.Count);
+        foreach (var env in envs)
         {
-            var set = _store.GetLevel(manifest.Name, env);
+            var set = await _store.GetLevelAsync(manifest.Name, env, cancellationToken);
             var state = new PolicyState { SystemType = manifest.SystemType, Level = set?.Level, Elevations = elevations };
             var d = Kernel.Decide(new PolicyRequest { Project = manifest.Name, Environment = env, Operation = "takeover.show", Risk = RiskClass.Read }, state, now);
-            return new TakeoverView
+            views.Add(new TakeoverView
             {
                 Environment = env,
                 Level = d.Level!.Value,
@@ -134,8 +135,9 @@ public sealed class PolicyService
                 SetAt = set?.SetAt,
                 Reason = set?.Reason,
                 Elevation = d.ElevationId is { } id ? elevations.First(e => e.Id == id) : null,
-            };
-        }).ToList();
+            });
+        }
+
         return new TakeoverReport(manifest.Name, ProjectManifest.SystemTypeName(manifest.SystemType), views);
     }
 
@@ -191,7 +193,7 @@ public sealed class PolicyService
         }
 
         using var held = await WorkspaceLock.AcquireAsync(Path.Combine(_workspace.StateDir, "takeover.lock"), TimeSpan.FromMinutes(2), cancellationToken);
-        var current = _store.GetLevel(manifest.Name, env);
+        var current = await _store.GetLevelAsync(manifest.Name, env);
         var from = Clamp(current?.Level ?? Kernel.Options.DefaultFor(manifest.SystemType), cap);
         if (expectedFrom is { } expected && from != expected)
         {
@@ -232,7 +234,7 @@ public sealed class PolicyService
                 Outcome = "succeeded",
             },
             cancellationToken);
-        _store.SetLevel(new TakeoverSetting { Project = manifest.Name, Environment = env, Level = to, Reason = reason, SetBy = actor.Name, SetAt = now, AuditSequence = entry.Sequence });
+        await _store.SetLevelAsync(new TakeoverSetting { Project = manifest.Name, Environment = env, Level = to, Reason = reason, SetBy = actor.Name, SetAt = now, AuditSequence = entry.Sequence });
         return new TakeoverChange
         {
             Project = manifest.Name,
@@ -248,7 +250,7 @@ public sealed class PolicyService
     }
 
     /// <summary>For <c>kse policy explain</c>: unknown names are errors (exit 2, or 3 for an unknown project), nothing runs.</summary>
-    public PolicyExplanation Explain(string project, string? environment, string operation, string? risk, string? instance, Actor actor)
+    public async Task<PolicyExplanation> ExplainAsync(string project, string? environment, string operation, string? risk, string? instance, Actor actor, CancellationToken cancellationToken = default)
     {
         var manifest = LoadManifest(project);
         var env = PolicyNames.ParseEnvironment(environment);
@@ -265,7 +267,7 @@ public sealed class PolicyService
                 : KseException.BadInput(problem.Id.Replace("input.", "policy.", StringComparison.Ordinal), problem.Text);
         }
 
-        return Decide(manifest, env.Name(), operation, riskClass.Name(), instance, actor);
+        return await DecideAsync(manifest, env.Name(), operation, riskClass.Name(), instance, actor, cancellationToken);
     }
 
     /// <summary>
@@ -296,7 +298,7 @@ public sealed class PolicyService
     }
 
     /// <summary>The decision for a call whose names come from outside (MCP arguments): anything unknown is a deny, never an exception.</summary>
-    public PolicyExplanation Evaluate(string? project, string? environment, string operation, RiskClass risk, string? instance, Actor actor)
+    public async ValueTask<PolicyExplanation> EvaluateAsync(string? project, string? environment, string operation, RiskClass risk, string? instance, Actor actor, CancellationToken cancellationToken = default)
     {
         ProjectManifest manifest;
         try
@@ -319,16 +321,16 @@ public sealed class PolicyService
             };
         }
 
-        return Decide(manifest, environment, operation, risk.Name(), instance, actor);
+        return await DecideAsync(manifest, environment, operation, risk.Name(), instance, actor, cancellationToken);
     }
 
-    private PolicyExplanation Decide(ProjectManifest manifest, string? environment, string operation, string? risk, string? instance, Actor actor)
+    private async ValueTask<PolicyExplanation> DecideAsync(ProjectManifest manifest, string? environment, string operation, string? risk, string? instance, Actor actor, CancellationToken cancellationToken)
     {
         var now = _clock.GetUtcNow();
         PolicyState state;
         if (PolicyKernel.IsKnownEnvironmentName(environment, out var env))
         {
-            state = new PolicyState { SystemType = manifest.SystemType, Level = _store.GetLevel(manifest.Name, env)?.Level, Elevations = _store.ListElevations(manifest.Name) };
+            state = new PolicyState { SystemType = manifest.SystemType, Level = (await _store.GetLevelAsync(manifest.Name, env, cancellationToken))?.Level, Elevations = await _store.ListElevationsAsync(manifest.Name, cancellationToken) };
         }
         else
         {

@@ -296,10 +296,10 @@ public static class ProgressionEvidenceReader
     /// Operations of one project and environment after the level change <paramref name="since"/> (its audit entry
     /// <paramref name="afterSequence"/> when known: sequence order is exact where timestamps share a millisecond), oldest first.
     /// </summary>
-    public static List<(DateTimeOffset At, bool Failed)> Read(IAuditReader reader, string project, EnvironmentKind environment, DateTimeOffset? since, long? afterSequence, CancellationToken cancellationToken = default)
+    public static async Task<List<(DateTimeOffset At, bool Failed)>> ReadAsync(IAuditReader reader, string project, EnvironmentKind environment, DateTimeOffset? since, long? afterSequence, CancellationToken cancellationToken = default)
     {
         var list = new List<(DateTimeOffset, bool)>();
-        foreach (var e in reader.Scan(Query(project, environment, since, afterSequence, null, null), cancellationToken))
+        await foreach (var e in reader.ScanAsync(Query(project, environment, since, afterSequence, null, null), cancellationToken))
         {
             if (InPeriod(e, project, since, afterSequence) && IsOperation(e, out var failed))
             {
@@ -311,13 +311,13 @@ public static class ProgressionEvidenceReader
     }
 
     /// <summary>The newest operations of the period (at most <paramref name="window"/>), oldest first, from a bounded number of newest entries per type.</summary>
-    public static List<(DateTimeOffset At, bool Failed)> ReadRecent(IAuditReader reader, string project, EnvironmentKind environment, DateTimeOffset? since, long? afterSequence, int window)
+    public static async Task<List<(DateTimeOffset At, bool Failed)>> ReadRecentAsync(IAuditReader reader, string project, EnvironmentKind environment, DateTimeOffset? since, long? afterSequence, int window, CancellationToken cancellationToken = default)
     {
         var found = new List<(long Seq, DateTimeOffset At, bool Failed)>();
         foreach (var type in new[] { OpsRun, ToolCall })
         {
             // A decision entry precedes each outcome, and read calls share the type: 8 entries per wanted operation is ample.
-            foreach (var e in reader.Query(Query(project, environment, since, afterSequence, type, Math.Max(window * 8, 200))))
+            foreach (var e in await reader.QueryAsync(Query(project, environment, since, afterSequence, type, Math.Max(window * 8, 200)), cancellationToken))
             {
                 if (InPeriod(e, project, since, afterSequence) && IsOperation(e, out var failed))
                 {

@@ -61,7 +61,7 @@ public sealed class ProgressionService
     public ProgressionOptions Options { get; }
 
     /// <summary>The assessment of one project in one environment at <paramref name="now"/>; reads only, applies nothing.</summary>
-    public ProgressionAssessment Assess(string project, string? environment, DateTimeOffset now)
+    public async Task<ProgressionAssessment> AssessAsync(string project, string? environment, DateTimeOffset now, CancellationToken cancellationToken = default)
     {
         var manifest = LoadManifest(project);
         var env = PolicyNames.ParseEnvironment(environment);
@@ -70,15 +70,21 @@ public sealed class ProgressionService
             throw KseException.BadInput("policy.environment_not_in_project", problem.Text);
         }
 
-        return Assess(manifest, env, now);
+        return await AssessAsync(manifest, env, now, cancellationToken);
     }
 
     /// <summary>The assessments of one environment (or every environment of the project); reads only, applies nothing (the MCP face).</summary>
-    public ProgressionReport Report(string project, string? environment)
+    public async Task<ProgressionReport> ReportAsync(string project, string? environment, CancellationToken cancellationToken = default)
     {
         var (manifest, envs) = Scope(project, environment);
         var now = _clock.GetUtcNow();
-        return new ProgressionReport(manifest.Name, envs.Select(env => Assess(manifest, env, now)).ToList());
+        var list = new List<ProgressionAssessment>(envs.Count);
+        foreach (var env in envs)
+        {
+            list.Add(await AssessAsync(manifest, env, now, cancellationToken));
+        }
+
+        return new ProgressionReport(manifest.Name, list);
     }
 
     /// <summary>
@@ -91,7 +97,7 @@ public sealed class ProgressionService
         var list = new List<ProgressionAssessment>();
         foreach (var env in envs)
         {
-            var a = Assess(manifest, env, _clock.GetUtcNow());
+            var a = await AssessAsync(manifest, env, _clock.GetUtcNow(), cancellationToken);
             list.Add(a.Recommendation.Action == ProgressionAction.Demote ? await ApplyDemotionAsync(manifest, a, cancellationToken) : a);
         }
 
@@ -179,7 +185,7 @@ public sealed class ProgressionService
             throw KseException.BadInput("policy.reason_required", "a promotion needs --reason \"...\" (it is kept in the audit trail)");
         }
 
-        var a = Assess(project, environment, _clock.GetUtcNow());
+        var a = await AssessAsync(project, environment, _clock.GetUtcNow(), cancellationToken);
         if (a.Recommendation.Action != ProgressionAction.Promote)
         {
             throw KseException.Refused(
@@ -207,10 +213,10 @@ public sealed class ProgressionService
     private async Task<TakeoverChange?> CheckDemotionAsync(ProjectManifest manifest, EnvironmentKind env, CancellationToken cancellationToken)
     {
         var now = _clock.GetUtcNow();
-        var (level, source, setAt, setSequence) = LevelOf(manifest, env);
+        var (level, source, setAt, setSequence) = await LevelOfAsync(manifest, env, cancellationToken);
         var cap = PolicyKernel.CapOf(env);
         var thresholds = Options.For(env);
-        var recent = ProgressionEvidenceReader.ReadRecent(_reader, manifest.Name, env, setAt, setSequence, thresholds.DemotionWindow);
+        var recent = await ProgressionEvidenceReader.ReadRecentAsync(_reader, manifest.Name, env, setAt, setSequence, thresholds.DemotionWindow, cancellationToken);
         var evidence = ProgressionEvidence.From(recent, setAt, thresholds.DemotionWindow, now);
         var recommendation = ProgressionRules.Recommend(level, cap, evidence, thresholds);
         if (recommendation.Action != ProgressionAction.Demote)
@@ -233,12 +239,12 @@ public sealed class ProgressionService
         return (await ApplyDemotionAsync(manifest, assessment, cancellationToken)).Applied;
     }
 
-    private ProgressionAssessment Assess(ProjectManifest manifest, EnvironmentKind env, DateTimeOffset now)
+    private async Task<ProgressionAssessment> AssessAsync(ProjectManifest manifest, EnvironmentKind env, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var (level, source, setAt, setSequence) = LevelOf(manifest, env);
+        var (level, source, setAt, setSequence) = await LevelOfAsync(manifest, env, cancellationToken);
         var cap = PolicyKernel.CapOf(env);
         var thresholds = Options.For(env);
-        var operations = ProgressionEvidenceReader.Read(_reader, manifest.Name, env, setAt, setSequence);
+        var operations = await ProgressionEvidenceReader.ReadAsync(_reader, manifest.Name, env, setAt, setSequence, cancellationToken);
         var evidence = ProgressionEvidence.From(operations, setAt, thresholds.DemotionWindow, now);
         return new ProgressionAssessment
         {
@@ -294,9 +300,9 @@ public sealed class ProgressionService
         };
     }
 
-    private (TakeoverLevel Level, string Source, DateTimeOffset? SetAt, long? SetSequence) LevelOf(ProjectManifest manifest, EnvironmentKind env)
+    private async ValueTask<(TakeoverLevel Level, string Source, DateTimeOffset? SetAt, long? SetSequence)> LevelOfAsync(ProjectManifest manifest, EnvironmentKind env, CancellationToken cancellationToken)
     {
-        var set = _store.GetLevel(manifest.Name, env);
+        var set = await _store.GetLevelAsync(manifest.Name, env, cancellationToken);
         return set is not null ? (set.Level, "set", set.SetAt, set.AuditSequence) : (_policy.Kernel.Options.DefaultFor(manifest.SystemType), "default", null, null);
     }
 

@@ -22,22 +22,22 @@ public sealed record TakeoverSetting
 /// <summary>The takeover state of the workspace: levels per project and environment, and emergency elevations.</summary>
 public interface ITakeoverStore
 {
-    TakeoverSetting? GetLevel(string project, EnvironmentKind environment);
+    ValueTask<TakeoverSetting?> GetLevelAsync(string project, EnvironmentKind environment, CancellationToken cancellationToken = default);
 
-    IReadOnlyList<TakeoverSetting> ListLevels(string project);
+    ValueTask<IReadOnlyList<TakeoverSetting>> ListLevelsAsync(string project, CancellationToken cancellationToken = default);
 
-    void SetLevel(TakeoverSetting setting);
+    ValueTask SetLevelAsync(TakeoverSetting setting, CancellationToken cancellationToken = default);
 
     /// <summary>Elevations of one project (or all when null), newest grant first.</summary>
-    IReadOnlyList<EmergencyElevation> ListElevations(string? project = null);
+    ValueTask<IReadOnlyList<EmergencyElevation>> ListElevationsAsync(string? project = null, CancellationToken cancellationToken = default);
 
-    EmergencyElevation? GetElevation(string id);
+    ValueTask<EmergencyElevation?> GetElevationAsync(string id, CancellationToken cancellationToken = default);
 
-    void AddElevation(EmergencyElevation elevation);
+    ValueTask AddElevationAsync(EmergencyElevation elevation, CancellationToken cancellationToken = default);
 
     /// <summary>Marks an elevation revoked unless it already was; false when it was already revoked or does not exist.</summary>
-    bool RevokeElevation(string id, string revokedBy, string reason, DateTimeOffset at);
+    ValueTask<bool> RevokeElevationAsync(string id, string revokedBy, string reason, DateTimeOffset at, CancellationToken cancellationToken = default);
 
     /// <summary>Marks an elevation's expiry as recorded; true only for the first caller, so the expiry is audited once.</summary>
-    bool MarkExpiryRecorded(string id, DateTimeOffset at);
+    ValueTask<bool> MarkExpiryRecordedAsync(string id, DateTimeOffset at, CancellationToken cancellationToken = default);
 }

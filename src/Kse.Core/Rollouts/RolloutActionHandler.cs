@@ -20,7 +20,7 @@ public sealed class RolloutActionHandler(Func<RolloutService> rollouts, Func<Cha
 
     public bool Handles(string action) => action is Start or Resume or Abort;
 
-    public ActionPlan Plan(ActionRequest request)
+    public async ValueTask<ActionPlan> PlanAsync(ActionRequest request, CancellationToken cancellationToken)
     {
         var args = request.Arguments;
         string? project;
@@ -37,7 +37,7 @@ public sealed class RolloutActionHandler(Func<RolloutService> rollouts, Func<Cha
         else
         {
             var id = Str(args, "id") ?? throw KseException.BadInput("rollout.id_invalid", $"{request.Action} must name the rollout's 'id'");
-            var rollout = rollouts().GetAsync(id).GetAwaiter().GetResult();
+            var rollout = await rollouts().GetAsync(id, cancellationToken);
             project = rollout.Project;
             environment = rollout.Environment;
         }

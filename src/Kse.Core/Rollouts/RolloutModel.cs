@@ -39,6 +39,9 @@ public sealed record RolloutStep
 
     public string? ApprovalId { get; init; }
 
+    /// <summary>What the step passes to its operation: only <c>version</c>, for the changed project's operations that declare it, when the rollout has a target version.</summary>
+    public IReadOnlyDictionary<string, string>? Parameters { get; init; }
+
     public string? Message { get; init; }
 
     public DateTimeOffset? FinishedAt { get; init; }

@@ -63,7 +63,7 @@ public sealed class RolloutService(
         }
 
         var id = NewId();
-        var (waves, steps, notes) = Steps(id, plan, environment);
+        var (waves, steps, notes) = Steps(id, plan, environment, plan.ChangedProjects.FirstOrDefault() ?? request.Project, request.ToVersion);
         var now = clock.GetUtcNow();
         var rollout = new Rollout
         {
@@ -408,6 +408,7 @@ public sealed class RolloutService(
             Operation = operation,
             Environment = rollout.Environment,
             Instance = step.Instance,
+            Parameters = operation == step.Operation && step.Parameters is { } given ? given.ToDictionary(p => p.Key, p => (string?)p.Value, StringComparer.Ordinal) : new Dictionary<string, string?>(),
             Reason = $"rollout {rollout.Id}: wave {step.Wave} ({rollout.Waves[step.Wave - 1].Phase}), step {step.Number}" + (operation == step.Operation ? "" : $" rollback of {step.Operation}"),
         };
         var outcome = await pipeline.ExecuteAsync(
@@ -443,7 +444,11 @@ public sealed class RolloutService(
         return (outcome.Status == "flagged" ? "succeeded" : outcome.Status, outcome.CorrelationId, outcome.Approval?.Id, message);
     }
 
-    private (IReadOnlyList<RolloutWaveState> Waves, IReadOnlyList<RolloutStep> Steps, IReadOnlyList<string> Notes) Steps(string id, RolloutPlan plan, EnvironmentKind environment)
+    /// <summary>
+    /// The plan's waves as steps. The changed project rolls to <paramref name="toVersion"/> when one is given: its steps whose
+    /// operation declares a <c>version</c> parameter pass it (<c>version=2.4.0</c>); no other parameter is ever passed.
+    /// </summary>
+    private (IReadOnlyList<RolloutWaveState> Waves, IReadOnlyList<RolloutStep> Steps, IReadOnlyList<string> Notes) Steps(string id, RolloutPlan plan, EnvironmentKind environment, string? changed, string? toVersion)
     {
         var problems = new List<string>();
         var notes = new List<string>();
@@ -480,9 +485,16 @@ public sealed class RolloutService(
                     problems.Add($"{part.Project}: no instance in {environment.Name()} (project.yaml)");
                 }
 
-                foreach (var op in main.Concat(checks).Where(o => o.Parameters.Any(p => p.Required)))
+                var version = toVersion is not null && part.Project == changed ? toVersion : null;
+                IReadOnlyDictionary<string, string>? ParametersOf(OperationDefinition op) =>
+                    version is not null && op.Parameters.Any(p => p.Name == "version") ? new Dictionary<string, string>(StringComparer.Ordinal) { ["version"] = version } : null;
+                foreach (var op in main.Concat(checks))
                 {
-                    problems.Add($"{part.Project}: operation '{op.Name}' needs parameter(s) {string.Join(", ", op.Parameters.Where(p => p.Required).Select(p => p.Name))} without a default; a rollout step passes none");
+                    var missing = op.Parameters.Where(p => p.Required && !(ParametersOf(op)?.ContainsKey(p.Name) ?? false)).Select(p => p.Name).ToList();
+                    if (missing.Count > 0)
+                    {
+                        problems.Add($"{part.Project}: operation '{op.Name}' needs parameter(s) {string.Join(", ", missing)} without a default; a rollout step passes none" + (part.Project == changed ? " but 'version' (with --to-version)" : ""));
+                    }
                 }
 
                 if (checks.Count == 0)
@@ -508,6 +520,7 @@ public sealed class RolloutService(
                             Rollback = op.Risk == RiskClass.Read ? null : op.Rollback,
                             Status = "pending",
                             CorrelationId = $"{id}-s{n:00}",
+                            Parameters = ParametersOf(op),
                         });
                     }
 

@@ -17,7 +17,9 @@ public sealed class ToolsInstallActionHandler(ToolInstaller installer) : IAudite
 
     public bool Handles(string action) => action == ToolInstaller.Action;
 
-    public ActionPlan Plan(ActionRequest request)
+    public ValueTask<ActionPlan> PlanAsync(ActionRequest request, CancellationToken cancellationToken) => ValueTask.FromResult(Plan(request));
+
+    private ActionPlan Plan(ActionRequest request)
     {
         var args = request.Arguments;
         var project = Str(args, "project") ?? request.Project ?? throw KseException.BadInput("input.scope_missing", "an install names its project");

@@ -81,7 +81,7 @@ public static class KseHttpEndpoints
             Results.Json(await emergency.GrantAsync(body.Project ?? "", body.Environment, body.Level, body.Minutes, body.Reason, http.Operator().Name, null, http.RequestAborted), KseJson.Options, statusCode: StatusCodes.Status201Created)))
             .RequireRole(KseOperator.EmergencyApproverRole);
 
-        api.MapGet("/audit", (IAuditReader reader, DateTimeOffset? from, DateTimeOffset? to, string? project, string? operationType, string? outcome, string? user, string? environment, string? correlationId, int? limit) => Guard(() =>
+        api.MapGet("/audit", (HttpContext http, IAuditReader reader, DateTimeOffset? from, DateTimeOffset? to, string? project, string? operationType, string? outcome, string? user, string? environment, string? correlationId, int? limit) => Guard(async () =>
         {
             PositiveLimit(limit, "audit.limit_invalid");
             var query = new AuditQuery
@@ -98,16 +98,16 @@ public static class KseHttpEndpoints
             IReadOnlyList<AuditEntry> entries;
             if (project is null)
             {
-                entries = reader.Query(query);
+                entries = await reader.QueryAsync(query, http.RequestAborted);
             }
             else
             {
                 // Project also matches related projects; filtered here so the store's query stays simple.
                 var withProject = query with { Project = ProjectName.Validate(project), Limit = null };
-                entries = reader.Scan(query with { Limit = null }).Where(withProject.Matches).TakeLast(query.Limit!.Value).ToList();
+                entries = await reader.ScanAsync(query with { Limit = null }, http.RequestAborted).Where(withProject.Matches).TakeLast(query.Limit!.Value).ToListAsync(http.RequestAborted);
             }
 
-            return Task.FromResult(Results.Json(new { entries }, KseJson.Options));
+            return Results.Json(new { entries }, KseJson.Options);
         })).RequireRole("auditor", KseOperator.ApproverRole, KseOperator.EmergencyApproverRole);
 
         app.MapFeedbackHttp();

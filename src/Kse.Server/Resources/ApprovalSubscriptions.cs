@@ -35,14 +35,14 @@ public sealed class ApprovalSubscriptions : IDisposable
         _store = store;
         _log = log;
         _approvals.Changed += OnChanged;
-        _timer = clock.CreateTimer(_ => Poll(), null, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(2));
+        _timer = clock.CreateTimer(_ => _ = PollAsync(), null, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(2));
     }
 
     public int Count => _subscriptions.Count;
 
-    public void Subscribe(McpServer server, string uri)
+    public async ValueTask SubscribeAsync(McpServer server, string uri, CancellationToken cancellationToken = default)
     {
-        var state = uri.StartsWith(Prefix, StringComparison.Ordinal) ? _store.Get(uri[Prefix.Length..])?.State.ToString() ?? "" : "";
+        var state = uri.StartsWith(Prefix, StringComparison.Ordinal) ? (await _store.GetAsync(uri[Prefix.Length..], cancellationToken))?.State.ToString() ?? "" : "";
         _subscriptions[(server, uri)] = state;
     }
 
@@ -59,14 +59,22 @@ public sealed class ApprovalSubscriptions : IDisposable
 
     private void OnChanged(ApprovalRequest approval) => Notify(Prefix + approval.Id, approval.State.ToString(), done: (approval.State == ApprovalState.Executed && approval.Outcome is not null) || approval.State is ApprovalState.Rejected or ApprovalState.Expired or ApprovalState.Stale);
 
-    private void Poll()
+    private async Task PollAsync()
     {
-        foreach (var ((_, uri), known) in _subscriptions)
+        try
         {
-            if (uri.StartsWith(Prefix, StringComparison.Ordinal) && _store.Get(uri[Prefix.Length..]) is { } a && a.State.ToString() != known)
+            foreach (var ((_, uri), known) in _subscriptions)
             {
-                Notify(uri, a.State.ToString(), done: false);
+                if (uri.StartsWith(Prefix, StringComparison.Ordinal) && await _store.GetAsync(uri[Prefix.Length..]) is { } a && a.State.ToString() != known)
+                {
+                    Notify(uri, a.State.ToString(), done: false);
+                }
             }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // The next tick tries again; a store that stays unreadable is reported by every request that needs it.
+            _log.LogWarning(ex, "Checking followed approvals failed");
         }
     }
 

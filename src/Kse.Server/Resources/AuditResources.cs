@@ -13,7 +13,7 @@ public sealed class AuditResources
 {
     [McpServerResource(UriTemplate = "kse://audit/entries{?project,environment,type,outcome,correlation,from,to,limit}", Name = "audit-entries", MimeType = "application/json")]
     [Description("Audit trail entries matching the filters (the newest 'limit', default 100, at most 1000; oldest first), as audit_query returns them. from/to are ISO 8601 UTC times.")]
-    public static string Entries(
+    public static Task<string> Entries(
         AuditService audit,
         string? project = null,
         string? environment = null,
@@ -22,15 +22,16 @@ public sealed class AuditResources
         string? correlation = null,
         string? from = null,
         string? to = null,
-        string? limit = null) =>
-        SpecResources.Guard(() => KseJson.Serialize(
-            AuditTools.Query(audit, Time(from, "from"), Time(to, "to"), Empty(project), Empty(type), Empty(outcome), null, Empty(environment), Limit(limit), Empty(correlation)),
+        string? limit = null,
+        CancellationToken cancellationToken = default) =>
+        SpecResources.GuardAsync(async () => KseJson.Serialize(
+            await AuditTools.Query(audit, Time(from, "from"), Time(to, "to"), Empty(project), Empty(type), Empty(outcome), null, Empty(environment), Limit(limit), Empty(correlation), cancellationToken),
             indented: true));
 
     [McpServerResource(UriTemplate = "kse://audit/summary/{date}", Name = "audit-summary", MimeType = "application/json")]
     [Description("Counts of one UTC day (YYYY-MM-DD) by project, operation type, outcome and takeover level, with every failure, as audit_summary returns them.")]
-    public static string Summary(AuditService audit, TimeProvider clock, string date) =>
-        SpecResources.Guard(() => KseJson.Serialize(AuditTools.Summary(audit, clock, date), indented: true));
+    public static Task<string> Summary(AuditService audit, TimeProvider clock, string date, CancellationToken cancellationToken = default) =>
+        SpecResources.GuardAsync(async () => KseJson.Serialize(await AuditTools.Summary(audit, clock, date, cancellationToken), indented: true));
 
     private static string? Empty(string? value) => string.IsNullOrEmpty(value) ? null : value;
 

@@ -12,18 +12,18 @@ internal static class KseResourceRegistration
         builder.Services.AddSingleton<ApprovalSubscriptions>();
         builder.Services.AddSingleton<RolloutSubscriptions>();
         builder
-            .WithSubscribeToResourcesHandler((context, _) =>
+            .WithSubscribeToResourcesHandler(async (context, cancellationToken) =>
             {
                 if (context.Params?.Uri is { } uri && uri.StartsWith(ApprovalSubscriptions.Prefix, StringComparison.Ordinal))
                 {
-                    context.Services!.GetRequiredService<ApprovalSubscriptions>().Subscribe(context.Server, uri);
+                    await context.Services!.GetRequiredService<ApprovalSubscriptions>().SubscribeAsync(context.Server, uri, cancellationToken);
                 }
                 else if (context.Params?.Uri is { } rollout && rollout.StartsWith(RolloutSubscriptions.Prefix, StringComparison.Ordinal))
                 {
                     context.Services!.GetRequiredService<RolloutSubscriptions>().Subscribe(context.Server, rollout);
                 }
 
-                return ValueTask.FromResult(new EmptyResult());
+                return new EmptyResult();
             })
             .WithUnsubscribeFromResourcesHandler((context, _) =>
             {

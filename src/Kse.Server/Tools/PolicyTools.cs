@@ -17,33 +17,36 @@ public sealed class PolicyTools
     [McpServerTool(Name = "policy_explain", Title = "Explain a policy decision", UseStructuredContent = true, ReadOnly = true, Destructive = false, Idempotent = true, OpenWorld = false)]
     [Description("What the policy kernel would decide for an operation on a project in an environment (run, run_and_flag, queue_for_approval, observe_only, deny), with the levels and the rules. Runs nothing.")]
     [OperationRisk(RiskClass.Read)]
-    public static PolicyExplanation PolicyExplain(
+    public static Task<PolicyExplanation> PolicyExplain(
         PolicyService policy,
         McpServer server,
         [Description("The project")] string project,
         [Description("development, test, pre-production or production")] [AllowedValues("development", "test", "pre-production", "production")] string environment,
         [Description("The operation or tool name")] string operation,
         [Description("read, normal or critical")] [AllowedValues("read", "normal", "critical")] string risk,
-        [Description("The instance, if any")] string? instance = null) =>
-        policy.Explain(project, environment, operation, risk, instance, Actor.Ai(server.ClientInfo?.Name ?? "unknown-client"));
+        [Description("The instance, if any")] string? instance = null,
+        CancellationToken cancellationToken = default) =>
+        policy.ExplainAsync(project, environment, operation, risk, instance, Actor.Ai(server.ClientInfo?.Name ?? "unknown-client"), cancellationToken);
 
     [McpServerTool(Name = "takeover_show", Title = "Show takeover levels", UseStructuredContent = true, ReadOnly = true, Destructive = false, Idempotent = true, OpenWorld = false)]
     [Description("The takeover level, cap, effective level and any active emergency elevation of a project per environment.")]
     [OperationRisk(RiskClass.Read)]
-    public static TakeoverReport TakeoverShow(
+    public static Task<TakeoverReport> TakeoverShow(
         PolicyService policy,
         [Description("The project")] string project,
-        [Description("Only this environment")] [AllowedValues("development", "test", "pre-production", "production")] string? environment = null) =>
-        policy.Show(project, environment);
+        [Description("Only this environment")] [AllowedValues("development", "test", "pre-production", "production")] string? environment = null,
+        CancellationToken cancellationToken = default) =>
+        policy.ShowAsync(project, environment, cancellationToken);
 
     [McpServerTool(Name = "takeover_progress", Title = "Assess level progression", UseStructuredContent = true, ReadOnly = true, Destructive = false, Idempotent = true, OpenWorld = false)]
     [Description("Progression of a project's takeover level per environment: the evidence from the audit trail (days observed, operations, errors, error rate, confidence), the thresholds, and the recommendation: promote (a human applies it with 'kse takeover promote'), demote (applied by the system itself) or hold, with reasons. Changes nothing.")]
     [OperationRisk(RiskClass.Read)]
-    public static ProgressionReport TakeoverProgress(
+    public static Task<ProgressionReport> TakeoverProgress(
         ProgressionService progression,
         [Description("The project")] string project,
-        [Description("Only this environment (development, test, pre-production or production)")] [AllowedValues("development", "test", "pre-production", "production")] string? environment = null) =>
-        progression.Report(project, environment);
+        [Description("Only this environment (development, test, pre-production or production)")] [AllowedValues("development", "test", "pre-production", "production")] string? environment = null,
+        CancellationToken cancellationToken = default) =>
+        progression.ReportAsync(project, environment, cancellationToken);
 
     [McpServerTool(Name = "emergency_request", Title = "Request emergency elevation", UseStructuredContent = true, ReadOnly = false, Destructive = false, Idempotent = false, OpenWorld = false)]
     [Description("Ask a human emergency-approver to raise a project's takeover level in one environment for a while (default 60, at most 240 minutes). Only queues the request: an operator grants or refuses it.")]

@@ -39,7 +39,7 @@ public sealed class RolloutTools
         [Description("The change as unified diff text (git diff output). Give this or base.")] string? diff = null,
         [Description("Git revision to diff from, in the workspace repository")] string? @base = null,
         [Description("Git revision to diff to (default HEAD)")] string? head = null,
-        [Description("The version the changed project rolls to (recorded with the rollout)")] string? toVersion = null,
+        [Description("The version the changed project rolls to: recorded with the rollout, and passed as version=V to its rollout operations that declare a version parameter")] string? toVersion = null,
         [Description("Why (kept in the audit trail and shown to an approver)")] string? reason = null,
         CancellationToken cancellationToken = default) =>
         RunDecidedAsync(pipeline, context, cancellationToken);

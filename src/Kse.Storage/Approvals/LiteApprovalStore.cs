@@ -33,9 +33,9 @@ public sealed class LiteApprovalStore : IApprovalStore
         }
     }
 
-    public void Insert(ApprovalRequest a)
+    public ValueTask InsertAsync(ApprovalRequest a, CancellationToken cancellationToken = default)
     {
-        Collection.Insert(new BsonDocument
+        _db.Use(_ => Collection.Insert(new BsonDocument
         {
             ["_id"] = a.Id,
             ["tool"] = a.Tool,
@@ -54,16 +54,21 @@ public sealed class LiteApprovalStore : IApprovalStore
             ["correlationId"] = Nullable(a.CorrelationId),
             ["plan"] = a.Plan is { } plan ? ApprovalBinding.PlanJson(plan) : BsonValue.Null,
             ["confidence"] = a.Confidence is { } confidence ? System.Text.Json.JsonSerializer.Serialize(confidence, Kse.Core.KseJson.Options) : BsonValue.Null,
-        });
+        }));
+        return ValueTask.CompletedTask;
     }
 
-    public ApprovalRequest? Get(string id)
-    {
-        var d = Collection.FindById(id);
-        return d is null ? null : ToApproval(d);
-    }
+    public ValueTask<ApprovalRequest?> GetAsync(string id, CancellationToken cancellationToken = default) =>
+        ValueTask.FromResult(_db.Use(_ =>
+        {
+            var d = Collection.FindById(id);
+            return d is null ? null : ToApproval(d);
+        }));
 
-    public IReadOnlyList<ApprovalRequest> List(ApprovalState? state = null, string? project = null, int limit = 200)
+    public ValueTask<IReadOnlyList<ApprovalRequest>> ListAsync(ApprovalState? state = null, string? project = null, int limit = 200, CancellationToken cancellationToken = default) =>
+        ValueTask.FromResult(_db.Use(_ => List(state, project, limit)));
+
+    private IReadOnlyList<ApprovalRequest> List(ApprovalState? state, string? project, int limit)
     {
         var q = Collection.Query();
         if (state is { } s)
@@ -79,16 +84,21 @@ public sealed class LiteApprovalStore : IApprovalStore
         return q.OrderByDescending("createdAt").Limit(limit).ToList().Select(ToApproval).ToList();
     }
 
-    public IReadOnlyList<ApprovalRequest> ListDue(DateTimeOffset now) =>
-        Collection.Find(BsonExpression.Create("(state = 'pending' OR state = 'approved') AND expiresAt <= @0", now.UtcTicks)).Select(ToApproval).ToList();
+    public ValueTask<IReadOnlyList<ApprovalRequest>> ListDueAsync(DateTimeOffset now, CancellationToken cancellationToken = default) =>
+        ValueTask.FromResult<IReadOnlyList<ApprovalRequest>>(_db.Use(_ =>
+            Collection.Find(BsonExpression.Create("(state = 'pending' OR state = 'approved') AND expiresAt <= @0", now.UtcTicks)).Select(ToApproval).ToList()));
 
-    public ApprovalRequest? FindApproved(string binding, DateTimeOffset now) =>
-        Collection.Find(BsonExpression.Create("binding = @0 AND state = 'approved' AND expiresAt > @1", binding, now.UtcTicks))
-            .Select(ToApproval)
-            .OrderBy(a => a.CreatedAt)
-            .FirstOrDefault();
+    public ValueTask<ApprovalRequest?> FindApprovedAsync(string binding, DateTimeOffset now, CancellationToken cancellationToken = default) =>
+        ValueTask.FromResult(_db.Use(_ =>
+            Collection.Find(BsonExpression.Create("binding = @0 AND state = 'approved' AND expiresAt > @1", binding, now.UtcTicks))
+                .Select(ToApproval)
+                .OrderBy(a => a.CreatedAt)
+                .FirstOrDefault()));
 
-    public bool TryTransition(string id, ApprovalState from, ApprovalState to, DateTimeOffset at, string? by = null, string? reason = null, string? binding = null, DateTimeOffset? notExpiredAt = null)
+    public ValueTask<bool> TryTransitionAsync(string id, ApprovalState from, ApprovalState to, DateTimeOffset at, string? by = null, string? reason = null, string? binding = null, DateTimeOffset? notExpiredAt = null, CancellationToken cancellationToken = default) =>
+        ValueTask.FromResult(_db.Use(_ => TryTransition(id, from, to, at, by, reason, binding, notExpiredAt)));
+
+    private bool TryTransition(string id, ApprovalState from, ApprovalState to, DateTimeOffset at, string? by, string? reason, string? binding, DateTimeOffset? notExpiredAt)
     {
         var set = to switch
         {
@@ -116,11 +126,12 @@ public sealed class LiteApprovalStore : IApprovalStore
         return n == 1;
     }
 
-    public void RecordOutcome(string id, string outcome, string? detail)
+    public ValueTask RecordOutcomeAsync(string id, string outcome, string? detail, CancellationToken cancellationToken = default)
     {
-        Collection.UpdateMany(
+        _db.Use(_ => Collection.UpdateMany(
             BsonExpression.Create("{ outcome: @1, outcomeDetail: @2 }", id, outcome, Nullable(detail)),
-            BsonExpression.Create("_id = @0", id));
+            BsonExpression.Create("_id = @0", id)));
+        return ValueTask.CompletedTask;
     }
 
     private static BsonValue Nullable(string? s) => s is null ? BsonValue.Null : new BsonValue(s);

@@ -39,117 +39,173 @@ public sealed class LiteFeedbackStore : IFeedbackStore
 
     public ValueTask InsertAsync(FeedbackItem item, CancellationToken cancellationToken = default)
     {
-        Collection.Insert(ToDocument(item));
-        return ValueTask.CompletedTask;
+        try
+        {
+            Collection.Insert(ToDocument(item));
+            return ValueTask.CompletedTask;
+        }
+        catch (Exception ex) when (StoreFailure.IsUnreadable(ex))
+        {
+            throw StoreFailure.Unreadable(_db.DisplayPath, ex);
+        }
     }
 
     public ValueTask<FeedbackItem?> GetAsync(string id, CancellationToken cancellationToken = default)
     {
-        var d = Collection.FindById(id);
-        return ValueTask.FromResult(d is null ? null : ToItem(d));
+        try
+        {
+            var d = Collection.FindById(id);
+            return ValueTask.FromResult(d is null ? null : ToItem(d));
+        }
+        catch (Exception ex) when (StoreFailure.IsUnreadable(ex))
+        {
+            throw StoreFailure.Unreadable(_db.DisplayPath, ex);
+        }
     }
 
     public ValueTask<FeedbackItem?> FindByFingerprintAsync(string project, string fingerprint, DateTimeOffset since, CancellationToken cancellationToken = default)
     {
-        var found = Collection.Find(BsonExpression.Create("fingerprint = @0 AND project = @1 AND lastSeen >= @2", fingerprint, project, since.UtcTicks))
-            .OrderByDescending(d => d["lastSeen"].AsInt64)
-            .FirstOrDefault();
-        return ValueTask.FromResult(found is null ? null : ToItem(found));
+        try
+        {
+            var found = Collection.Find(BsonExpression.Create("fingerprint = @0 AND project = @1 AND lastSeen >= @2", fingerprint, project, since.UtcTicks))
+                .OrderByDescending(d => d["lastSeen"].AsInt64)
+                .FirstOrDefault();
+            return ValueTask.FromResult(found is null ? null : ToItem(found));
+        }
+        catch (Exception ex) when (StoreFailure.IsUnreadable(ex))
+        {
+            throw StoreFailure.Unreadable(_db.DisplayPath, ex);
+        }
     }
 
     public ValueTask<bool> TryUpdateAsync(FeedbackItem item, int expectedRevision, CancellationToken cancellationToken = default)
     {
-        var c = Collection;
-        var ok = false;
-        _db.Database.BeginTrans();
         try
         {
-            var current = c.FindById(item.Id);
-            if (current is not null && current["revision"].AsInt32 == expectedRevision)
+            var c = Collection;
+            var ok = false;
+            _db.Database.BeginTrans();
+            try
             {
-                ok = c.Update(ToDocument(item));
+                var current = c.FindById(item.Id);
+                if (current is not null && current["revision"].AsInt32 == expectedRevision)
+                {
+                    ok = c.Update(ToDocument(item));
+                }
+
+                _db.Database.Commit();
+            }
+            catch
+            {
+                _db.Database.Rollback();
+                throw;
             }
 
-            _db.Database.Commit();
+            return ValueTask.FromResult(ok);
         }
-        catch
+        catch (Exception ex) when (StoreFailure.IsUnreadable(ex))
         {
-            _db.Database.Rollback();
-            throw;
+            throw StoreFailure.Unreadable(_db.DisplayPath, ex);
         }
-
-        return ValueTask.FromResult(ok);
     }
 
     public ValueTask<IReadOnlyList<FeedbackItem>> ListAsync(FeedbackQuery query, CancellationToken cancellationToken = default)
     {
-        var q = Collection.Query();
-        if (query.Project is not null)
+        try
         {
-            q = q.Where("project = @0", query.Project);
-        }
+            var q = Collection.Query();
+            if (query.Project is not null)
+            {
+                q = q.Where("project = @0", query.Project);
+            }
 
-        if (query.State is not null)
+            if (query.State is not null)
+            {
+                q = q.Where("state = @0", query.State);
+            }
+
+            if (query.Severity is not null)
+            {
+                q = q.Where("severity = @0", query.Severity);
+            }
+
+            if (query.Type is not null)
+            {
+                q = q.Where("type = @0", query.Type);
+            }
+
+            if (query.OpenOnly)
+            {
+                q = q.Where("state != 'resolved' AND state != 'verified'");
+            }
+
+            if (query.From is { } from)
+            {
+                q = q.Where("lastSeen >= @0", from.UtcTicks);
+            }
+
+            if (query.To is { } to)
+            {
+                q = q.Where("createdAt < @0", to.UtcTicks);
+            }
+
+            IReadOnlyList<FeedbackItem> items = q.OrderByDescending("createdAt").Limit(Math.Max(1, query.Limit)).ToList().Select(ToItem).ToList();
+            return ValueTask.FromResult(items);
+        }
+        catch (Exception ex) when (StoreFailure.IsUnreadable(ex))
         {
-            q = q.Where("state = @0", query.State);
+            throw StoreFailure.Unreadable(_db.DisplayPath, ex);
         }
-
-        if (query.Severity is not null)
-        {
-            q = q.Where("severity = @0", query.Severity);
-        }
-
-        if (query.Type is not null)
-        {
-            q = q.Where("type = @0", query.Type);
-        }
-
-        if (query.OpenOnly)
-        {
-            q = q.Where("state != 'resolved' AND state != 'verified'");
-        }
-
-        if (query.From is { } from)
-        {
-            q = q.Where("lastSeen >= @0", from.UtcTicks);
-        }
-
-        if (query.To is { } to)
-        {
-            q = q.Where("createdAt < @0", to.UtcTicks);
-        }
-
-        IReadOnlyList<FeedbackItem> items = q.OrderByDescending("createdAt").Limit(Math.Max(1, query.Limit)).ToList().Select(ToItem).ToList();
-        return ValueTask.FromResult(items);
     }
 
     public ValueTask InsertProposalAsync(TroubleshootingProposal proposal, CancellationToken cancellationToken = default)
     {
-        _db.Database.GetCollection(Proposals).Insert(new BsonDocument
+        try
         {
-            ["_id"] = proposal.Id,
-            ["project"] = proposal.Project,
-            ["fingerprint"] = proposal.Fingerprint,
-            ["createdAt"] = proposal.CreatedAt.UtcTicks,
-            ["json"] = JsonSerializer.Serialize(proposal, KseJson.Options),
-        });
-        return ValueTask.CompletedTask;
+            _db.Database.GetCollection(Proposals).Insert(new BsonDocument
+            {
+                ["_id"] = proposal.Id,
+                ["project"] = proposal.Project,
+                ["fingerprint"] = proposal.Fingerprint,
+                ["createdAt"] = proposal.CreatedAt.UtcTicks,
+                ["json"] = JsonSerializer.Serialize(proposal, KseJson.Options),
+            });
+            return ValueTask.CompletedTask;
+        }
+        catch (Exception ex) when (StoreFailure.IsUnreadable(ex))
+        {
+            throw StoreFailure.Unreadable(_db.DisplayPath, ex);
+        }
     }
 
     public ValueTask<TroubleshootingProposal?> FindProposalAsync(string project, string fingerprint, CancellationToken cancellationToken = default)
     {
-        var d = _db.Database.GetCollection(Proposals).FindOne(BsonExpression.Create("project = @0 AND fingerprint = @1", project, fingerprint));
-        return ValueTask.FromResult(d is null ? null : JsonSerializer.Deserialize<TroubleshootingProposal>(d["json"].AsString, KseJson.Options));
+        try
+        {
+            var d = _db.Database.GetCollection(Proposals).FindOne(BsonExpression.Create("project = @0 AND fingerprint = @1", project, fingerprint));
+            return ValueTask.FromResult(d is null ? null : JsonSerializer.Deserialize<TroubleshootingProposal>(d["json"].AsString, KseJson.Options));
+        }
+        catch (Exception ex) when (StoreFailure.IsUnreadable(ex))
+        {
+            throw StoreFailure.Unreadable(_db.DisplayPath, ex);
+        }
     }
 
     public ValueTask<IReadOnlyList<TroubleshootingProposal>> ListProposalsAsync(string? project, CancellationToken cancellationToken = default)
     {
-        var c = _db.Database.GetCollection(Proposals);
-        var docs = project is null ? c.FindAll() : c.Find(BsonExpression.Create("project = @0", project));
-        IReadOnlyList<TroubleshootingProposal> list = docs.OrderByDescending(d => d["createdAt"].AsInt64)
-            .Select(d => JsonSerializer.Deserialize<TroubleshootingProposal>(d["json"].AsString, KseJson.Options)!)
-            .ToList();
-        return ValueTask.FromResult(list);
+        try
+        {
+            var c = _db.Database.GetCollection(Proposals);
+            var docs = project is null ? c.FindAll() : c.Find(BsonExpression.Create("project = @0", project));
+            IReadOnlyList<TroubleshootingProposal> list = docs.OrderByDescending(d => d["createdAt"].AsInt64)
+                .Select(d => JsonSerializer.Deserialize<TroubleshootingProposal>(d["json"].AsString, KseJson.Options)!)
+                .ToList();
+            return ValueTask.FromResult(list);
+        }
+        catch (Exception ex) when (StoreFailure.IsUnreadable(ex))
+        {
+            throw StoreFailure.Unreadable(_db.DisplayPath, ex);
+        }
     }
 
     private static BsonDocument ToDocument(FeedbackItem item) => new()

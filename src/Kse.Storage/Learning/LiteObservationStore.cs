@@ -48,55 +48,69 @@ public sealed class LiteObservationStore : IObservationStore, IDisposable
 
     public ValueTask InsertAsync(IReadOnlyList<Observation> observations, CancellationToken cancellationToken = default)
     {
-        if (observations.Count == 0)
-        {
-            return ValueTask.CompletedTask;
-        }
-
-        var items = Items;
-        _db.Database.BeginTrans();
         try
         {
-            items.InsertBulk(observations.Select(ToDocument));
-            _db.Database.Commit();
-        }
-        catch
-        {
-            _db.Database.Rollback();
-            throw;
-        }
+            if (observations.Count == 0)
+            {
+                return ValueTask.CompletedTask;
+            }
 
-        Restrict(Path);
-        return ValueTask.CompletedTask;
+            var items = Items;
+            _db.Database.BeginTrans();
+            try
+            {
+                items.InsertBulk(observations.Select(ToDocument));
+                _db.Database.Commit();
+            }
+            catch
+            {
+                _db.Database.Rollback();
+                throw;
+            }
+
+            Restrict(Path);
+            return ValueTask.CompletedTask;
+        }
+        catch (Exception ex) when (StoreFailure.IsUnreadable(ex))
+        {
+            throw StoreFailure.Unreadable(_db.DisplayPath, ex);
+        }
     }
 
     public ValueTask<IReadOnlyList<Observation>> ListAsync(ObservationQuery query, CancellationToken cancellationToken = default)
     {
-        if (!File.Exists(Path))
+        try
         {
-            return ValueTask.FromResult<IReadOnlyList<Observation>>([]);
-        }
+            if (!File.Exists(Path))
+            {
+                return ValueTask.FromResult<IReadOnlyList<Observation>>([]);
+            }
 
-        var q = Items.Query().Where("project = @0", query.Project);
-        if (query.Environment is not null)
+            var q = Items.Query().Where("project = @0", query.Project);
+            if (query.Environment is not null)
+            {
+                q = q.Where("environment = @0", query.Environment);
+            }
+
+            if (query.Since is { } since)
+            {
+                q = q.Where("startedAt >= @0", since.UtcTicks);
+            }
+
+            IReadOnlyList<Observation> list = q.OrderByDescending("startedAt").Limit(Math.Max(1, query.Limit)).ToList()
+                .Select(d => JsonSerializer.Deserialize<Observation>(d["json"].AsString, KseJson.Options)!)
+                .OrderBy(o => o.StartedAt)
+                .ToList();
+            return ValueTask.FromResult(list);
+        }
+        catch (Exception ex) when (StoreFailure.IsUnreadable(ex))
         {
-            q = q.Where("environment = @0", query.Environment);
+            throw StoreFailure.Unreadable(_db.DisplayPath, ex);
         }
-
-        if (query.Since is { } since)
-        {
-            q = q.Where("startedAt >= @0", since.UtcTicks);
-        }
-
-        IReadOnlyList<Observation> list = q.OrderByDescending("startedAt").Limit(Math.Max(1, query.Limit)).ToList()
-            .Select(d => JsonSerializer.Deserialize<Observation>(d["json"].AsString, KseJson.Options)!)
-            .OrderBy(o => o.StartedAt)
-            .ToList();
-        return ValueTask.FromResult(list);
     }
 
     public ValueTask<int> CountAsync(string project, CancellationToken cancellationToken = default) =>
-        ValueTask.FromResult(File.Exists(Path) ? Items.Count(BsonExpression.Create("project = @0", project)) : 0);
+        _db.Use(_ => ValueTask.FromResult(File.Exists(Path) ? Items.Count(BsonExpression.Create("project = @0", project)) : 0));
 
     private static BsonDocument ToDocument(Observation o) => new()
     {

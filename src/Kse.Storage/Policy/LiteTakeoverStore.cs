@@ -48,20 +48,20 @@ public sealed class LiteTakeoverStore : ITakeoverStore
         Volatile.Write(ref _readsStamp, "");
     }
 
-    public TakeoverSetting? GetLevel(string project, EnvironmentKind environment) =>
-        Cached("level:" + Key(project, environment), () =>
+    public ValueTask<TakeoverSetting?> GetLevelAsync(string project, EnvironmentKind environment, CancellationToken cancellationToken = default) =>
+        ValueTask.FromResult(Cached("level:" + Key(project, environment), () => _db.Use(_ =>
         {
             var doc = LevelCollection.FindById(Key(project, environment));
             return doc is null ? null : ToSetting(doc);
-        });
+        })));
 
-    public IReadOnlyList<TakeoverSetting> ListLevels(string project) =>
-        LevelCollection.Find(Query.EQ("project", project)).Select(ToSetting).OrderBy(s => s.Environment).ToList();
+    public ValueTask<IReadOnlyList<TakeoverSetting>> ListLevelsAsync(string project, CancellationToken cancellationToken = default) =>
+        ValueTask.FromResult<IReadOnlyList<TakeoverSetting>>(_db.Use(_ => LevelCollection.Find(Query.EQ("project", project)).Select(ToSetting).OrderBy(s => s.Environment).ToList()));
 
-    public void SetLevel(TakeoverSetting setting)
+    public ValueTask SetLevelAsync(TakeoverSetting setting, CancellationToken cancellationToken = default)
     {
         Changed();
-        LevelCollection.Upsert(new BsonDocument
+        _db.Use(_ => LevelCollection.Upsert(new BsonDocument
         {
             ["_id"] = Key(setting.Project, setting.Environment),
             ["project"] = setting.Project,
@@ -71,26 +71,28 @@ public sealed class LiteTakeoverStore : ITakeoverStore
             ["setBy"] = setting.SetBy,
             ["setAt"] = setting.SetAt.UtcTicks,
             ["auditSeq"] = setting.AuditSequence is { } seq ? seq : BsonValue.Null,
-        });
+        }));
+        return ValueTask.CompletedTask;
     }
 
-    public IReadOnlyList<EmergencyElevation> ListElevations(string? project = null) =>
-        Cached("elevations:" + project, () =>
+    public ValueTask<IReadOnlyList<EmergencyElevation>> ListElevationsAsync(string? project = null, CancellationToken cancellationToken = default) =>
+        ValueTask.FromResult(Cached("elevations:" + project, () => _db.Use(_ =>
         {
             var docs = project is null ? ElevationCollection.FindAll() : ElevationCollection.Find(Query.EQ("project", project));
             return (IReadOnlyList<EmergencyElevation>)docs.Select(ToElevation).OrderByDescending(e => e.GrantedAt).ThenBy(e => e.Id, StringComparer.Ordinal).ToList();
-        });
+        })));
 
-    public EmergencyElevation? GetElevation(string id)
-    {
-        var doc = ElevationCollection.FindById(id);
-        return doc is null ? null : ToElevation(doc);
-    }
+    public ValueTask<EmergencyElevation?> GetElevationAsync(string id, CancellationToken cancellationToken = default) =>
+        ValueTask.FromResult(_db.Use(_ =>
+        {
+            var doc = ElevationCollection.FindById(id);
+            return doc is null ? null : ToElevation(doc);
+        }));
 
-    public void AddElevation(EmergencyElevation e)
+    public ValueTask AddElevationAsync(EmergencyElevation e, CancellationToken cancellationToken = default)
     {
         Changed();
-        ElevationCollection.Insert(new BsonDocument
+        _db.Use(_ => ElevationCollection.Insert(new BsonDocument
         {
             ["_id"] = e.Id,
             ["project"] = e.Project,
@@ -101,26 +103,27 @@ public sealed class LiteTakeoverStore : ITakeoverStore
             ["grantedAt"] = e.GrantedAt.UtcTicks,
             ["expiresAt"] = e.ExpiresAt.UtcTicks,
             ["requestId"] = e.RequestId is null ? BsonValue.Null : e.RequestId,
-        });
+        }));
+        return ValueTask.CompletedTask;
     }
 
-    public bool RevokeElevation(string id, string revokedBy, string reason, DateTimeOffset at)
+    public ValueTask<bool> RevokeElevationAsync(string id, string revokedBy, string reason, DateTimeOffset at, CancellationToken cancellationToken = default)
     {
         Changed();
         // One conditional update: of two concurrent revokes only one matches.
-        var n = ElevationCollection.UpdateMany(
+        var n = _db.Use(_ => ElevationCollection.UpdateMany(
             BsonExpression.Create("{ revokedAt: @0, revokedBy: @1, revokeReason: @2 }", at.UtcTicks, revokedBy, reason),
-            BsonExpression.Create("_id = @0 AND revokedAt = null", id));
-        return n == 1;
+            BsonExpression.Create("_id = @0 AND revokedAt = null", id)));
+        return ValueTask.FromResult(n == 1);
     }
 
-    public bool MarkExpiryRecorded(string id, DateTimeOffset at)
+    public ValueTask<bool> MarkExpiryRecordedAsync(string id, DateTimeOffset at, CancellationToken cancellationToken = default)
     {
         Changed();
-        var n = ElevationCollection.UpdateMany(
+        var n = _db.Use(_ => ElevationCollection.UpdateMany(
             BsonExpression.Create("{ expiryRecordedAt: @0 }", at.UtcTicks),
-            BsonExpression.Create("_id = @0 AND expiryRecordedAt = null", id));
-        return n == 1;
+            BsonExpression.Create("_id = @0 AND expiryRecordedAt = null", id)));
+        return ValueTask.FromResult(n == 1);
     }
 
     private static string Key(string project, EnvironmentKind env) => $"{project}/{env.Name()}";

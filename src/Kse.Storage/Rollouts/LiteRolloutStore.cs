@@ -31,44 +31,72 @@ public sealed class LiteRolloutStore(KseDatabase db) : IRolloutStore
 
     public ValueTask InsertAsync(Rollout rollout, CancellationToken cancellationToken = default)
     {
-        Collection.Insert(ToDocument(rollout));
-        return ValueTask.CompletedTask;
+        try
+        {
+            Collection.Insert(ToDocument(rollout));
+            return ValueTask.CompletedTask;
+        }
+        catch (Exception ex) when (StoreFailure.IsUnreadable(ex))
+        {
+            throw StoreFailure.Unreadable(db.DisplayPath, ex);
+        }
     }
 
     public ValueTask<Rollout?> GetAsync(string id, CancellationToken cancellationToken = default)
     {
-        var d = Collection.FindById(id);
-        return ValueTask.FromResult(d is null ? null : ToRollout(d));
+        try
+        {
+            var d = Collection.FindById(id);
+            return ValueTask.FromResult(d is null ? null : ToRollout(d));
+        }
+        catch (Exception ex) when (StoreFailure.IsUnreadable(ex))
+        {
+            throw StoreFailure.Unreadable(db.DisplayPath, ex);
+        }
     }
 
     public ValueTask<bool> TryUpdateAsync(Rollout rollout, int expectedRevision, CancellationToken cancellationToken = default)
     {
-        var c = Collection;
-        var ok = false;
-        db.Database.BeginTrans();
         try
         {
-            var current = c.FindById(rollout.Id);
-            if (current is not null && current["revision"].AsInt32 == expectedRevision)
+            var c = Collection;
+            var ok = false;
+            db.Database.BeginTrans();
+            try
             {
-                ok = c.Update(ToDocument(rollout));
+                var current = c.FindById(rollout.Id);
+                if (current is not null && current["revision"].AsInt32 == expectedRevision)
+                {
+                    ok = c.Update(ToDocument(rollout));
+                }
+
+                db.Database.Commit();
+            }
+            catch
+            {
+                db.Database.Rollback();
+                throw;
             }
 
-            db.Database.Commit();
+            return ValueTask.FromResult(ok);
         }
-        catch
+        catch (Exception ex) when (StoreFailure.IsUnreadable(ex))
         {
-            db.Database.Rollback();
-            throw;
+            throw StoreFailure.Unreadable(db.DisplayPath, ex);
         }
-
-        return ValueTask.FromResult(ok);
     }
 
     public ValueTask<IReadOnlyList<Rollout>> ListAsync(int limit, CancellationToken cancellationToken = default)
     {
-        IReadOnlyList<Rollout> list = Collection.Find(Query.All("updated", Query.Descending), limit: limit).Select(ToRollout).ToList();
-        return ValueTask.FromResult(list);
+        try
+        {
+            IReadOnlyList<Rollout> list = Collection.Find(Query.All("updated", Query.Descending), limit: limit).Select(ToRollout).ToList();
+            return ValueTask.FromResult(list);
+        }
+        catch (Exception ex) when (StoreFailure.IsUnreadable(ex))
+        {
+            throw StoreFailure.Unreadable(db.DisplayPath, ex);
+        }
     }
 
     private static BsonDocument ToDocument(Rollout r) => new()

@@ -62,7 +62,7 @@ public sealed class GuardedPathCliTests
         Assert.True(doc.RootElement.GetProperty("observed").GetBoolean());
         Assert.Equal("hello human", doc.RootElement.GetProperty("result").GetProperty("stdout").GetString());
         await using var services = KseComposition.BuildServiceProvider(ws.Workspace, KseComposition.LoadConfiguration(ws.Workspace));
-        var entries = services.GetRequiredService<IAuditReader>().Query(new AuditQuery { OperationType = "ops.run" });
+        var entries = (await services.GetRequiredService<IAuditReader>().QueryAsync(new AuditQuery { OperationType = "ops.run" }));
         Assert.Equal(["decided", "succeeded"], entries.Select(e => e.Outcome));
         Assert.All(entries, e => Assert.Equal("true", e.Parameters!["observed"]));
     }

@@ -59,7 +59,7 @@ public sealed class ApprovalProcessTests
         var final = await after.GetRequiredService<ApprovalService>().GetAsync(id);
         Assert.Equal(winner.op, final.DecidedBy);
         Assert.Equal(winner.op == "dan" ? ApprovalState.Rejected : ApprovalState.Approved, final.State);
-        var decisions = after.GetRequiredService<IAuditReader>().ReadChain().Where(e => e.OperationType is "approval.approve" or "approval.reject").ToList();
+        var decisions = (await after.GetRequiredService<IAuditReader>().ReadChainAsync().ToListAsync()).Where(e => e.OperationType is "approval.approve" or "approval.reject").ToList();
         Assert.Equal(winner.op, Assert.Single(decisions).ActorName);
     }
 }

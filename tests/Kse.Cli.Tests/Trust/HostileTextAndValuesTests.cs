@@ -81,7 +81,7 @@ public sealed class HostileTextAndValuesTests
         Assert.StartsWith("error ops.parameter_option_like:", refused.Err.Trim());
         Assert.Equal(0, ordinary.ExitCode);
         await using var services = KseComposition.BuildServiceProvider(ws.Workspace, KseComposition.LoadConfiguration(ws.Workspace));
-        var entry = Assert.Single(services.GetRequiredService<IAuditReader>().Query(new AuditQuery { OperationType = "ops.run" }));
+        var entry = Assert.Single((await services.GetRequiredService<IAuditReader>().QueryAsync(new AuditQuery { OperationType = "ops.run" })));
         // Refused on the guarded path like a call over MCP: a denied decision with the cause's own rule.
         Assert.Equal("deny", entry.Decision);
         Assert.Equal("denied", entry.Outcome);

@@ -58,7 +58,7 @@ public sealed class OperatorCredentialTests
     private static async Task<IReadOnlyList<AuditEntry>> Attempts(TempWorkspace ws)
     {
         await using var services = KseComposition.BuildServiceProvider(ws.Workspace, KseComposition.LoadConfiguration(ws.Workspace));
-        return services.GetRequiredService<IAuditReader>().Query(new AuditQuery { OperationType = OperatorAuthentication.CliOperationType });
+        return (await services.GetRequiredService<IAuditReader>().QueryAsync(new AuditQuery { OperationType = OperatorAuthentication.CliOperationType }));
     }
 
     [Fact]
@@ -97,7 +97,7 @@ public sealed class OperatorCredentialTests
 
         await using var services = KseComposition.BuildServiceProvider(ws.Workspace, KseComposition.LoadConfiguration(ws.Workspace));
         Assert.Equal(ApprovalState.Pending, (await services.GetRequiredService<ApprovalService>().GetAsync(approval)).State);
-        Assert.Null(services.GetRequiredService<ITakeoverStore>().GetLevel("shop", EnvironmentKind.Production));
+        Assert.Null((await services.GetRequiredService<ITakeoverStore>().GetLevelAsync("shop", EnvironmentKind.Production)));
     }
 
     [Fact]

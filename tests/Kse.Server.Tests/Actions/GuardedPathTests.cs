@@ -30,8 +30,8 @@ public sealed class GuardedPathTests
         return queued.GetProperty("approvalId").GetString()!;
     }
 
-    private static IReadOnlyList<AuditEntry> Story(KseHttpTestHost host, string correlation) =>
-        host.Services.GetRequiredService<IAuditReader>().Query(new AuditQuery { CorrelationId = correlation });
+    private static async Task<IReadOnlyList<AuditEntry>> StoryAsync(KseHttpTestHost host, string correlation) =>
+        (await host.Services.GetRequiredService<IAuditReader>().QueryAsync(new AuditQuery { CorrelationId = correlation }));
 
     [Fact]
     public async Task OpsRunWithoutInstance_QueuedOverMcp_ApprovedOnTheOperatorApi_RunsOnce_OnTheInstanceResolvedAtRequest()
@@ -39,7 +39,7 @@ public sealed class GuardedPathTests
         await using var host = await KseHttpTestHost.StartAsync();
         var id = await QueueAsync(host, "first");
 
-        var stored = host.Services.GetRequiredService<IApprovalStore>().Get(id)!;
+        var stored = (await host.Services.GetRequiredService<IApprovalStore>().GetAsync(id))!;
         Assert.Equal("prod-1", stored.Instance);
         Assert.Equal("prod-1", stored.Plan!.Instance);
         Assert.Equal("operations.md", stored.Plan.Document);
@@ -62,9 +62,9 @@ public sealed class GuardedPathTests
         await using var host = await KseHttpTestHost.StartAsync();
         var id = await QueueAsync(host, "joined");
         await host.Http.SendAsync(host.Request(HttpMethod.Post, $"/api/approvals/{id}/approve", KseHttpTestHost.AliceToken, JsonContent.Create(new { reason = "go" })));
-        var correlation = host.Services.GetRequiredService<IApprovalStore>().Get(id)!.CorrelationId!;
+        var correlation = (await host.Services.GetRequiredService<IApprovalStore>().GetAsync(id))!.CorrelationId!;
 
-        var story = Story(host, correlation);
+        var story = (await StoryAsync(host, correlation));
 
         ActionStory.AssertOneAction(story, correlation, "ops.run", "succeeded");
         Assert.Contains(story, e => e.OperationType == "ops.run" && e.Outcome == "queued" && e.ActorKind == "ai");
@@ -89,7 +89,7 @@ public sealed class GuardedPathTests
         Assert.Equal("succeeded", ran.GetProperty("status").GetString());
         Assert.Equal("dev-1", ran.GetProperty("instance").GetString());
         var correlation = ran.GetProperty("correlationId").GetString()!;
-        var story = mcp.Get<IAuditReader>().Query(new AuditQuery { CorrelationId = correlation });
+        var story = (await mcp.Get<IAuditReader>().QueryAsync(new AuditQuery { CorrelationId = correlation }));
         ActionStory.AssertOneAction(story, correlation, "ops.run", "succeeded");
         Assert.Equal(2, story.Count);
 
@@ -112,9 +112,9 @@ public sealed class GuardedPathTests
         Assert.Equal("approvals.stale", error.GetProperty("error").GetString());
         Assert.Contains("changed second", error.GetProperty("message").GetString());
         Assert.False(File.Exists(host.Marker));
-        var stale = host.Services.GetRequiredService<IApprovalStore>().Get(id)!;
+        var stale = (await host.Services.GetRequiredService<IApprovalStore>().GetAsync(id))!;
         Assert.Equal(ApprovalState.Stale, stale.State);
-        var story = Story(host, stale.CorrelationId!);
+        var story = (await StoryAsync(host, stale.CorrelationId!));
         Assert.Single(story, e => e.OperationType == "approval.stale");
         Assert.DoesNotContain(story, e => e.OperationType == "ops.run" && e.Outcome is "decided" or "succeeded" or "failed");
     }

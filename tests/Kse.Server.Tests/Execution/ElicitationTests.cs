@@ -61,7 +61,7 @@ public sealed class ElicitationTests
         Assert.NotEqual(true, result.IsError);
         Assert.Equal("hello team", JsonSerializer.SerializeToElement(result.StructuredContent).GetProperty("result").GetProperty("stdout").GetString());
         Assert.Contains("printf 'hello %s' team", Assert.Single(asked));
-        var decision = mcp.Get<IAuditReader>().ReadChain().First(e => e.OperationType == "ops.run" && e.Outcome == "decided");
+        var decision = (await mcp.Get<IAuditReader>().ReadChainAsync().ToListAsync()).First(e => e.OperationType == "ops.run" && e.Outcome == "decided");
         Assert.Contains(decision.Rules!, r => r.StartsWith("elicitation.accepted", StringComparison.Ordinal));
     }
 
@@ -78,8 +78,8 @@ public sealed class ElicitationTests
         Assert.True(result.IsError);
         Assert.Contains("policy.denied", Assert.IsType<TextContentBlock>(result.Content[0]).Text);
         // Refused and audited as such; nothing was decided to run.
-        Assert.Single(mcp.Get<IAuditReader>().ReadChain(), e => e.OperationType == "ops.run" && e.Outcome == "denied");
-        Assert.DoesNotContain(mcp.Get<IAuditReader>().ReadChain(), e => e.OperationType == "ops.run" && e.Outcome is "decided" or "succeeded" or "failed");
+        Assert.Single((await mcp.Get<IAuditReader>().ReadChainAsync().ToListAsync()), e => e.OperationType == "ops.run" && e.Outcome == "denied");
+        Assert.DoesNotContain((await mcp.Get<IAuditReader>().ReadChainAsync().ToListAsync()), e => e.OperationType == "ops.run" && e.Outcome is "decided" or "succeeded" or "failed");
     }
 
     [Fact]

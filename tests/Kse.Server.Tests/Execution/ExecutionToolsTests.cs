@@ -150,7 +150,7 @@ public sealed class ExecutionToolsTests
         Assert.Equal("pending_approval", Structured(again).GetProperty("status").GetString());
         Assert.Equal("deploy; now\n", File.ReadAllText(marker));
 
-        var run = mcp.Get<IAuditReader>().ReadChain().Last(e => e.OperationType == "ops.run" && e.Outcome == "succeeded");
+        var run = (await mcp.Get<IAuditReader>().ReadChainAsync().ToListAsync()).Last(e => e.OperationType == "ops.run" && e.Outcome == "succeeded");
         Assert.Equal("system", run.ActorKind);
         Assert.Contains(run.Rules!, r => r.Contains("operator:alice", StringComparison.Ordinal));
         Assert.Contains(run.Rules!, r => r.Contains("ai:kse-tests", StringComparison.Ordinal));

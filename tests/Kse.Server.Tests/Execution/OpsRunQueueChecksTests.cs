@@ -43,10 +43,10 @@ public sealed class OpsRunQueueChecksTests
         var text = Assert.IsType<TextContentBlock>(Assert.Single(result.Content)).Text;
         Assert.StartsWith("error policy.denied:", text);
         Assert.Contains(named, text);
-        Assert.Empty(mcp.Get<IApprovalStore>().List(null, null, 100));
+        Assert.Empty((await mcp.Get<IApprovalStore>().ListAsync(null, null, 100)));
 
         // The audited rule carries the cause's own stable code, so the trail can be queried by it.
-        var denied = Assert.Single(mcp.Get<IAuditReader>().ReadChain(), e => e.OperationType == "ops.run" && e.Outcome == "denied");
+        var denied = Assert.Single((await mcp.Get<IAuditReader>().ReadChainAsync().ToListAsync()), e => e.OperationType == "ops.run" && e.Outcome == "denied");
         var rule = Assert.Single(denied.Rules!);
         Assert.DoesNotContain("tool.risk_unresolved", rule);
         Assert.Contains(named, rule.Split(':')[0]);
@@ -68,7 +68,7 @@ public sealed class OpsRunQueueChecksTests
         });
 
         Assert.NotEqual(true, result.IsError);
-        Assert.Single(mcp.Get<IApprovalStore>().List(null, null, 100));
+        Assert.Single((await mcp.Get<IApprovalStore>().ListAsync(null, null, 100)));
     }
 
     [Fact]
@@ -87,8 +87,8 @@ public sealed class OpsRunQueueChecksTests
         });
 
         Assert.NotEqual(true, result.IsError);
-        Assert.Equal("production", Assert.Single(mcp.Get<IApprovalStore>().List(null, null, 100)).Environment);
-        var entry = Assert.Single(mcp.Get<Kse.Core.Audit.IAuditReader>().ReadChain(), e => e.OperationType == "ops.run");
+        Assert.Equal("production", Assert.Single((await mcp.Get<IApprovalStore>().ListAsync(null, null, 100))).Environment);
+        var entry = Assert.Single((await mcp.Get<Kse.Core.Audit.IAuditReader>().ReadChainAsync().ToListAsync()), e => e.OperationType == "ops.run");
         Assert.Equal("production", entry.Environment);
     }
 }

@@ -86,7 +86,7 @@ public sealed class FeedbackHttpTests
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, unknownField.StatusCode);
         Assert.Contains("severity", await unknownField.Content.ReadAsStringAsync(), StringComparison.Ordinal);
-        var submit = host.Services.GetRequiredService<IAuditReader>().Scan(new AuditQuery { OperationType = FeedbackService.SubmitAuditType }).Single();
+        var submit = (await host.Services.GetRequiredService<IAuditReader>().ScanAsync(new AuditQuery { OperationType = FeedbackService.SubmitAuditType }).ToListAsync()).Single();
         Assert.Equal(("operator", "carol"), (submit.ActorKind, submit.ActorName));
     }
 
@@ -114,7 +114,7 @@ public sealed class FeedbackHttpTests
         Assert.Equal(HttpStatusCode.Unauthorized, list.StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, approvals.StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, outOfScope.StatusCode);
-        var audit = host.Services.GetRequiredService<IAuditReader>().Scan(new AuditQuery()).ToList();
+        var audit = (await host.Services.GetRequiredService<IAuditReader>().ScanAsync(new AuditQuery()).ToListAsync()).ToList();
         Assert.Equal(2, audit.Count(e => e is { OperationType: FeedbackService.SubmitAuditType, ActorKind: "ai", ActorName: "support-bot" }));
         Assert.Contains(audit, e => e is { OperationType: "operator.api", ActorKind: "ai", ActorName: "support-bot", Target: "POST /api/feedback" });
         Assert.Equal(2, (await host.Services.GetRequiredService<FeedbackService>().ListAsync(new FeedbackQuery())).Count);
@@ -174,7 +174,7 @@ public sealed class FeedbackHttpTests
         var slack = JsonDocument.Parse(listener.Received.Single(x => x.Path == "/slack").Body).RootElement;
         Assert.StartsWith("[CRITICAL] shop: Checkout is down for everyone", slack.GetProperty("text").GetString(), StringComparison.Ordinal);
         Assert.Equal("section", slack.GetProperty("blocks")[0].GetProperty("type").GetString());
-        var delivered = host.Services.GetRequiredService<IAuditReader>().Scan(new AuditQuery { OperationType = FeedbackNotifier.AuditType }).ToList();
+        var delivered = (await host.Services.GetRequiredService<IAuditReader>().ScanAsync(new AuditQuery { OperationType = FeedbackNotifier.AuditType }).ToListAsync()).ToList();
         Assert.Equal("3", delivered.Single(e => e.Target == "ops-json").Parameters!["attempts"]);
         Assert.All(delivered, e => Assert.Equal("delivered", e.Outcome));
     }
@@ -195,7 +195,7 @@ public sealed class FeedbackHttpTests
         var r = await feedback.SubmitAsync(new FeedbackSubmission { Project = "shop", Channel = "api", Title = "Please add pagination to /orders" }, Actor.OsUser("t"));
 
         Assert.Equal(r.Id, (await feedback.GetAsync(r.Id)).Id);
-        var failed = host.Services.GetRequiredService<IAuditReader>().Scan(new AuditQuery { OperationType = FeedbackNotifier.AuditType }).Single();
+        var failed = (await host.Services.GetRequiredService<IAuditReader>().ScanAsync(new AuditQuery { OperationType = FeedbackNotifier.AuditType }).ToListAsync()).Single();
         Assert.Equal(("failed", "HTTP 500", "3"), (failed.Outcome, failed.ErrorContext, failed.Parameters!["attempts"]));
         Assert.Equal(3, listener.Attempts);
     }

@@ -105,7 +105,7 @@ public sealed class FeedbackMcpTests
 
         Assert.NotEqual(true, r.IsError);
         Assert.NotEqual("critical", Structured(r).GetProperty("item").GetProperty("severity").GetString());
-        var audit = mcp.Get<IAuditReader>().Scan(new AuditQuery()).ToList();
+        var audit = (await mcp.Get<IAuditReader>().ScanAsync(new AuditQuery()).ToListAsync()).ToList();
         Assert.DoesNotContain(audit, e => e.OperationType.StartsWith("ops.run", StringComparison.Ordinal) || e.Target == "ops_run");
         Assert.Empty((await mcp.Get<ApprovalService>().ListAsync()).Approvals);
     }

@@ -36,8 +36,8 @@ public sealed class FeedbackServiceTests : IDisposable
 
     private FeedbackService Feedback => _services.GetRequiredService<FeedbackService>();
 
-    private IReadOnlyList<AuditEntry> Audit(string? type = null) =>
-        _services.GetRequiredService<IAuditReader>().Scan(new AuditQuery { OperationType = type }).ToList();
+    private async Task<IReadOnlyList<AuditEntry>> AuditAsync(string? type = null) =>
+        (await _services.GetRequiredService<IAuditReader>().ScanAsync(new AuditQuery { OperationType = type }).ToListAsync()).ToList();
 
     private static FeedbackSubmission Report(string reporter, string channel = "support-ticket", string? instance = "test-1") => new()
     {
@@ -63,7 +63,7 @@ public sealed class FeedbackServiceTests : IDisposable
         Assert.Equal(["support-ticket", "user-report"], item.Channels);
         Assert.Equal(("1.5.0-rc1", "test"), (item.Version, item.Environment));
         Assert.Single((await Feedback.ListAsync(new FeedbackQuery { Project = "shop" })).Items);
-        Assert.Equal(["created", "folded"], Audit(FeedbackService.SubmitAuditType).Select(e => e.Outcome));
+        Assert.Equal(["created", "folded"], (await AuditAsync(FeedbackService.SubmitAuditType)).Select(e => e.Outcome));
     }
 
     [Fact]
@@ -102,7 +102,7 @@ public sealed class FeedbackServiceTests : IDisposable
         Assert.Equal("verified", verified.State);
         Assert.Equal(600, verified.TimeToAcknowledgeSeconds);
         Assert.Equal(3600, verified.TimeToResolveSeconds);
-        var steps = Audit(FeedbackService.TransitionAuditType);
+        var steps = (await AuditAsync(FeedbackService.TransitionAuditType));
         Assert.Equal(["acknowledged", "investigating", "resolved", "verified"], steps.Select(e => e.Outcome));
         Assert.All(steps, e => Assert.Equal(("operator", "alice", id), (e.ActorKind, e.ActorName, e.Target)));
         Assert.Equal(verified.History.Select(h => h.AuditSequence), steps.Select(e => (long?)e.Sequence));
@@ -120,7 +120,7 @@ public sealed class FeedbackServiceTests : IDisposable
         var execution = _services.GetRequiredService<Kse.Core.Actions.ActionPipeline>();
         var read = await execution.RunOperationAsync(new OperationRunRequest { Project = "shop", Operation = "health-check", Environment = "test" }, Alice, CancellationToken.None);
         var normal = await execution.RunOperationAsync(new OperationRunRequest { Project = "shop", Operation = "collect-diagnostics", Environment = "test" }, Alice, CancellationToken.None);
-        var runs = Audit("ops.run").Where(e => e.Outcome == "succeeded").ToList();
+        var runs = (await AuditAsync("ops.run")).Where(e => e.Outcome == "succeeded").ToList();
         var readSeq = runs.Single(e => e.Target!.StartsWith("health-check", StringComparison.Ordinal)).Sequence;
         var normalSeq = runs.Single(e => e.Target!.StartsWith("collect-diagnostics", StringComparison.Ordinal)).Sequence;
         Assert.Equal(("succeeded", "succeeded"), (read.Status, normal.Status));
@@ -160,7 +160,7 @@ public sealed class FeedbackServiceTests : IDisposable
         Assert.Equal("diag\n", File.ReadAllText(FeedbackFixture.DiagnosticsFile(_ws)));
         var approval = Assert.Single((await _services.GetRequiredService<ApprovalService>().ListAsync()).Approvals);
         Assert.Equal(("system:feedback", "ops_run", "test"), (approval.Requester, approval.Tool, approval.Environment));
-        Assert.All(Audit("ops.run"), e => Assert.Equal(("system", "feedback"), (e.ActorKind, e.ActorName)));
+        Assert.All((await AuditAsync("ops.run")), e => Assert.Equal(("system", "feedback"), (e.ActorKind, e.ActorName)));
     }
 
     [Fact]
@@ -174,7 +174,7 @@ public sealed class FeedbackServiceTests : IDisposable
         Assert.False(File.Exists(FeedbackFixture.DiagnosticsFile(_ws)));
         Assert.Equal(2, (await _services.GetRequiredService<ApprovalService>().ListAsync(ApprovalState.Pending)).Approvals.Count);
         Assert.Contains("no webhook configured", Assert.Single(r.Item.Response.Notified), StringComparison.Ordinal);
-        Assert.Equal("flagged", Assert.Single(Audit(FeedbackNotifier.AuditType)).Outcome);
+        Assert.Equal("flagged", Assert.Single((await AuditAsync(FeedbackNotifier.AuditType))).Outcome);
     }
 
     [Fact]
@@ -191,7 +191,7 @@ public sealed class FeedbackServiceTests : IDisposable
 
         Assert.NotEqual("critical", r.Item.Severity);
         Assert.Null(r.Item.Response);
-        Assert.Empty(Audit("ops.run"));
+        Assert.Empty((await AuditAsync("ops.run")));
         Assert.Empty((await _services.GetRequiredService<ApprovalService>().ListAsync()).Approvals);
     }
 
@@ -208,7 +208,7 @@ public sealed class FeedbackServiceTests : IDisposable
         Assert.Equal(("pending", "troubleshooting.md", 3), (proposal.State, proposal.Document, proposal.Occurrences));
         Assert.Contains("+- **Invoice PDF shows the wrong currency symbol**: reported 3 times", proposal.Patch, StringComparison.Ordinal);
         Assert.Contains("--- a/.sce/specs/shop/operations/troubleshooting.md", proposal.Patch, StringComparison.Ordinal);
-        Assert.Single(Audit(FeedbackService.ProposalAuditType));
+        Assert.Single((await AuditAsync(FeedbackService.ProposalAuditType)));
     }
 
     [Fact]
@@ -226,7 +226,7 @@ public sealed class FeedbackServiceTests : IDisposable
         Assert.Contains("line 3", ex.Message, StringComparison.Ordinal);
         Assert.Contains("channel 'email'", ex.Message, StringComparison.Ordinal);
         Assert.Empty((await Feedback.ListAsync(new FeedbackQuery())).Items);
-        Assert.Empty(Audit(FeedbackService.SubmitAuditType));
+        Assert.Empty((await AuditAsync(FeedbackService.SubmitAuditType)));
     }
 
     [Fact]

@@ -91,7 +91,7 @@ public sealed class AgentAccessTests
         Assert.Equal(HttpStatusCode.Unauthorized, asOperator.StatusCode);
         Assert.Equal(HttpStatusCode.OK, asAgent.StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, agentOnApi.StatusCode);
-        var refused = host.Services.GetRequiredService<IAuditReader>().ReadChain().Where(e => e.OperationType == "agent.http").ToList();
+        var refused = (await host.Services.GetRequiredService<IAuditReader>().ReadChainAsync().ToListAsync()).Where(e => e.OperationType == "agent.http").ToList();
         Assert.Equal(3, refused.Count);
         Assert.All(refused, e => Assert.Equal("unauthenticated", e.Decision));
     }
@@ -130,7 +130,7 @@ public sealed class AgentAccessTests
         var approval = await host.Services.GetRequiredService<ApprovalService>().GetAsync(id);
         Assert.Equal("ai:ci-agent", approval.Requester);
         // ops_run's decision is an ops.run entry on every face (the guarded path).
-        var call = host.Services.GetRequiredService<IAuditReader>().ReadChain().Last(e => e.OperationType == "ops.run");
+        var call = (await host.Services.GetRequiredService<IAuditReader>().ReadChainAsync().ToListAsync()).Last(e => e.OperationType == "ops.run");
         Assert.Equal(("ai", "ci-agent"), (call.ActorKind, call.ActorName));
     }
 
@@ -144,7 +144,7 @@ public sealed class AgentAccessTests
 
         Assert.True(result.IsError);
         Assert.Contains("may act on other only", Assert.IsType<TextContentBlock>(result.Content[0]).Text);
-        var denied = host.Services.GetRequiredService<IAuditReader>().ReadChain().Last(e => e.OperationType == "tool.call");
+        var denied = (await host.Services.GetRequiredService<IAuditReader>().ReadChainAsync().ToListAsync()).Last(e => e.OperationType == "tool.call");
         Assert.Equal(("ai", "limited", "deny", "shop"), (denied.ActorKind, denied.ActorName, denied.Decision, denied.Project));
         Assert.StartsWith("agent.project_denied", Assert.Single(denied.Rules!));
     }
@@ -201,7 +201,7 @@ public sealed class AgentAccessTests
 
         await using var mcp = await ConnectAsAsync(host, issuer.Token("deploy-bot", "kse-test"), claimedName: "anything");
         await mcp.CallToolAsync("ops_list_projects", new Dictionary<string, object?>());
-        var call = host.Services.GetRequiredService<IAuditReader>().ReadChain().Last(e => e.OperationType == "tool.call");
+        var call = (await host.Services.GetRequiredService<IAuditReader>().ReadChainAsync().ToListAsync()).Last(e => e.OperationType == "tool.call");
         Assert.Equal(("ai", "deploy-bot"), (call.ActorKind, call.ActorName));
     }
 

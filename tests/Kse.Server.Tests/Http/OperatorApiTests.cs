@@ -35,7 +35,7 @@ public sealed class OperatorApiTests
         Assert.Equal(HttpStatusCode.Unauthorized, none.StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, wrong.StatusCode);
         Assert.Equal("Bearer", none.Headers.WwwAuthenticate.Single().Scheme);
-        var attempts = host.Services.GetRequiredService<IAuditReader>().ReadChain().Where(e => e.OperationType == "operator.api").ToList();
+        var attempts = (await host.Services.GetRequiredService<IAuditReader>().ReadChainAsync().ToListAsync()).Where(e => e.OperationType == "operator.api").ToList();
         Assert.Equal(2, attempts.Count);
         Assert.All(attempts, e => Assert.Equal("unauthenticated", e.Decision));
     }
@@ -52,7 +52,7 @@ public sealed class OperatorApiTests
         Assert.Equal(HttpStatusCode.Forbidden, approve.StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, grant.StatusCode);
         Assert.False(File.Exists(host.Marker));
-        var forbidden = host.Services.GetRequiredService<IAuditReader>().ReadChain().Where(e => e.OperationType == "operator.api" && e.Decision == "forbidden").ToList();
+        var forbidden = (await host.Services.GetRequiredService<IAuditReader>().ReadChainAsync().ToListAsync()).Where(e => e.OperationType == "operator.api" && e.Decision == "forbidden").ToList();
         Assert.Equal(["carol", "alice"], forbidden.Select(e => e.ActorName));
     }
 

@@ -119,7 +119,7 @@ public sealed class DraftReviewHttpTests
         await Assertions.Expect(decided.Locator("[data-testid=state]")).ToHaveTextAsync("executed", new() { Timeout = 15000 });
         await Assertions.Expect(decided.Locator("[data-testid=outcome]")).ToContainTextAsync("succeeded");
         Assert.Contains(DraftMerge.Marker, File.ReadAllText(host.Workspace.PathOf(".sce", "specs", "shop", "operations", "operations.md")));
-        var entries = host.Services.GetRequiredService<IAuditReader>().Scan(new AuditQuery { OperationType = "learn.accept" }).ToList();
+        var entries = (await host.Services.GetRequiredService<IAuditReader>().ScanAsync(new AuditQuery { OperationType = "learn.accept" }).ToListAsync()).ToList();
         Assert.Contains(entries, e => e.Outcome == "succeeded" && e.Parameters!["documentSha256After"] is { Length: 64 });
         Assert.Empty(errors);
     }

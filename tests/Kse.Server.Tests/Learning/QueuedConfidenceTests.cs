@@ -59,7 +59,7 @@ public sealed class QueuedConfidenceTests
             Assert.Equal("observed", view.GetProperty("confidence").GetProperty("source").GetString());
         }
 
-        Assert.Contains(host.Services.GetRequiredService<IAuditReader>().Scan(new AuditQuery { OperationType = "approval.request" }),
+        Assert.Contains((await host.Services.GetRequiredService<IAuditReader>().ScanAsync(new AuditQuery { OperationType = "approval.request" }).ToListAsync()),
             e => e.Parameters!["approvalId"] == id && e.Parameters["confidence"]!.StartsWith(confidence.Score.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal));
 
         // An operation nobody ran and that has no history carries none.

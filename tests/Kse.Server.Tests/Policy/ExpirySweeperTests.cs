@@ -49,6 +49,6 @@ public sealed class ExpirySweeperTests
         clock.Advance(TimeSpan.FromHours(24) + ExpirySweeper.Interval);
         Assert.Equal(a.Id, (await expired.Task.WaitAsync(TimeSpan.FromSeconds(30))).Id);
         await sweeper.StopAsync(CancellationToken.None);
-        Assert.Contains(provider.GetRequiredService<IAuditReader>().ReadChain(), e => e.OperationType == "approval.expire" && e.Parameters!["approvalId"] == a.Id);
+        Assert.Contains((await provider.GetRequiredService<IAuditReader>().ReadChainAsync().ToListAsync()), e => e.OperationType == "approval.expire" && e.Parameters!["approvalId"] == a.Id);
     }
 }

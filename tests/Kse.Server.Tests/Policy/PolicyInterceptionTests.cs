@@ -55,7 +55,7 @@ public sealed class PolicyInterceptionTests
 
     private static JsonElement Structured(CallToolResult r) => JsonSerializer.SerializeToElement(r.StructuredContent);
 
-    private static List<AuditEntry> Audit(McpTestServer mcp) => mcp.Get<IAuditReader>().ReadChain().ToList();
+    private static async Task<List<AuditEntry>> AuditAsync(McpTestServer mcp) => (await mcp.Get<IAuditReader>().ReadChainAsync().ToListAsync()).ToList();
 
     [Fact]
     public async Task NormalCall_AtL3_Runs_WithTheDecisionAuditedBeforeTheBodyAndTheOutcomeAfter()
@@ -65,7 +65,7 @@ public sealed class PolicyInterceptionTests
         var result = await mcp.Client.CallToolAsync("probe_restart", Args("web", "development", ("instance", "web-1")));
         Assert.NotEqual(true, result.IsError);
         var run = Assert.Single(mcp.Get<ProbeLog>().Runs);
-        var calls = Audit(mcp).Where(e => e.OperationType == "tool.call" && e.Target == "probe_restart").ToList();
+        var calls = (await AuditAsync(mcp)).Where(e => e.OperationType == "tool.call" && e.Target == "probe_restart").ToList();
         Assert.Equal(2, calls.Count);
         var (decision, outcome) = (calls[0], calls[1]);
         Assert.Equal("run", decision.Decision);
@@ -97,7 +97,7 @@ public sealed class PolicyInterceptionTests
         Assert.Equal(ApprovalState.Pending, approval.State);
         Assert.Equal("ai:kse-tests", approval.Requester);
         Assert.Equal("""{"environment":"development","project":"web"}""", approval.ArgumentsJson);
-        var decision = Assert.Single(Audit(mcp), e => e.OperationType == "tool.call");
+        var decision = Assert.Single((await AuditAsync(mcp)), e => e.OperationType == "tool.call");
         Assert.Equal("queue_for_approval", decision.Decision);
         Assert.Equal("queued", decision.Outcome);
     }
@@ -111,7 +111,7 @@ public sealed class PolicyInterceptionTests
         Assert.NotEqual(true, result.IsError);
         Assert.Equal("observed", Structured(result).GetProperty("status").GetString());
         Assert.Empty(mcp.Get<ProbeLog>().Runs);
-        Assert.Equal("observe_only", Assert.Single(Audit(mcp), e => e.OperationType == "tool.call").Decision);
+        Assert.Equal("observe_only", Assert.Single((await AuditAsync(mcp)), e => e.OperationType == "tool.call").Decision);
     }
 
     [Fact]
@@ -140,7 +140,7 @@ public sealed class PolicyInterceptionTests
         Assert.NotEqual(true, result.IsError);
         Assert.Single(mcp.Get<ProbeLog>().Runs);
         // One durable entry per read (decision and outcome), written before the result is handed out.
-        var entry = Assert.Single(Audit(mcp), e => e.Target == "probe_read");
+        var entry = Assert.Single((await AuditAsync(mcp)), e => e.Target == "probe_read");
         Assert.Equal(("run", "succeeded"), (entry.Decision, entry.Outcome));
         Assert.StartsWith("decide.read_runs", Assert.Single(entry.Rules!));
     }
@@ -158,7 +158,7 @@ public sealed class PolicyInterceptionTests
         Assert.StartsWith("error policy.denied:", text);
         Assert.Contains(message, text);
         Assert.Empty(mcp.Get<ProbeLog>().Runs);
-        Assert.Equal("deny", Assert.Single(Audit(mcp), e => e.OperationType == "tool.call").Decision);
+        Assert.Equal("deny", Assert.Single((await AuditAsync(mcp)), e => e.OperationType == "tool.call").Decision);
     }
 
     [Theory]
@@ -184,7 +184,7 @@ public sealed class PolicyInterceptionTests
         var result = await mcp.Client.CallToolAsync("probe_restart", Args("web", "development", ("instance", instance)));
         Assert.True(result.IsError);
         Assert.Empty(mcp.Get<ProbeLog>().Runs);
-        var denied = Assert.Single(Audit(mcp), e => e.OperationType == "tool.call");
+        var denied = Assert.Single((await AuditAsync(mcp)), e => e.OperationType == "tool.call");
         Assert.Equal("deny", denied.Decision);
         Assert.StartsWith(rule, Assert.Single(denied.Rules!));
     }
@@ -198,7 +198,7 @@ public sealed class PolicyInterceptionTests
         Assert.True(result.IsError);
         Assert.Empty(mcp.Get<ProbeLog>().Runs);
         // Argument types are checked against the tool's schema before anything else reads them.
-        var rule = Assert.Single(Assert.Single(Audit(mcp), e => e.OperationType == "tool.call").Rules!);
+        var rule = Assert.Single(Assert.Single((await AuditAsync(mcp)), e => e.OperationType == "tool.call").Rules!);
         Assert.StartsWith("input.argument_invalid", rule);
         Assert.Contains("'instance'", rule);
     }
@@ -224,7 +224,7 @@ public sealed class PolicyInterceptionTests
         await using var mcp = await StartAsync(ws);
         var result = await mcp.Client.CallToolAsync("probe_failing", Args("web", "development"));
         Assert.True(result.IsError);
-        var outcome = Audit(mcp).Last(e => e.Target == "probe_failing");
+        var outcome = (await AuditAsync(mcp)).Last(e => e.Target == "probe_failing");
         Assert.Equal("failed", outcome.Outcome);
     }
 
@@ -331,9 +331,9 @@ public sealed class PolicyInterceptionTests
             ["reason"] = "checkout down",
         }));
         Assert.Equal("pending_approval", r.GetProperty("status").GetString());
-        Assert.Equal(TakeoverLevel.L1, Assert.Single(mcp.Get<PolicyService>().Show("shop", "pre-production").Environments).EffectiveLevel);
+        Assert.Equal(TakeoverLevel.L1, Assert.Single((await mcp.Get<PolicyService>().ShowAsync("shop", "pre-production")).Environments).EffectiveLevel);
         var approved = await mcp.Get<ApprovalService>().ApproveAsync(r.GetProperty("requestId").GetString()!, "alice", "ok");
         Assert.Equal(ApprovalState.Executed, approved.State);
-        Assert.Equal(TakeoverLevel.L3, Assert.Single(mcp.Get<PolicyService>().Show("shop", "pre-production").Environments).EffectiveLevel);
+        Assert.Equal(TakeoverLevel.L3, Assert.Single((await mcp.Get<PolicyService>().ShowAsync("shop", "pre-production")).Environments).EffectiveLevel);
     }
 }

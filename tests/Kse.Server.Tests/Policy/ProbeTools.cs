@@ -20,25 +20,25 @@ public sealed class ProbeTools
 {
     [McpServerTool(Name = "probe_restart", UseStructuredContent = true)]
     [OperationRisk(RiskClass.Normal)]
-    public static ProbeResult Restart(ProbeLog log, IAuditReader audit, string project, string environment, string? instance = null, string? version = null)
+    public static async Task<ProbeResult> Restart(ProbeLog log, IAuditReader audit, string project, string environment, string? instance = null, string? version = null)
     {
-        log.Runs.Enqueue(("probe_restart", audit.Head()?.Sequence));
+        log.Runs.Enqueue(("probe_restart", (await audit.HeadAsync())?.Sequence));
         return new ProbeResult($"restarted {project}/{environment}/{instance} {version}");
     }
 
     [McpServerTool(Name = "probe_drop", UseStructuredContent = true)]
     [OperationRisk(RiskClass.Critical)]
-    public static ProbeResult Drop(ProbeLog log, IAuditReader audit, string project, string environment)
+    public static async Task<ProbeResult> Drop(ProbeLog log, IAuditReader audit, string project, string environment)
     {
-        log.Runs.Enqueue(("probe_drop", audit.Head()?.Sequence));
+        log.Runs.Enqueue(("probe_drop", (await audit.HeadAsync())?.Sequence));
         return new ProbeResult($"dropped {project}/{environment}");
     }
 
     [McpServerTool(Name = "probe_read", UseStructuredContent = true)]
     [OperationRisk(RiskClass.Read)]
-    public static ProbeResult Read(ProbeLog log, IAuditReader audit)
+    public static async Task<ProbeResult> Read(ProbeLog log, IAuditReader audit)
     {
-        log.Runs.Enqueue(("probe_read", audit.Head()?.Sequence));
+        log.Runs.Enqueue(("probe_read", (await audit.HeadAsync())?.Sequence));
         return new ProbeResult("read");
     }
 

@@ -39,7 +39,7 @@ public sealed class ProgressionMcpTests
 
     private static JsonElement Structured(CallToolResult r) => JsonSerializer.SerializeToElement(r.StructuredContent);
 
-    private static TakeoverSetting? Level(McpTestServer mcp) => mcp.Get<ITakeoverStore>().GetLevel("web", EnvironmentKind.Development);
+    private static async Task<TakeoverSetting?> LevelAsync(McpTestServer mcp) => (await mcp.Get<ITakeoverStore>().GetLevelAsync("web", EnvironmentKind.Development));
 
     [Fact]
     public async Task FailingCalls_DemoteTheLevelByThemselves_AtTheTenthOutcome_AndTheNextCallIsQueued()
@@ -51,14 +51,14 @@ public sealed class ProgressionMcpTests
             Assert.True((await mcp.Client.CallToolAsync("probe_failing", Args("web", "development"))).IsError);
         }
 
-        Assert.Null(Level(mcp));
+        Assert.Null((await LevelAsync(mcp)));
         Assert.True((await mcp.Client.CallToolAsync("probe_failing", Args("web", "development"))).IsError);
-        var level = Level(mcp);
+        var level = (await LevelAsync(mcp));
         Assert.NotNull(level);
         Assert.Equal(TakeoverLevel.L2, level.Level);
         Assert.Equal("kse", level.SetBy);
 
-        var change = Assert.Single(mcp.Get<IAuditReader>().ReadChain(), e => e.OperationType == "takeover.change");
+        var change = Assert.Single((await mcp.Get<IAuditReader>().ReadChainAsync().ToListAsync()), e => e.OperationType == "takeover.change");
         Assert.Equal("system", change.ActorKind);
         Assert.Equal("L3", change.Parameters!["from"]);
         Assert.Equal("L2", change.Parameters["to"]);
@@ -109,11 +109,11 @@ public sealed class ProgressionMcpTests
         }
 
         // The tool.call outcome of ops_run is not counted next to its ops.run outcome: nine runs are nine operations.
-        Assert.Null(Level(mcp));
-        Assert.Equal(9, mcp.Get<ProgressionService>().Assess("web", "development", DateTimeOffset.UtcNow).Evidence.Operations);
+        Assert.Null((await LevelAsync(mcp)));
+        Assert.Equal(9, (await mcp.Get<ProgressionService>().AssessAsync("web", "development", DateTimeOffset.UtcNow)).Evidence.Operations);
 
         await mcp.Client.CallToolAsync("ops_run", args);
-        Assert.Equal(TakeoverLevel.L2, Level(mcp)?.Level);
-        Assert.Single(mcp.Get<IAuditReader>().ReadChain(), e => e.OperationType == "takeover.change" && e.Parameters!["trigger"] == ProgressionService.DemotionTrigger);
+        Assert.Equal(TakeoverLevel.L2, (await LevelAsync(mcp))?.Level);
+        Assert.Single((await mcp.Get<IAuditReader>().ReadChainAsync().ToListAsync()), e => e.OperationType == "takeover.change" && e.Parameters!["trigger"] == ProgressionService.DemotionTrigger);
     }
 }

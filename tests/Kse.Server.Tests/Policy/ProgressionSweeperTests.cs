@@ -36,7 +36,7 @@ public sealed class ProgressionSweeperTests
 
         var sweeper = new ProgressionSweeper(provider.GetRequiredService<ProgressionService>(), clock, NullLogger<ProgressionSweeper>.Instance);
         Assert.Equal(1, await sweeper.SweepOnceAsync(CancellationToken.None));
-        Assert.Equal(TakeoverLevel.L2, provider.GetRequiredService<ITakeoverStore>().GetLevel("web", EnvironmentKind.PreProduction)!.Level);
+        Assert.Equal(TakeoverLevel.L2, (await provider.GetRequiredService<ITakeoverStore>().GetLevelAsync("web", EnvironmentKind.PreProduction))!.Level);
         Assert.Equal(0, await sweeper.SweepOnceAsync(CancellationToken.None));
     }
 }

@@ -28,7 +28,7 @@ public sealed class RolloutEndToEndTests
             new RolloutStartRequest { Files = Kse.Core.Changes.UnifiedDiff.Parse(RolloutFixtures.Change), Project = "billing", Environment = environment },
             actor);
 
-    private static List<AuditEntry> Entries(KseHttpTestHost host) => host.Services.GetRequiredService<IAuditReader>().ReadChain().ToList();
+    private static async Task<List<AuditEntry>> EntriesAsync(KseHttpTestHost host) => (await host.Services.GetRequiredService<IAuditReader>().ReadChainAsync().ToListAsync()).ToList();
 
     [Fact]
     public async Task AllWaves_RunToTheEnd_AsTheAi_OverMcp_CanaryFirst_WithProgress_AndEveryStepAuditedUnderTheRolloutId()
@@ -57,7 +57,7 @@ public sealed class RolloutEndToEndTests
         Assert.Equal("ai:rollout-ai", r.StartedBy);
 
         // Every step ran as an ops_run action decided for the AI, under the step's correlation id (the rollout's id and its number).
-        var entries = Entries(host);
+        var entries = (await EntriesAsync(host));
         foreach (var step in r.Steps)
         {
             var run = entries.Where(e => e.OperationType == "ops.run" && e.CorrelationId == step.CorrelationId).ToList();
@@ -109,7 +109,7 @@ public sealed class RolloutEndToEndTests
         Assert.Equal("pending", wave2["s-deploy@s-dev-2"]);
 
         // The rollbacks ran in reverse order of their steps, each an ops_run decided for bob, audited under the rollout.
-        var entries = Entries(host);
+        var entries = (await EntriesAsync(host));
         var rollbacks = entries.Where(e => e.OperationType == "rollout.rollback" && e.CorrelationId == r.Id).ToList();
         Assert.Equal(["s-undeploy@s-dev-1", "r-migrate-down@r-dev"], rollbacks.Select(e => e.Target));
         Assert.All(rollbacks, e => Assert.Equal("rolled_back", e.Outcome));
@@ -180,7 +180,7 @@ public sealed class RolloutEndToEndTests
         Assert.Equal("completed", done.State);
         Assert.All(done.Steps, s => Assert.Equal("succeeded", s.Status));
         Assert.Contains("approved by alice", done.Steps[queued.Number - 1].Message);
-        var entries = Entries(host);
+        var entries = (await EntriesAsync(host));
         // The step ran once, at approval, under its own correlation id; the pause and the continuation are the rollout's entries.
         Assert.Equal(["queued", "decided", "succeeded"], entries.Where(e => e.OperationType == "ops.run" && e.CorrelationId == queued.CorrelationId).Select(e => e.Outcome));
         var own = entries.Where(e => e.CorrelationId == paused.Id).ToList();
@@ -214,7 +214,7 @@ public sealed class RolloutEndToEndTests
         Assert.Contains($"step {queued.Number}", failed.StoppedAt);
         // Wave 1 stays done; nothing of wave 2 had run, so nothing is rolled back there.
         Assert.All(failed.Steps.Where(s => s.Wave == 1), s => Assert.Equal("succeeded", s.Status));
-        Assert.DoesNotContain(Entries(host), e => e.OperationType == "ops.run" && e.CorrelationId == queued.CorrelationId && e.Outcome is "succeeded" or "failed");
+        Assert.DoesNotContain((await EntriesAsync(host)), e => e.OperationType == "ops.run" && e.CorrelationId == queued.CorrelationId && e.Outcome is "succeeded" or "failed");
     }
 
     [Fact]
@@ -233,7 +233,7 @@ public sealed class RolloutEndToEndTests
         Assert.Contains($"approval {queued.ApprovalId} of step {queued.Number} withdrawn", aborted.StoppedAt);
         Assert.Equal("cancelled", aborted.Steps[queued.Number - 1].Status);
         Assert.Equal(["rolled_back", "rolled_back", "succeeded"], aborted.Steps.Where(s => s.Wave == 1).Select(s => s.Status));
-        var entries = Entries(host);
+        var entries = (await EntriesAsync(host));
         var rollbacks = entries.Where(e => e.OperationType == "rollout.rollback" && e.CorrelationId == paused.Id).Select(e => e.Target);
         Assert.Equal(["b-undeploy@b-pp", "b-migrate-down@b-pp"], rollbacks);
 
@@ -243,7 +243,7 @@ public sealed class RolloutEndToEndTests
         Assert.Single(entries, e => e.OperationType == "approval.withdraw" && e.CorrelationId == queued.CorrelationId);
         var approve = await host.Http.SendAsync(host.Request(HttpMethod.Post, $"/api/approvals/{queued.ApprovalId}/approve", KseHttpTestHost.AliceToken, JsonContent.Create(new { reason = "too late" })));
         Assert.Equal(HttpStatusCode.Conflict, approve.StatusCode);
-        Assert.DoesNotContain(Entries(host), e => e.OperationType == "ops.run" && e.CorrelationId == queued.CorrelationId && e.Outcome is "succeeded" or "failed");
+        Assert.DoesNotContain((await EntriesAsync(host)), e => e.OperationType == "ops.run" && e.CorrelationId == queued.CorrelationId && e.Outcome is "succeeded" or "failed");
 
         var again = await Assert.ThrowsAsync<Kse.Core.KseException>(() => rollouts.ResumeAsync(paused.Id, bob));
         Assert.Equal("rollout.finished", again.Code);
@@ -292,7 +292,7 @@ public sealed class RolloutEndToEndTests
         Assert.Equal("paused", resumed.State);
         Assert.Equal("queued", resumed.Steps[step.Number - 1].Status);
         Assert.Null(resumed.Runner);
-        var interrupted = Assert.Single(Entries(host), e => e.OperationType == "rollout.interrupted" && e.CorrelationId == paused.Id);
+        var interrupted = Assert.Single((await EntriesAsync(host)), e => e.OperationType == "rollout.interrupted" && e.CorrelationId == paused.Id);
         Assert.Equal(step.CorrelationId, interrupted.Parameters!["stepCorrelation"]);
         Assert.Contains(resumed.Notes, n => n.Contains("ended", StringComparison.Ordinal));
 
@@ -327,6 +327,32 @@ public sealed class RolloutEndToEndTests
     }
 
     [Fact]
+    public async Task TheChangedProject_RollsToTheTargetVersion_ItsDeployGivenTheVersion_AndWithoutOneItIsRefused()
+    {
+        await using var host = await KseHttpTestHost.StartAsync();
+        RolloutFixtures.Seed(host.Workspace, versionedDeploy: true);
+        var rollouts = host.Services.GetRequiredService<RolloutService>();
+        var files = Kse.Core.Changes.UnifiedDiff.Parse(RolloutFixtures.Change);
+
+        var refused = await Assert.ThrowsAsync<Kse.Core.KseException>(() => rollouts.StartAsync(new RolloutStartRequest { Files = files, Project = "billing", Environment = "development" }, Actor.OsUser("bob")));
+        Assert.Equal("rollout.unrunnable", refused.Code);
+        Assert.Contains("'b-deploy' needs parameter(s) version", refused.Message);
+
+        var r = await rollouts.StartAsync(new RolloutStartRequest { Files = files, Project = "billing", Environment = "development", ToVersion = "2.4.0" }, Actor.OsUser("bob"));
+
+        Assert.Equal("completed", r.State);
+        Assert.Equal("2.4.0", r.ToVersion);
+        var deploys = r.Steps.Where(s => s.Operation == "b-deploy").ToList();
+        Assert.Equal(2, deploys.Count);
+        Assert.All(deploys, s => Assert.Equal("2.4.0", s.Parameters!["version"]));
+        Assert.All(r.Steps.Where(s => s.Operation != "b-deploy"), s => Assert.Null(s.Parameters));
+        // The kernel decided the deploy of that version: its decision entries carry it.
+        var decided = (await EntriesAsync(host)).Where(e => e.OperationType == "ops.run" && e.Outcome == "decided" && deploys.Any(d => d.CorrelationId == e.CorrelationId)).ToList();
+        Assert.Equal(2, decided.Count);
+        Assert.All(decided, e => Assert.Equal(("2.4.0", "echo billing-deploy 2.4.0"), (e.Parameters!["param.version"], e.Parameters["command"])));
+    }
+
+    [Fact]
     public async Task AProjectWithoutRolloutOperationsOrInstances_IsRefusedBeforeAnythingRuns()
     {
         await using var host = await KseHttpTestHost.StartAsync();
@@ -338,7 +364,7 @@ public sealed class RolloutEndToEndTests
         Assert.Equal("rollout.unrunnable", error.Code);
         Assert.Contains("billing: no instance in production", error.Message);
         Assert.Empty((await rollouts.ListAsync()).Rollouts);
-        Assert.DoesNotContain(Entries(host), e => e.OperationType == "ops.run");
+        Assert.DoesNotContain((await EntriesAsync(host)), e => e.OperationType == "ops.run");
     }
 
     private sealed class Collector : IProgress<ProgressNotificationValue>

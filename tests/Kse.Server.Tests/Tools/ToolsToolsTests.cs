@@ -101,7 +101,7 @@ public sealed class ToolsToolsTests
         var basebackup = large.GetProperty("ranking").EnumerateArray().Single(r => r.GetProperty("tool").GetString() == "pg_basebackup");
         Assert.Contains("of free disk", basebackup.GetProperty("disqualifications")[0].GetString());
 
-        var entries = mcp.Get<Kse.Core.Audit.IAuditReader>().ReadChain().Where(e => e.OperationType == "tools.select").ToList();
+        var entries = (await mcp.Get<Kse.Core.Audit.IAuditReader>().ReadChainAsync().ToListAsync()).Where(e => e.OperationType == "tools.select").ToList();
         Assert.Equal(2, entries.Count);
         Assert.All(entries, e => Assert.Equal("ai", e.ActorKind));
         Assert.Equal("pg_dump", entries[0].Parameters!["tool"]);
@@ -206,7 +206,7 @@ public sealed class ToolsToolsTests
         Assert.True(production.IsError);
         Assert.Contains("never installed in production", production.Content.OfType<TextContentBlock>().Single().Text);
 
-        var entries = mcp.Get<Kse.Core.Audit.IAuditReader>().ReadChain().Where(e => e.OperationType == "tools.install").ToList();
+        var entries = (await mcp.Get<Kse.Core.Audit.IAuditReader>().ReadChainAsync().ToListAsync()).Where(e => e.OperationType == "tools.install").ToList();
         Assert.Equal(["queued", "decided", "failed", "queued", "denied"], entries.Select(e => e.Outcome));
         Assert.All(entries, e => Assert.Equal("ai", e.ActorKind));
     }

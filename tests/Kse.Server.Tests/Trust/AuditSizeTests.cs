@@ -24,7 +24,7 @@ public sealed class AuditSizeTests
         var result = await mcp.Client.CallToolAsync("change_classify", new Dictionary<string, object?> { ["diff"] = text });
 
         Assert.NotEqual(true, result.IsError);
-        var entries = mcp.Get<IAuditReader>().ReadChain().Where(e => e.OperationType == "tool.call").ToList();
+        var entries = (await mcp.Get<IAuditReader>().ReadChainAsync().ToListAsync()).Where(e => e.OperationType == "tool.call").ToList();
         Assert.NotEmpty(entries);
         var bytes = Encoding.UTF8.GetBytes(text);
         var expected = $"sha256:{Convert.ToHexStringLower(SHA256.HashData(bytes))} ({bytes.Length} bytes)";

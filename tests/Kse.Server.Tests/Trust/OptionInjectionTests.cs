@@ -81,7 +81,7 @@ public sealed class OptionInjectionTests
         Assert.True(result.IsError);
         Assert.Contains("ops.parameter_option_like", Assert.IsType<TextContentBlock>(result.Content[0]).Text);
         Assert.False(File.Exists(marker));
-        var denied = mcp.Get<IAuditReader>().Query(new AuditQuery { OperationType = "ops.run" }).Last();
+        var denied = (await mcp.Get<IAuditReader>().QueryAsync(new AuditQuery { OperationType = "ops.run" })).Last();
         Assert.Equal("deny", denied.Decision);
         Assert.Contains(denied.Rules!, r => r.StartsWith("ops.parameter_option_like", StringComparison.Ordinal));
     }

@@ -73,7 +73,7 @@ public sealed class LearningServiceTests
         await f.Learning.RecordAsync(ObservedHistory.Generate("shop", f.Clock.GetUtcNow()), LearningFixture.Ops);
         var draft = await f.Learning.DraftAsync("shop", null, LearningFixture.Ops);
         var output = KseJson.Serialize(draft, indented: true);
-        var trail = string.Join('\n', f.AuditReader.ReadChain().Select(e => KseJson.Serialize(e)));
+        var trail = string.Join('\n', (await f.AuditReader.ReadChainAsync().ToListAsync()).Select(e => KseJson.Serialize(e)));
         var observations = await f.Learning.ObservationsAsync("shop", null);
         Assert.Equal(8, observations.Count(o => o.MaskedSecrets > 0));
         foreach (var secret in ObservedHistory.Secrets)
@@ -109,7 +109,7 @@ public sealed class LearningServiceTests
         var catalog = Kse.Core.Execution.OperationCatalog.FromDocuments("shop", docs);
         Assert.Equal(draft.Operations.Select(o => o.Name).Order(), catalog.Operations.Select(o => o.Name).Order());
         Assert.Contains("Confidence **", f.Learning.ReadDraft("shop", "operations"), StringComparison.Ordinal);
-        var entry = Assert.Single(f.AuditReader.Query(new Kse.Core.Audit.AuditQuery { OperationType = "learn.draft" }));
+        var entry = Assert.Single((await f.AuditReader.QueryAsync(new Kse.Core.Audit.AuditQuery { OperationType = "learn.draft" })));
         Assert.Contains(draft.Documents[0].Sha256, entry.Parameters!["documents"], StringComparison.Ordinal);
     }
 
@@ -135,7 +135,7 @@ public sealed class LearningServiceTests
         Assert.Equal(2 * history.Count, stored.Count);
         Assert.Equal(14, stored.Count(o => o.Command == ObservedHistory.Backup && o.Source == "bash"));
         Assert.All(stored.Where(o => o.Command == ObservedHistory.Backup && o.Source == "zsh"), o => Assert.True(o.DurationMs >= 120_000));
-        Assert.Equal(3, f.AuditReader.Query(new Kse.Core.Audit.AuditQuery { OperationType = "observe.import" }).Count);
+        Assert.Equal(3, (await f.AuditReader.QueryAsync(new Kse.Core.Audit.AuditQuery { OperationType = "observe.import" })).Count);
 
         foreach (var env in new[] { "production", "test" })
         {
@@ -175,7 +175,7 @@ public sealed class LearningServiceTests
         Assert.Equal(["sh", "-c", "exit 3", "--password", CommandMasker.Mask], stored.Argv);
         Assert.Equal(Environment.UserName, stored.User);
         Assert.NotNull(stored.DurationMs);
-        var entry = Assert.Single(f.AuditReader.Query(new Kse.Core.Audit.AuditQuery { OperationType = "observe.command" }));
+        var entry = Assert.Single((await f.AuditReader.QueryAsync(new Kse.Core.Audit.AuditQuery { OperationType = "observe.command" })));
         Assert.Equal(("failed", "3"), (entry.Outcome, entry.Parameters!["exitCode"]));
         Assert.DoesNotContain("Pl4inSecret", KseJson.Serialize(entry), StringComparison.Ordinal);
 

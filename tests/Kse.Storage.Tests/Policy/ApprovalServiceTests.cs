@@ -30,7 +30,7 @@ public sealed class ApprovalServiceTests
         Assert.NotEqual(a.Binding, ApprovalBinding.Compute(a with { Instance = "web-2" }));
         Assert.NotEqual(a.Binding, ApprovalBinding.Compute(a with { ArgumentsJson = """{"instance":"web-1","opts":{"a":[2,1],"z":1},"version":"2.4"}""" }));
         Assert.NotEqual(a.Binding, ApprovalBinding.Compute(a with { Requester = "ai:other" }));
-        Assert.Contains(f.AuditEntries(), e => e.OperationType == "approval.request" && e.Parameters!["approvalId"] == a.Id);
+        Assert.Contains((await f.AuditEntriesAsync()), e => e.OperationType == "approval.request" && e.Parameters!["approvalId"] == a.Id);
     }
 
     [Fact]
@@ -39,7 +39,7 @@ public sealed class ApprovalServiceTests
         using var f = new PolicyFixture();
         var a = await f.Approvals.CreateAsync(Draft("""{"db":{"password":"hunter2","host":"db-1"},"url":"https://u:pa55@x.example/","list":[{"apiKey":"k-123"}]}"""));
         Assert.Contains("hunter2", a.ArgumentsJson);
-        var logged = Assert.Single(f.AuditEntries(), e => e.OperationType == "approval.request").Parameters!["arguments"]!;
+        var logged = Assert.Single((await f.AuditEntriesAsync()), e => e.OperationType == "approval.request").Parameters!["arguments"]!;
         Assert.DoesNotContain("hunter2", logged);
         Assert.DoesNotContain("pa55", logged);
         Assert.DoesNotContain("k-123", logged);
@@ -56,7 +56,7 @@ public sealed class ApprovalServiceTests
         var after = await f.Approvals.GetAsync(a.Id);
         Assert.Equal(ApprovalState.Pending, after.State);
         Assert.Null(after.DecidedBy);
-        Assert.Null(f.Approvals.TryBeginExecution(a.Id, a.Binding));
+        Assert.Null((await f.Approvals.TryBeginExecutionAsync(a.Id, a.Binding)));
         Assert.Equal(ApprovalState.Approved, (await f.Approvals.ApproveAsync(a.Id, "bob", null)).State);
     }
 
@@ -83,8 +83,8 @@ public sealed class ApprovalServiceTests
         var approved = await f.Approvals.ApproveAsync(a.Id, "bob", "looks right");
         Assert.Equal(ApprovalState.Approved, approved.State);
         Assert.Equal("bob", approved.DecidedBy);
-        var first = f.Approvals.TryBeginExecution(a.Id, a.Binding);
-        var second = f.Approvals.TryBeginExecution(a.Id, a.Binding);
+        var first = (await f.Approvals.TryBeginExecutionAsync(a.Id, a.Binding));
+        var second = (await f.Approvals.TryBeginExecutionAsync(a.Id, a.Binding));
         Assert.NotNull(first);
         Assert.Equal(ApprovalState.Executed, first!.State);
         Assert.Null(second);
@@ -97,10 +97,10 @@ public sealed class ApprovalServiceTests
         var a = await f.Approvals.CreateAsync(Draft());
         await f.Approvals.ApproveAsync(a.Id, "bob", null);
         using var start = new ManualResetEventSlim();
-        var claims = Enumerable.Range(0, 8).Select(_ => Task.Run(() =>
+        var claims = Enumerable.Range(0, 8).Select(_ => Task.Run(async () =>
         {
             start.Wait();
-            return f.Approvals.TryBeginExecution(a.Id, a.Binding);
+            return (await f.Approvals.TryBeginExecutionAsync(a.Id, a.Binding));
         })).ToList();
         start.Set();
         var results = await Task.WhenAll(claims);
@@ -114,9 +114,9 @@ public sealed class ApprovalServiceTests
         var a = await f.Approvals.CreateAsync(Draft());
         await f.Approvals.ApproveAsync(a.Id, "bob", null);
         var changed = ApprovalBinding.Compute(a with { ArgumentsJson = """{"instance":"web-1","version":"9.9"}""" });
-        Assert.Null(f.Approvals.TryBeginExecution(a.Id, changed));
+        Assert.Null((await f.Approvals.TryBeginExecutionAsync(a.Id, changed)));
         Assert.Equal(ApprovalState.Approved, (await f.Approvals.GetAsync(a.Id)).State);
-        Assert.NotNull(f.Approvals.TryBeginExecution(a.Id, a.Binding));
+        Assert.NotNull((await f.Approvals.TryBeginExecutionAsync(a.Id, a.Binding)));
     }
 
     [Fact]
@@ -126,8 +126,8 @@ public sealed class ApprovalServiceTests
         var pending = await f.Approvals.CreateAsync(Draft());
         var rejected = await f.Approvals.CreateAsync(Draft());
         await f.Approvals.RejectAsync(rejected.Id, "bob", "no");
-        Assert.Null(f.Approvals.TryBeginExecution(pending.Id, pending.Binding));
-        Assert.Null(f.Approvals.TryBeginExecution(rejected.Id, rejected.Binding));
+        Assert.Null((await f.Approvals.TryBeginExecutionAsync(pending.Id, pending.Binding)));
+        Assert.Null((await f.Approvals.TryBeginExecutionAsync(rejected.Id, rejected.Binding)));
         var ex = await Assert.ThrowsAsync<KseException>(() => f.Approvals.ApproveAsync(rejected.Id, "alice", null));
         Assert.Equal("approval.not_pending", ex.Code);
     }
@@ -161,9 +161,9 @@ public sealed class ApprovalServiceTests
         Assert.Equal(ApprovalState.Expired, expired.State);
         var ex = await Assert.ThrowsAsync<KseException>(() => f.Approvals.ApproveAsync(a.Id, "bob", null));
         Assert.Equal("approval.expired", ex.Code);
-        Assert.Single(f.AuditEntries(), e => e.OperationType == "approval.expire" && e.Parameters!["approvalId"] == a.Id);
+        Assert.Single((await f.AuditEntriesAsync()), e => e.OperationType == "approval.expire" && e.Parameters!["approvalId"] == a.Id);
         await f.Approvals.ListAsync();
-        Assert.Single(f.AuditEntries(), e => e.OperationType == "approval.expire");
+        Assert.Single((await f.AuditEntriesAsync()), e => e.OperationType == "approval.expire");
     }
 
     [Fact]
@@ -173,7 +173,7 @@ public sealed class ApprovalServiceTests
         var a = await f.Approvals.CreateAsync(Draft());
         await f.Approvals.ApproveAsync(a.Id, "bob", null);
         f.Clock.Advance(TimeSpan.FromHours(25));
-        Assert.Null(f.Approvals.TryBeginExecution(a.Id, a.Binding));
+        Assert.Null((await f.Approvals.TryBeginExecutionAsync(a.Id, a.Binding)));
         Assert.Equal(ApprovalState.Expired, (await f.Approvals.GetAsync(a.Id)).State);
     }
 
@@ -185,7 +185,7 @@ public sealed class ApprovalServiceTests
         f.Approvals.Changed += a => seen.Add(a.State);
         var a = await f.Approvals.CreateAsync(Draft());
         await f.Approvals.ApproveAsync(a.Id, "bob", null);
-        f.Approvals.TryBeginExecution(a.Id, a.Binding);
+        await f.Approvals.TryBeginExecutionAsync(a.Id, a.Binding);
         Assert.Equal([ApprovalState.Pending, ApprovalState.Approved, ApprovalState.Executed], seen);
     }
 
@@ -207,10 +207,10 @@ public sealed class ApprovalServiceTests
         var done = await f.Approvals.ApproveAsync(a.Id, "alice", "ok");
         Assert.Equal(ApprovalState.Executed, done.State);
         Assert.Equal("succeeded", done.Outcome);
-        var view = Assert.Single(f.Policy.Show("shop", "pre-production").Environments);
+        var view = Assert.Single((await f.Policy.ShowAsync("shop", "pre-production")).Environments);
         Assert.Equal(TakeoverLevel.L3, view.EffectiveLevel);
         Assert.Equal(a.Id, view.Elevation!.RequestId);
         f.Clock.Advance(TimeSpan.FromMinutes(30));
-        Assert.Equal(TakeoverLevel.L1, Assert.Single(f.Policy.Show("shop", "pre-production").Environments).EffectiveLevel);
+        Assert.Equal(TakeoverLevel.L1, Assert.Single((await f.Policy.ShowAsync("shop", "pre-production")).Environments).EffectiveLevel);
     }
 }

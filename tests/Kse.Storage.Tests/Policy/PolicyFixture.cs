@@ -59,7 +59,7 @@ public sealed class PolicyFixture : IDisposable
 
     public ApprovalService Approvals { get; }
 
-    public IReadOnlyList<AuditEntry> AuditEntries() => AuditReader.ReadChain().ToList();
+    public async Task<IReadOnlyList<AuditEntry>> AuditEntriesAsync() => (await AuditReader.ReadChainAsync().ToListAsync()).ToList();
 
     public void Dispose()
     {

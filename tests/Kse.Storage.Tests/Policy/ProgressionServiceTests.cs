@@ -35,7 +35,7 @@ public sealed class ProgressionServiceTests
     {
         using var f = new PolicyFixture();
         await HistoryAsync(f, "web", "test", days: 14, count: 100, errors: 0);
-        var a = Progression(f).Assess("web", "test", f.Clock.GetUtcNow());
+        var a = (await Progression(f).AssessAsync("web", "test", f.Clock.GetUtcNow()));
         Assert.Equal(ProgressionAction.Promote, a.Recommendation.Action);
         Assert.Equal(TakeoverLevel.L3, a.Recommendation.From);
         Assert.Equal(TakeoverLevel.L4, a.Recommendation.To);
@@ -43,7 +43,7 @@ public sealed class ProgressionServiceTests
         Assert.Equal(100, a.Evidence.Operations);
         Assert.Equal(14, a.Evidence.DaysObserved);
         Assert.Equal(0.963, a.Evidence.Confidence, 3);
-        Assert.DoesNotContain(f.AuditEntries(), e => e.OperationType == "takeover.change");
+        Assert.DoesNotContain((await f.AuditEntriesAsync()), e => e.OperationType == "takeover.change");
     }
 
     [Theory]
@@ -55,7 +55,7 @@ public sealed class ProgressionServiceTests
     {
         using var f = new PolicyFixture();
         await HistoryAsync(f, "web", env, days, count, errors);
-        var a = Progression(f).Assess("web", env, f.Clock.GetUtcNow());
+        var a = (await Progression(f).AssessAsync("web", env, f.Clock.GetUtcNow()));
         Assert.Equal(ProgressionAction.Hold, a.Recommendation.Action);
         Assert.Equal(a.Recommendation.From, a.Recommendation.To);
         var failing = Assert.Single(a.Recommendation.Criteria, c => !c.Met);
@@ -69,7 +69,7 @@ public sealed class ProgressionServiceTests
         using var f = new PolicyFixture();
         await f.Policy.SetLevelAsync("web", "production", "L2", "at the cap", Actor.OsUser("dana"));
         await HistoryAsync(f, "web", "production", days: 30, count: 200, errors: 0);
-        var a = Progression(f).Assess("web", "production", f.Clock.GetUtcNow());
+        var a = (await Progression(f).AssessAsync("web", "production", f.Clock.GetUtcNow()));
         Assert.Equal(ProgressionAction.Hold, a.Recommendation.Action);
         Assert.Equal(TakeoverLevel.L2, a.Recommendation.To);
         Assert.Contains(a.Recommendation.Reasons, r => r.StartsWith("hold.at_cap", StringComparison.Ordinal));
@@ -91,10 +91,10 @@ public sealed class ProgressionServiceTests
     {
         using var f = new PolicyFixture();
         await HistoryAsync(f, "web", env, days: 1, count: count, errors: errors);
-        var before = Progression(f).Assess("web", env, f.Clock.GetUtcNow()).Recommendation.From;
+        var before = (await Progression(f).AssessAsync("web", env, f.Clock.GetUtcNow())).Recommendation.From;
         var report = await Progression(f).ProgressAsync("web", env);
         var a = Assert.Single(report.Environments);
-        var changes = f.AuditEntries().Where(e => e.OperationType == "takeover.change").ToList();
+        var changes = (await f.AuditEntriesAsync()).Where(e => e.OperationType == "takeover.change").ToList();
         if (!demotes)
         {
             Assert.NotEqual(ProgressionAction.Demote, a.Recommendation.Action);
@@ -105,7 +105,7 @@ public sealed class ProgressionServiceTests
 
         Assert.Equal(ProgressionAction.Demote, a.Recommendation.Action);
         Assert.Equal(before - 1, a.Applied!.To);
-        Assert.Equal(before - 1, f.Takeover.GetLevel("web", PolicyNames.ParseEnvironment(env))!.Level);
+        Assert.Equal(before - 1, (await f.Takeover.GetLevelAsync("web", PolicyNames.ParseEnvironment(env)))!.Level);
         var audited = Assert.Single(changes);
         Assert.Equal(Actor.System, audited.ActorKind);
         Assert.Equal("kse", audited.ActorName);
@@ -129,7 +129,7 @@ public sealed class ProgressionServiceTests
         Assert.Null(second.Applied);
         Assert.Equal(ProgressionAction.Hold, second.Recommendation.Action);
         Assert.Equal(0, second.Evidence.Operations);
-        Assert.Equal(TakeoverLevel.L4, f.Takeover.GetLevel("web", EnvironmentKind.Development)!.Level);
+        Assert.Equal(TakeoverLevel.L4, (await f.Takeover.GetLevelAsync("web", EnvironmentKind.Development))!.Level);
     }
 
     [Fact]
@@ -141,7 +141,7 @@ public sealed class ProgressionServiceTests
         Assert.Equal(ProgressionAction.Hold, a.Recommendation.Action);
         Assert.Equal(TakeoverLevel.L1, a.Recommendation.To);
         Assert.Contains(a.Recommendation.Reasons, r => r.StartsWith("hold.at_floor", StringComparison.Ordinal));
-        Assert.DoesNotContain(f.AuditEntries(), e => e.OperationType == "takeover.change");
+        Assert.DoesNotContain((await f.AuditEntriesAsync()), e => e.OperationType == "takeover.change");
     }
 
     [Fact]
@@ -158,7 +158,7 @@ public sealed class ProgressionServiceTests
             await RunAsync(f, "web", "test", failed: false);
         }
 
-        var a = Progression(f).Assess("web", "test", f.Clock.GetUtcNow());
+        var a = (await Progression(f).AssessAsync("web", "test", f.Clock.GetUtcNow()));
         Assert.Equal(60, a.Evidence.Operations);
         Assert.Equal(50, a.Evidence.WindowOperations);
         Assert.Equal(0, a.Evidence.WindowErrors);
@@ -206,7 +206,7 @@ public sealed class ProgressionServiceTests
         await f.Audit.AppendAsync(new AuditDraft { Actor = Actor.Ai("claude"), OperationType = "tool.call", Project = "web", Environment = "test", Target = "deploy", Outcome = "observed" });
         f.Clock.Advance(TimeSpan.FromDays(1));
 
-        var a = Progression(f).Assess("web", "test", f.Clock.GetUtcNow());
+        var a = (await Progression(f).AssessAsync("web", "test", f.Clock.GetUtcNow()));
         Assert.Equal("set", a.Source);
         Assert.NotNull(a.Evidence.Since);
         Assert.Equal(2, a.Evidence.Operations);
@@ -230,14 +230,14 @@ public sealed class ProgressionServiceTests
         Assert.Equal(ProgressionAction.Promote, assessment.Recommendation.Action);
         Assert.Equal(TakeoverLevel.L3, change.From);
         Assert.Equal(TakeoverLevel.L4, change.To);
-        var audited = Assert.Single(f.AuditEntries(), e => e.OperationType == "takeover.change");
+        var audited = Assert.Single((await f.AuditEntriesAsync()), e => e.OperationType == "takeover.change");
         Assert.Equal("alice", audited.ActorName);
         Assert.Equal("progression.promote", audited.Parameters!["trigger"]);
         Assert.Equal("120", audited.Parameters["evidence.operations"]);
         Assert.Equal("two clean weeks", audited.Parameters["reason"]);
 
         // The new level starts a new evidence period: no second promotion on the same history.
-        Assert.Equal(ProgressionAction.Hold, progression.Assess("web", "test", f.Clock.GetUtcNow()).Recommendation.Action);
+        Assert.Equal(ProgressionAction.Hold, (await progression.AssessAsync("web", "test", f.Clock.GetUtcNow())).Recommendation.Action);
     }
 
     [Fact]

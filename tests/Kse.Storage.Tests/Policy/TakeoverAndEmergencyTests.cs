@@ -13,10 +13,10 @@ public sealed class TakeoverAndEmergencyTests
         var change = await f.Policy.SetLevelAsync("shop", "test", "L3", "two clean weeks", Actor.OsUser("dana"));
         Assert.Equal(TakeoverLevel.L1, change.From);
         Assert.Equal(TakeoverLevel.L3, change.To);
-        var view = Assert.Single(f.Policy.Show("shop", "test").Environments);
+        var view = Assert.Single((await f.Policy.ShowAsync("shop", "test")).Environments);
         Assert.Equal(TakeoverLevel.L3, view.EffectiveLevel);
         Assert.Equal("set", view.Source);
-        var e = Assert.Single(f.AuditEntries(), x => x.OperationType == "takeover.change");
+        var e = Assert.Single((await f.AuditEntriesAsync()), x => x.OperationType == "takeover.change");
         Assert.Equal("dana", e.ActorName);
         Assert.Equal("L1", e.Parameters!["from"]);
         Assert.Equal("L3", e.Parameters["to"]);
@@ -34,8 +34,8 @@ public sealed class TakeoverAndEmergencyTests
         var ex = await Assert.ThrowsAsync<KseException>(() => f.Policy.SetLevelAsync("shop", env, level, "because", Actor.OsUser("dana")));
         Assert.Equal(code, ex.Code);
         Assert.Equal(kind, ex.Kind);
-        Assert.Empty(f.Takeover.ListLevels("shop"));
-        Assert.Empty(f.AuditEntries());
+        Assert.Empty((await f.Takeover.ListLevelsAsync("shop")));
+        Assert.Empty((await f.AuditEntriesAsync()));
     }
 
     [Fact]
@@ -52,16 +52,16 @@ public sealed class TakeoverAndEmergencyTests
         using var f = new PolicyFixture();
         var e = await f.Emergency.GrantAsync("shop", "pre-production", "L3", null, "INC-42", "alice");
         Assert.Equal(f.Clock.GetUtcNow().AddMinutes(60), e.ExpiresAt);
-        Assert.Equal(DecisionKind.Run, f.Policy.Explain("shop", "pre-production", "restart", "normal", null, Actor.Ai("claude")).Decision);
+        Assert.Equal(DecisionKind.Run, (await f.Policy.ExplainAsync("shop", "pre-production", "restart", "normal", null, Actor.Ai("claude"))).Decision);
         f.Clock.Advance(TimeSpan.FromMinutes(60));
-        var after = f.Policy.Explain("shop", "pre-production", "restart", "normal", null, Actor.Ai("claude"));
+        var after = (await f.Policy.ExplainAsync("shop", "pre-production", "restart", "normal", null, Actor.Ai("claude")));
         Assert.Equal(DecisionKind.ObserveOnly, after.Decision);
         Assert.Contains(after.Rules, r => r.Id == "elevation.expired");
         var list = await f.Emergency.ListAsync(null, includeInactive: true);
         Assert.Equal("expired", Assert.Single(list.Elevations).Status);
         await f.Emergency.ListAsync(null, includeInactive: false);
-        Assert.Single(f.AuditEntries(), x => x.OperationType == "emergency.expire");
-        Assert.Single(f.AuditEntries(), x => x.OperationType == "emergency.grant" && x.Parameters!["reason"] == "INC-42");
+        Assert.Single((await f.AuditEntriesAsync()), x => x.OperationType == "emergency.expire");
+        Assert.Single((await f.AuditEntriesAsync()), x => x.OperationType == "emergency.grant" && x.Parameters!["reason"] == "INC-42");
     }
 
     [Theory]
@@ -74,7 +74,7 @@ public sealed class TakeoverAndEmergencyTests
         using var f = new PolicyFixture();
         var ex = await Assert.ThrowsAsync<KseException>(() => f.Emergency.GrantAsync("shop", "test", "L3", minutes, "x", user));
         Assert.Equal(code, ex.Code);
-        Assert.Empty(f.Takeover.ListElevations());
+        Assert.Empty((await f.Takeover.ListElevationsAsync()));
     }
 
     [Fact]
@@ -92,7 +92,7 @@ public sealed class TakeoverAndEmergencyTests
         using var f = new PolicyFixture();
         var e = await f.Emergency.GrantAsync("shop", "test", "L4", 240, "x", "alice");
         await f.Emergency.RevokeAsync(e.Id, "fixed", "alice");
-        Assert.Equal(TakeoverLevel.L1, Assert.Single(f.Policy.Show("shop", "test").Environments).EffectiveLevel);
+        Assert.Equal(TakeoverLevel.L1, Assert.Single((await f.Policy.ShowAsync("shop", "test")).Environments).EffectiveLevel);
         Assert.Equal("emergency.not_active", (await Assert.ThrowsAsync<KseException>(() => f.Emergency.RevokeAsync(e.Id, "again", "alice"))).Code);
     }
 }
