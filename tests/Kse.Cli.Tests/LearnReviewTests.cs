@@ -77,6 +77,7 @@ public sealed class LearnReviewTests : IDisposable
             var backup = sections.Single(s => s.GetProperty("heading").GetString() == "Backup Procedures");
             Assert.True(backup.GetProperty("confidence").GetDouble() >= 0.85);
             Assert.NotEmpty(backup.GetProperty("evidence").EnumerateArray());
+            Assert.Contains(backup.GetProperty("operations").EnumerateArray(), o => o.GetProperty("command").GetString() == ObservedHistory.Backup && o.GetProperty("confidence").GetDouble() >= 0.85);
             Assert.False(backup.GetProperty("edited").GetBoolean());
             Assert.Contains(view.RootElement.GetProperty("changes").EnumerateArray(), c => c.GetProperty("heading").GetString() == "Backup Procedures" && c.GetProperty("kind").GetString() == "filled");
             Assert.Equal(Sha(before), view.RootElement.GetProperty("documentSha256AtProposal").GetString());
@@ -189,5 +190,19 @@ public sealed class LearnReviewTests : IDisposable
         var r = await Kse("learn", "accept", id, "--reason", "ok", "--token-file", _ws.TokenFile("alice"));
         Assert.Equal(2, r.ExitCode);
         Assert.Contains("learn.not_a_proposal", r.Err);
+    }
+
+    [Fact]
+    public async Task Propose_ByAnAi_IsDenied_AndNothingIsQueued()
+    {
+        await DraftedAsync();
+        await using var services = KseComposition.BuildServiceProvider(_ws.Workspace, KseComposition.LoadConfiguration(_ws.Workspace));
+
+        var result = await services.GetRequiredService<DraftReviewService>().ProposeAsync("shop", "operations.md", null, null, Actor.Ai("claude"));
+
+        var p = Assert.Single(result.Proposals);
+        Assert.Equal("denied", p.Status);
+        Assert.Contains("only a human proposes", p.Message, StringComparison.Ordinal);
+        Assert.Empty((await services.GetRequiredService<ApprovalService>().ListAsync()).Approvals);
     }
 }

@@ -196,7 +196,7 @@ public sealed class LearnAcceptActionHandler(KseWorkspace workspace, SpecService
             }
 
             // The body must stay inside its section: a heading of level 1 or 2 would start another.
-            if (MarkdownSpec.Parse("## x\n\n" + body, "the proposal").Sections.Count != 1 || MarkdownSpec.Parse("## x\n\n" + body, "the proposal").Preamble.Trim().Length > 0)
+            if (!StaysInItsSection(body))
             {
                 throw Invalid($"the body of '{heading}' holds a heading of level 1 or 2");
             }
@@ -212,6 +212,9 @@ public sealed class LearnAcceptActionHandler(KseWorkspace workspace, SpecService
                 Edited = s.TryGetProperty("edited", out var e) && e.ValueKind == JsonValueKind.True,
                 Observed = !(s.TryGetProperty("observed", out var o) && o.ValueKind == JsonValueKind.False),
                 Author = Str(s, "author") ?? "deterministic",
+                OperationCommand = s.TryGetProperty("operationCommand", out var ocmd) && ocmd.ValueKind == JsonValueKind.Object
+                    ? ocmd.EnumerateObject().Where(p => p.Value.ValueKind == JsonValueKind.String).Take(100).ToDictionary(p => p.Name, p => p.Value.GetString()!, StringComparer.Ordinal)
+                    : new Dictionary<string, string>(),
                 OperationConfidence = s.TryGetProperty("operationConfidence", out var oc) && oc.ValueKind == JsonValueKind.Object
                     ? oc.EnumerateObject().Where(p => p.Value.ValueKind == JsonValueKind.Number).ToDictionary(p => p.Name, p => p.Value.GetDouble(), StringComparer.Ordinal)
                     : new Dictionary<string, double>(),
@@ -235,6 +238,13 @@ public sealed class LearnAcceptActionHandler(KseWorkspace workspace, SpecService
         }
 
         return new Proposal(project, document, environment, Str(args, "draftSha256"), sections);
+    }
+
+    /// <summary>Whether <paramref name="body"/> stays one section's text: no heading of level 1 or 2 ends it or starts another.</summary>
+    public static bool StaysInItsSection(string body)
+    {
+        var probe = MarkdownSpec.Parse("## x\n\n" + body, "the section");
+        return probe.Sections.Count == 1 && probe.Sections[0].Body.Trim() == MarkdownSpec.Normalize(body).Trim();
     }
 
     private static KseException Invalid(string why) => KseException.BadInput("learn.proposal_invalid", $"the proposal is not valid: {why}");
