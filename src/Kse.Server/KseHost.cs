@@ -25,7 +25,7 @@ public static class KseHost
             DisableDefaults = true,
         });
         builder.Configuration.AddConfiguration(configuration);
-        var logger = KseLogging.Create(workspace);
+        var logger = KseLogging.Create(workspace, providers: ClientLogProviders(builder.Services));
         builder.Services.AddSerilog(logger, dispose: true);
         addServices(builder.Services);
         builder.Services.AddKseMcpServer().WithStdioServerTransport();
@@ -56,7 +56,7 @@ public static class KseHost
         builder.Configuration["AllowedHosts"] = string.IsNullOrWhiteSpace(allowedHosts) ? string.Join(';', LoopbackHosts) : allowedHosts;
         builder.WebHost.UseUrls([.. urls]);
         builder.Logging.ClearProviders();
-        builder.Services.AddSerilog(KseLogging.Create(workspace), dispose: true);
+        builder.Services.AddSerilog(KseLogging.Create(workspace, providers: ClientLogProviders(builder.Services)), dispose: true);
         addServices(builder.Services);
         var authority = configuration["Kse:Http:Authentication:Authority"];
         var audience = configuration["Kse:Http:Authentication:Audience"];
@@ -127,6 +127,16 @@ public static class KseHost
 
         app.MapKseHttp();
         return app;
+    }
+
+    /// <summary>The MCP clients' log fed by the host's Serilog pipeline: one <see cref="ClientLog"/>, also registered as a service.</summary>
+    private static Serilog.Extensions.Logging.LoggerProviderCollection ClientLogProviders(IServiceCollection services)
+    {
+        var clientLog = new ClientLog();
+        services.AddSingleton(clientLog);
+        var providers = new Serilog.Extensions.Logging.LoggerProviderCollection();
+        providers.AddProvider(clientLog);
+        return providers;
     }
 
     public static bool IsLoopbackUrl(string url)

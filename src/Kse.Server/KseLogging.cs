@@ -7,7 +7,8 @@ namespace Kse.Server;
 /// <summary>Serilog to stderr (stdout belongs to the stdio protocol) and to <c>.sce/state/logs/</c>.</summary>
 public static class KseLogging
 {
-    public static Serilog.ILogger Create(KseWorkspace workspace, LogEventLevel minimum = LogEventLevel.Information)
+    /// <param name="providers">Microsoft logging providers that also receive every event (the MCP clients' log, <see cref="ClientLog"/>).</param>
+    public static Serilog.ILogger Create(KseWorkspace workspace, LogEventLevel minimum = LogEventLevel.Information, Serilog.Extensions.Logging.LoggerProviderCollection? providers = null)
     {
         var config = new LoggerConfiguration()
             .MinimumLevel.Is(minimum)
@@ -15,6 +16,11 @@ public static class KseLogging
             .MinimumLevel.Override("Microsoft.Hosting.Lifetime", LogEventLevel.Information)
             .Enrich.FromLogContext()
             .WriteTo.Console(standardErrorFromLevel: LogEventLevel.Verbose, outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj}{NewLine}{Exception}");
+        if (providers is not null)
+        {
+            config = config.WriteTo.Providers(providers);
+        }
+
         try
         {
             StateFolder.Create(workspace.StateDir);

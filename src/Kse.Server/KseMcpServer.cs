@@ -1,5 +1,7 @@
 using Kse.Server.Policy;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 using ModelContextProtocol.Protocol;
 using ModelContextProtocol.Server;
 
@@ -21,15 +23,31 @@ public static class KseMcpServer
     /// </summary>
     internal static IMcpServerBuilder AddKsePrimitives(this IMcpServerBuilder builder, bool gated)
     {
-        var assembly = typeof(KseMcpServer).Assembly;
         builder.Services.AddSingleton<ToolCallGate>();
-        builder.Services.AddHostedService<ExpirySweeper>();
-        builder.Services.AddHostedService<ProgressionSweeper>();
+        builder.Services.AddSingleton<FirstAnswer>();
+        // The server's log to clients that ask for it (logging/setLevel); a host may have made it already for its own pipeline.
+        builder.Services.TryAddSingleton<ClientLog>();
+        builder.Services.AddSingleton<ILoggerProvider>(sp => sp.GetRequiredService<ClientLog>());
+#pragma warning disable MCP9005 // logging/setLevel: how clients up to protocol 2025-11-25 ask for the server's log
+        builder.WithSetLoggingLevelHandler(ClientLog.SetLevel);
+#pragma warning restore MCP9005
+        builder.Services.AddHostedService(sp => new ExpirySweeper(sp, sp.GetRequiredService<FirstAnswer>()));
+        builder.Services.AddHostedService(sp => new ProgressionSweeper(sp, sp.GetRequiredService<FirstAnswer>()));
         builder.Services.AddHostedService<RolloutContinuer>();
-        builder.Services.PostConfigure<McpServerOptions>(ToolContract.Apply);
+        // Tools and resources are advertised from the catalog and built off the start path (PrimitiveCatalog).
+        builder.Services.AddSingleton<PrimitiveCatalog>();
+        builder.Services.AddHostedService<PrimitiveCatalogWarmer>();
+        foreach (var (name, _) in PrimitiveCatalog.Methods)
+        {
+            builder.Services.AddSingleton<McpServerTool>(sp => new DeferredTool(name, sp.GetRequiredService<PrimitiveCatalog>()));
+        }
+
+        foreach (var (template, _) in PrimitiveCatalog.ResourceMethods)
+        {
+            builder.Services.AddSingleton<McpServerResource>(sp => new DeferredResource(template, sp.GetRequiredService<PrimitiveCatalog>()));
+        }
+
         builder
-            .WithToolsFromAssembly(assembly, Kse.Core.KseJson.Options)
-            .WithResourcesFromAssembly(assembly)
             .WithRequestFilters(filters => filters.AddCallToolFilter(AgentScopeFilter.Create));
         if (gated)
         {
@@ -38,7 +56,7 @@ public static class KseMcpServer
 
         builder
             .WithRequestFilters(filters => filters.AddCallToolFilter(KseErrorFilter.Create))
-            .WithMessageFilters(filters => filters.AddOutgoingFilter(ToolContract.AdvertiseHonestly));
+            .WithMessageFilters(filters => filters.AddOutgoingFilter(ToolContract.AdvertiseHonestly).AddOutgoingFilter(FirstAnswer.Watch));
         KsePromptRegistration.Add(builder);
         KseResourceRegistration.Add(builder);
         KseCompletions.Add(builder);

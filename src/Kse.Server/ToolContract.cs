@@ -14,18 +14,15 @@ namespace Kse.Server;
 /// </summary>
 internal static class ToolContract
 {
-    /// <summary>Rewrites every registered tool's output schema to the rule above.</summary>
-    public static void Apply(McpServerOptions options)
+    /// <summary>Rewrites a tool's advertised schemas to the rules here (applied as <see cref="ToolCatalog"/> builds each tool).</summary>
+    public static void Apply(Tool tool)
     {
-        foreach (var tool in options.ToolCollection ?? [])
+        if (tool.OutputSchema is { } schema)
         {
-            if (tool.ProtocolTool.OutputSchema is { } schema)
-            {
-                tool.ProtocolTool.OutputSchema = NullablesOptional(schema);
-            }
-
-            tool.ProtocolTool.InputSchema = ScalarMaps(tool.ProtocolTool.InputSchema);
+            tool.OutputSchema = NullablesOptional(schema);
         }
+
+        tool.InputSchema = ScalarMaps(tool.InputSchema);
     }
 
     /// <summary>

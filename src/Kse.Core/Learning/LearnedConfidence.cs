@@ -24,9 +24,14 @@ public sealed class LearnedConfidence(LearningService learning, TimeProvider clo
 
         if (plan.Command is { Length: > 0 } command)
         {
-            var key = CommandTemplate.Of(CommandMasker.MaskLine(command).Text).Key;
-            var mined = await learning.MineAsync(project, plan.Environment, cancellationToken);
-            if (mined.Recurring.FirstOrDefault(r => r.Template == key) is { } r)
+            var template = CommandTemplate.Of(CommandMasker.MaskLine(command).Text);
+            var key = template.Key;
+            var program = Path.GetFileName(template.Program);
+            // A template's confidence rests on its own observations only: mine just those (sessions, sequences and fixes are not needed).
+            var matching = (await learning.ObservationsAsync(project, plan.Environment, cancellationToken))
+                .Where(o => o.Command.Contains(program, StringComparison.Ordinal) && CommandTemplate.Of(o.Command, o.Argv).Key == key)
+                .ToList();
+            if (matching.Count > 0 && new PatternMiner(clock).Mine(project, plan.Environment, matching).Recurring.FirstOrDefault(p => p.Template == key) is { } r)
             {
                 return new ApprovalConfidence
                 {

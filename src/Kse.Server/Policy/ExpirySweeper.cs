@@ -1,5 +1,6 @@
 using Kse.Core.Approvals;
 using Kse.Core.Policy;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -9,19 +10,55 @@ namespace Kse.Server.Policy;
 /// While <c>kse serve</c> runs: every 30 s, marks approvals past their TTL as expired and records emergency elevations
 /// that ran out, each in the audit trail once. (Without a server, the next <c>kse approvals</c> / <c>kse emergency list</c>
 /// does the same.) Decisions never depend on this: the kernel ignores an expired elevation and execution refuses an
-/// expired approval on their own.
+/// expired approval on their own. The first pass waits for the server's first answer (<see cref="FirstAnswer"/>).
 /// </summary>
-public sealed class ExpirySweeper(ApprovalService approvals, EmergencyService emergency, TimeProvider clock, ILogger<ExpirySweeper> log) : BackgroundService
+public sealed class ExpirySweeper : BackgroundService
 {
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(30);
 
+    private readonly Func<(ApprovalService, EmergencyService)> _services;
+    private readonly TimeProvider _clock;
+    private readonly ILogger<ExpirySweeper> _log;
+    private readonly FirstAnswer? _firstAnswer;
+
+    public ExpirySweeper(ApprovalService approvals, EmergencyService emergency, TimeProvider clock, ILogger<ExpirySweeper> log)
+        : this(() => (approvals, emergency), clock, log, null)
+    {
+    }
+
+    /// <summary>The server's sweeper: its services are resolved (and their stores opened) only after the first answer.</summary>
+    internal ExpirySweeper(IServiceProvider services, FirstAnswer firstAnswer)
+        : this(
+            () => (services.GetRequiredService<ApprovalService>(), services.GetRequiredService<EmergencyService>()),
+            services.GetRequiredService<TimeProvider>(),
+            services.GetRequiredService<ILogger<ExpirySweeper>>(),
+            firstAnswer)
+    {
+    }
+
+    private ExpirySweeper(Func<(ApprovalService, EmergencyService)> services, TimeProvider clock, ILogger<ExpirySweeper> log, FirstAnswer? firstAnswer)
+    {
+        _services = services;
+        _clock = clock;
+        _log = log;
+        _firstAnswer = firstAnswer;
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(Interval, clock);
+        using var timer = new PeriodicTimer(Interval, _clock);
+        if (_firstAnswer is not null)
+        {
+            // Off the start path: the first pass reads the stores, which no first request needs.
+            await _firstAnswer.WaitAsync(stoppingToken);
+        }
+
+        var log = _log;
         do
         {
             try
             {
+                var (approvals, emergency) = _services();
                 var approvalsExpired = await approvals.ExpireDueAsync(stoppingToken);
                 var elevationsEnded = await emergency.RecordExpiriesAsync(stoppingToken);
                 if (approvalsExpired + elevationsEnded > 0)

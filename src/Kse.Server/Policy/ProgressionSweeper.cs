@@ -1,4 +1,5 @@
 using Kse.Core.Policy;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -7,19 +8,48 @@ namespace Kse.Server.Policy;
 /// <summary>
 /// While <c>kse serve</c> runs: every minute, checks every project and environment against the demotion thresholds and applies
 /// any demotion that is due (audited as <c>takeover.change</c> by <c>system:kse</c>). Each tool call and operation run already checks
-/// its own project after its outcome; this catches outcomes written by other processes (<c>kse ops run</c>, approvals).
+/// its own project after its outcome; this catches outcomes written by other processes (<c>kse ops run</c>, approvals). The first
+/// pass waits for the server's first answer (<see cref="FirstAnswer"/>).
 /// </summary>
-public sealed class ProgressionSweeper(ProgressionService progression, TimeProvider clock, ILogger<ProgressionSweeper> log) : BackgroundService
+public sealed class ProgressionSweeper : BackgroundService
 {
     public static readonly TimeSpan Interval = TimeSpan.FromMinutes(1);
+
+    private readonly Lazy<ProgressionService> _progression;
+    private readonly TimeProvider _clock;
+    private readonly ILogger<ProgressionSweeper> _log;
+    private readonly FirstAnswer? _firstAnswer;
+
+    public ProgressionSweeper(ProgressionService progression, TimeProvider clock, ILogger<ProgressionSweeper> log)
+        : this(new Lazy<ProgressionService>(progression), clock, log, null)
+    {
+    }
+
+    /// <summary>The server's sweeper: its service is resolved (and its stores opened) only after the first answer.</summary>
+    internal ProgressionSweeper(IServiceProvider services, FirstAnswer firstAnswer)
+        : this(
+            new Lazy<ProgressionService>(services.GetRequiredService<ProgressionService>),
+            services.GetRequiredService<TimeProvider>(),
+            services.GetRequiredService<ILogger<ProgressionSweeper>>(),
+            firstAnswer)
+    {
+    }
+
+    private ProgressionSweeper(Lazy<ProgressionService> progression, TimeProvider clock, ILogger<ProgressionSweeper> log, FirstAnswer? firstAnswer)
+    {
+        _progression = progression;
+        _clock = clock;
+        _log = log;
+        _firstAnswer = firstAnswer;
+    }
 
     /// <summary>One pass; returns how many levels were demoted.</summary>
     public async Task<int> SweepOnceAsync(CancellationToken cancellationToken)
     {
-        var demoted = await progression.SweepAsync(cancellationToken);
+        var demoted = await _progression.Value.SweepAsync(cancellationToken);
         foreach (var change in demoted)
         {
-            log.LogWarning("Demoted {Project}/{Environment} from {From} to {To}: {Reason}", change.Project, change.Environment.Name(), change.From, change.To, change.Reason);
+            _log.LogWarning("Demoted {Project}/{Environment} from {From} to {To}: {Reason}", change.Project, change.Environment.Name(), change.From, change.To, change.Reason);
         }
 
         return demoted.Count;
@@ -27,7 +57,13 @@ public sealed class ProgressionSweeper(ProgressionService progression, TimeProvi
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(Interval, clock);
+        using var timer = new PeriodicTimer(Interval, _clock);
+        if (_firstAnswer is not null)
+        {
+            // Off the start path: the first pass reads the stores, which no first request needs.
+            await _firstAnswer.WaitAsync(stoppingToken);
+        }
+
         do
         {
             try
@@ -36,7 +72,7 @@ public sealed class ProgressionSweeper(ProgressionService progression, TimeProvi
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
-                log.LogWarning(ex, "Progression sweep failed; it is retried in {Interval}", Interval);
+                _log.LogWarning(ex, "Progression sweep failed; it is retried in {Interval}", Interval);
             }
         }
         while (await timer.WaitForNextTickAsync(stoppingToken));
