@@ -190,4 +190,18 @@ public sealed class LearnReviewTests : IDisposable
         Assert.Equal(2, r.ExitCode);
         Assert.Contains("learn.not_a_proposal", r.Err);
     }
+
+    [Fact]
+    public async Task Propose_ByAnAi_IsDenied_AndNothingIsQueued()
+    {
+        await DraftedAsync();
+        await using var services = KseComposition.BuildServiceProvider(_ws.Workspace, KseComposition.LoadConfiguration(_ws.Workspace));
+
+        var result = await services.GetRequiredService<DraftReviewService>().ProposeAsync("shop", "operations.md", null, null, Actor.Ai("claude"));
+
+        var p = Assert.Single(result.Proposals);
+        Assert.Equal("denied", p.Status);
+        Assert.Contains("only a human proposes", p.Message, StringComparison.Ordinal);
+        Assert.Empty((await services.GetRequiredService<ApprovalService>().ListAsync()).Approvals);
+    }
 }

@@ -196,7 +196,7 @@ public sealed class LearnAcceptActionHandler(KseWorkspace workspace, SpecService
             }
 
             // The body must stay inside its section: a heading of level 1 or 2 would start another.
-            if (MarkdownSpec.Parse("## x\n\n" + body, "the proposal").Sections.Count != 1 || MarkdownSpec.Parse("## x\n\n" + body, "the proposal").Preamble.Trim().Length > 0)
+            if (!StaysInItsSection(body))
             {
                 throw Invalid($"the body of '{heading}' holds a heading of level 1 or 2");
             }
@@ -235,6 +235,13 @@ public sealed class LearnAcceptActionHandler(KseWorkspace workspace, SpecService
         }
 
         return new Proposal(project, document, environment, Str(args, "draftSha256"), sections);
+    }
+
+    /// <summary>Whether <paramref name="body"/> stays one section's text: no heading of level 1 or 2 ends it or starts another.</summary>
+    public static bool StaysInItsSection(string body)
+    {
+        var probe = MarkdownSpec.Parse("## x\n\n" + body, "the section");
+        return probe.Sections.Count == 1 && probe.Sections[0].Body.Trim() == MarkdownSpec.Normalize(body).Trim();
     }
 
     private static KseException Invalid(string why) => KseException.BadInput("learn.proposal_invalid", $"the proposal is not valid: {why}");

@@ -145,7 +145,7 @@ public sealed partial class SemanticKernelDraftPlanner(IChatClient chat, ILogger
             return "longer than 64 KiB";
         }
 
-        if (Specs.MarkdownSpec.Parse("## x\n\n" + body, "the model's section").Sections.Count != 1)
+        if (!LearnAcceptActionHandler.StaysInItsSection(body))
         {
             return "it holds a level 1 or 2 heading";
         }

@@ -55,6 +55,9 @@ public sealed class DraftReviewHttpTests
             Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
         }
 
+        Assert.Equal("approval.not_found", (await GetAsync(host, "/api/drafts/proposals/apr-000000000000", CarolToken, HttpStatusCode.NotFound)).GetProperty("error").GetString());
+        Assert.Equal("learn.project_missing", (await GetAsync(host, "/api/drafts", CarolToken, HttpStatusCode.BadRequest)).GetProperty("error").GetString());
+        Assert.Equal("spec.project_invalid", (await GetAsync(host, "/api/drafts?project=..%2Fetc", CarolToken, HttpStatusCode.BadRequest)).GetProperty("error").GetString());
         var proposal = await GetAsync(host, $"/api/drafts/proposals/{id}", CarolToken);
         Assert.Equal("operations.md", proposal.GetProperty("document").GetString());
         Assert.Contains(proposal.GetProperty("changes").EnumerateArray(), c => c.GetProperty("kind").GetString() == "appended");
