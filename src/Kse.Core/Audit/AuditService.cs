@@ -138,7 +138,7 @@ public sealed class AuditService
         var from = since ?? now.AddHours(-24);
         if (from > now)
         {
-            throw KseException.BadInput("audit.since_invalid", $"--since ({from:u}) is in the future");
+            throw KseException.BadInput("audit.since_invalid", $"since ({from:u}) is in the future");
         }
 
         var baselineFrom = from.AddDays(-_anomalyOptions.BaselineDays);

@@ -237,7 +237,7 @@ public sealed class ProgressionService
     {
         if (string.IsNullOrWhiteSpace(reason))
         {
-            throw KseException.BadInput("policy.reason_required", "a promotion needs --reason \"...\" (it is kept in the audit trail)");
+            throw KseException.BadInput("policy.reason_required", "a promotion needs a reason (it is kept in the audit trail)");
         }
 
         var a = await AssessAsync(project, environment, _clock.GetUtcNow(), cancellationToken);
