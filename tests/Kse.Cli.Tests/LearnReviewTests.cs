@@ -77,6 +77,7 @@ public sealed class LearnReviewTests : IDisposable
             var backup = sections.Single(s => s.GetProperty("heading").GetString() == "Backup Procedures");
             Assert.True(backup.GetProperty("confidence").GetDouble() >= 0.85);
             Assert.NotEmpty(backup.GetProperty("evidence").EnumerateArray());
+            Assert.Contains(backup.GetProperty("operations").EnumerateArray(), o => o.GetProperty("command").GetString() == ObservedHistory.Backup && o.GetProperty("confidence").GetDouble() >= 0.85);
             Assert.False(backup.GetProperty("edited").GetBoolean());
             Assert.Contains(view.RootElement.GetProperty("changes").EnumerateArray(), c => c.GetProperty("heading").GetString() == "Backup Procedures" && c.GetProperty("kind").GetString() == "filled");
             Assert.Equal(Sha(before), view.RootElement.GetProperty("documentSha256AtProposal").GetString());

@@ -135,6 +135,10 @@ internal static class LearnCommand
             foreach (var s in view.Sections)
             {
                 ctx.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {(s.Confidence is { } c ? c.ToString("0.00", CultureInfo.InvariantCulture) : "?"),4}  {s.Heading}{(s.Edited ? " (edited after drafting)" : "")}; evidence {string.Join(", ", s.Evidence.Take(5))}{(s.Evidence.Count > 5 ? ", …" : "")}"));
+                foreach (var o in s.Operations)
+                {
+                    ctx.WriteLine(string.Create(CultureInfo.InvariantCulture, $"        {o.Name} ({(o.Confidence is { } oc ? oc.ToString("0.00", CultureInfo.InvariantCulture) : "?")}): {DisplayText.Field(o.Command ?? "")}"));
+                }
             }
 
             foreach (var c in view.Changes)

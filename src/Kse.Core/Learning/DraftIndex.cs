@@ -70,6 +70,9 @@ public sealed record DraftIndexSection
     /// <summary>Operation name → its own confidence.</summary>
     public IReadOnlyDictionary<string, double> OperationConfidence { get; init; } = new Dictionary<string, double>();
 
+    /// <summary>Operation name → the command as observed most often (secrets masked).</summary>
+    public IReadOnlyDictionary<string, string> OperationCommand { get; init; } = new Dictionary<string, string>();
+
     public IReadOnlyList<string> Evidence { get; init; } = [];
 
     public string Author { get; init; } = "deterministic";

@@ -19,6 +19,9 @@ public sealed record ProposedSection
     /// <summary>Operation name → its own confidence (from the drafter).</summary>
     public IReadOnlyDictionary<string, double> OperationConfidence { get; init; } = new Dictionary<string, double>();
 
+    /// <summary>Operation name → the command as observed most often (secrets masked).</summary>
+    public IReadOnlyDictionary<string, string> OperationCommand { get; init; } = new Dictionary<string, string>();
+
     /// <summary>The newest observation ids it rests on (at most 20).</summary>
     public IReadOnlyList<string> Evidence { get; init; } = [];
 

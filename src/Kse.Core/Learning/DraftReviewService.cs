@@ -237,6 +237,7 @@ public sealed class DraftReviewService(KseWorkspace workspace, LearningService l
                 Confidence = known?.Confidence,
                 Operations = known?.Operations ?? [],
                 OperationConfidence = known?.OperationConfidence ?? new Dictionary<string, double>(),
+                OperationCommand = known?.OperationCommand ?? new Dictionary<string, string>(),
                 Evidence = (known?.Evidence ?? []).Take(EvidencePerSection).ToList(),
                 Edited = known is null || known.BodySha256 != LearningService.Sha256(body),
                 Observed = observed,
@@ -250,7 +251,7 @@ public sealed class DraftReviewService(KseWorkspace workspace, LearningService l
         Heading = s.Heading,
         Observed = s.Observed,
         Confidence = s.Confidence,
-        Operations = s.Operations.Select(o => new OperationConfidence(o, s.OperationConfidence.TryGetValue(o, out var c) ? c : null)).ToList(),
+        Operations = s.Operations.Select(o => new OperationConfidence(o, s.OperationConfidence.TryGetValue(o, out var c) ? c : null, s.OperationCommand.GetValueOrDefault(o))).ToList(),
         Evidence = s.Evidence,
         Edited = s.Edited,
         Author = s.Author,
@@ -308,7 +309,8 @@ public sealed record ProposedSectionSummary
     public string? Author { get; init; }
 }
 
-public sealed record OperationConfidence(string Name, double? Confidence);
+/// <summary>A drafted operation: its name, its own confidence and the command observed (secrets masked).</summary>
+public sealed record OperationConfidence(string Name, double? Confidence, string? Command = null);
 
 /// <summary>A draft document (<c>GET /api/drafts/{project}/{doc}</c>).</summary>
 public sealed record DraftView

@@ -212,6 +212,9 @@ public sealed class LearnAcceptActionHandler(KseWorkspace workspace, SpecService
                 Edited = s.TryGetProperty("edited", out var e) && e.ValueKind == JsonValueKind.True,
                 Observed = !(s.TryGetProperty("observed", out var o) && o.ValueKind == JsonValueKind.False),
                 Author = Str(s, "author") ?? "deterministic",
+                OperationCommand = s.TryGetProperty("operationCommand", out var ocmd) && ocmd.ValueKind == JsonValueKind.Object
+                    ? ocmd.EnumerateObject().Where(p => p.Value.ValueKind == JsonValueKind.String).Take(100).ToDictionary(p => p.Name, p => p.Value.GetString()!, StringComparer.Ordinal)
+                    : new Dictionary<string, string>(),
                 OperationConfidence = s.TryGetProperty("operationConfidence", out var oc) && oc.ValueKind == JsonValueKind.Object
                     ? oc.EnumerateObject().Where(p => p.Value.ValueKind == JsonValueKind.Number).ToDictionary(p => p.Name, p => p.Value.GetDouble(), StringComparer.Ordinal)
                     : new Dictionary<string, double>(),

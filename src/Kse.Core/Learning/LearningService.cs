@@ -373,6 +373,7 @@ public sealed class LearningService(
         }
 
         var confidenceOf = operations.ToDictionary(o => o.Name, o => o.Confidence, StringComparer.Ordinal);
+        var commandOf = operations.ToDictionary(o => o.Name, o => o.Command, StringComparer.Ordinal);
         new DraftIndex
         {
             Project = project,
@@ -387,6 +388,7 @@ public sealed class LearningService(
                 Confidence = s.Confidence,
                 Operations = s.Operations,
                 OperationConfidence = s.Operations.Where(confidenceOf.ContainsKey).ToDictionary(o => o, o => confidenceOf[o], StringComparer.Ordinal),
+                OperationCommand = s.Operations.Where(commandOf.ContainsKey).ToDictionary(o => o, o => commandOf[o], StringComparer.Ordinal),
                 Evidence = s.Evidence.Take(DraftReviewService.EvidencePerSection).ToList(),
                 Author = s.Author,
                 BodySha256 = Sha256(s.Body.Trim()),

@@ -27,7 +27,7 @@
     const sections = p.sections.map(s => `<tr data-testid="learn-section">
         <td>${text(s.heading)}${s.edited ? ` <span class="muted">(edited after drafting)</span>` : ""}</td>
         <td data-testid="learn-confidence">${score(s.confidence)}</td>
-        <td>${s.operations.map(o => `<code>${text(o.name)}</code> ${score(o.confidence)}`).join("<br>") || "—"}</td>
+        <td>${s.operations.map(o => `<div data-testid="learn-operation"><code>${text(o.name)}</code> ${score(o.confidence)}${o.command ? `<div class="muted"><code>${text(o.command)}</code></div>` : ""}</div>`).join("") || "—"}</td>
         <td class="muted" data-testid="learn-evidence">${s.evidence.map(text).join(", ") || "—"}</td></tr>`).join("");
     const diff = p.changes.map(c => [`@@ ${c.kind}: ## ${c.heading}`, ...(c.removed ? c.removed.split("\n").map(l => "- " + l) : []), ...(c.added ? c.added.split("\n").map(l => "+ " + l) : [])].map(text).join("\n")).join("\n\n");
     return `<section data-testid="learn-proposal">

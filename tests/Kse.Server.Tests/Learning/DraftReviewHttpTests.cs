@@ -111,6 +111,7 @@ public sealed class DraftReviewHttpTests
         var shown = double.Parse(await backup.Locator("[data-testid=learn-confidence]").InnerTextAsync(), System.Globalization.CultureInfo.InvariantCulture);
         Assert.True(shown >= 0.85, $"confidence shown: {shown}");
         await Assertions.Expect(backup.Locator("[data-testid=learn-evidence]")).ToContainTextAsync("obs-");
+        await Assertions.Expect(backup.Locator("[data-testid=learn-operation]").First).ToContainTextAsync(ObservedHistory.Backup);
         await Assertions.Expect(proposal.Locator("[data-testid=learn-diff]")).ToContainTextAsync("+ ```kse-operation");
         await Assertions.Expect(proposal.Locator("[data-testid=learn-diff]")).ToContainTextAsync("pg_dump");
         Assert.DoesNotContain(DraftMerge.Marker, File.ReadAllText(host.Workspace.PathOf(".sce", "specs", "shop", "operations", "operations.md")));
