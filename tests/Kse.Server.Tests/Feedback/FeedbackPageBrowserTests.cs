@@ -12,7 +12,6 @@ public sealed class FeedbackPageBrowserTests
     [Fact]
     public async Task FeedbackView_ShowsOpenItemsBySeverity_AndCharts_AndAcknowledgesOnClick()
     {
-        Assert.True(File.Exists("/usr/bin/chromium"), "chromium is not installed: apt-get install -y chromium (test.sh does it)");
         await using var host = await KseHttpTestHost.StartAsync();
         var feedback = host.Services.GetRequiredService<FeedbackService>();
         var desk = Actor.OsUser("desk");
@@ -21,18 +20,8 @@ public sealed class FeedbackPageBrowserTests
         await feedback.SubmitAsync(new FeedbackSubmission { Project = "shop", Channel = "customer-survey", Title = "Q4", Body = "A dark mode would be nice", Score = 4 }, desk);
         await feedback.SubmitAsync(new FeedbackSubmission { Project = "shop", Channel = "customer-survey", Title = "Q4 b", Body = "Please add an export to our accounting tool", Score = 2 }, desk);
 
-        using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = "/usr/bin/chromium",
-            Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-        });
-        var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 390, Height = 844 } });
-        await page.GotoAsync(host.BaseUrl + "/");
-        await page.FillAsync("#token", KseHttpTestHost.AliceToken);
-        await page.ClickAsync("#signin");
-        await Assertions.Expect(page.Locator("#who")).ToContainTextAsync("alice");
+        await using var browser = await ApprovalPageSession.OpenAsync(host, phone: true);
+        var page = browser.Page;
 
         await page.ClickAsync("[data-testid=feedback-tab]");
 

@@ -6,26 +6,12 @@ namespace Kse.Server.Tests.Http;
 /// <summary>Drives the real approval page in Debian's headless Chromium.</summary>
 public sealed class ApprovalPageBrowserTests
 {
-    private static async Task<IBrowser> LaunchAsync(IPlaywright playwright) =>
-        await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = "/usr/bin/chromium",
-            Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-        });
-
     [Fact]
     public async Task QueuedAction_AppearsOnPage_ApproveClick_RunsIt()
     {
-        Assert.True(File.Exists("/usr/bin/chromium"), "chromium is not installed: apt-get install -y chromium (test.sh does it)");
         await using var host = await KseHttpTestHost.StartAsync();
-        using var playwright = await Playwright.CreateAsync();
-        await using var browser = await LaunchAsync(playwright);
-        var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 390, Height = 844 } });
-        await page.GotoAsync(host.BaseUrl + "/");
-
-        await page.FillAsync("#token", KseHttpTestHost.AliceToken);
-        await page.ClickAsync("#signin");
+        await using var browser = await ApprovalPageSession.OpenAsync(host, phone: true);
+        var page = browser.Page;
         await Assertions.Expect(page.Locator("#who")).ToContainTextAsync("alice");
         await Assertions.Expect(page.Locator(".empty").First).ToBeVisibleAsync();
 
@@ -62,10 +48,8 @@ public sealed class ApprovalPageBrowserTests
     public async Task WrongToken_StaysOnSignIn()
     {
         await using var host = await KseHttpTestHost.StartAsync();
-        using var playwright = await Playwright.CreateAsync();
-        await using var browser = await LaunchAsync(playwright);
-        var page = await browser.NewPageAsync();
-        await page.GotoAsync(host.BaseUrl + "/");
+        await using var browser = await ApprovalPageSession.OpenAsync(host, token: null);
+        var page = browser.Page;
 
         await page.FillAsync("#token", "wrong");
         await page.ClickAsync("#signin");

@@ -22,7 +22,6 @@ public sealed class QueuedConfidenceTests
     [Fact]
     public async Task QueuedCall_CarriesTheObservedOperationsConfidence_InTheResult_ApprovalStatus_Api_AndPage()
     {
-        Assert.True(File.Exists("/usr/bin/chromium"), "chromium is not installed: apt-get install -y chromium (test.sh does it)");
         await using var host = await KseHttpTestHost.StartAsync();
         await using var mcp = await host.ConnectMcpAsync("confidence-ai");
 
@@ -72,17 +71,8 @@ public sealed class QueuedConfidenceTests
         Assert.Null((await host.Services.GetRequiredService<ApprovalService>().GetAsync(greetId)).Confidence);
         Assert.DoesNotContain("Confidence", greet.GetProperty("message").GetString());
 
-        using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = "/usr/bin/chromium",
-            Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-        });
-        var page = await browser.NewPageAsync();
-        await page.GotoAsync(host.BaseUrl + "/");
-        await page.FillAsync("#token", KseHttpTestHost.AliceToken);
-        await page.ClickAsync("#signin");
+        await using var browser = await ApprovalPageSession.OpenAsync(host);
+        var page = browser.Page;
         var card = page.Locator($"article[data-id='{id}']");
         await Assertions.Expect(card.Locator("[data-testid=confidence]")).ToContainTextAsync(confidence.Score.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture), new() { Timeout = 15000 });
         await Assertions.Expect(card.Locator("[data-testid=confidence-evidence]")).ToContainTextAsync("obs-");

@@ -14,27 +14,14 @@ public sealed class RolloutPageBrowserTests
     [Fact]
     public async Task ThePage_ShowsAPausedRolloutsWaves_AndItsWaitingStep_AndApprovingTheStepFinishesTheRollout()
     {
-        Assert.True(File.Exists("/usr/bin/chromium"), "chromium is not installed: apt-get install -y chromium (test.sh does it)");
         await using var host = await KseHttpTestHost.StartAsync();
         RolloutFixtures.Seed(host.Workspace, reportsMigrateRisk: "critical");
         var rollouts = host.Services.GetRequiredService<RolloutService>();
         var paused = await rollouts.StartAsync(new RolloutStartRequest { Files = UnifiedDiff.Parse(RolloutFixtures.Change), Project = "billing", Environment = "pre-production" }, Actor.OsUser("bob"));
         var queued = Assert.Single(paused.Steps, s => s.Status == "queued");
 
-        using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = "/usr/bin/chromium",
-            Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-        });
-        var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 390, Height = 844 } });
-        var errors = new List<string>();
-        page.Console += (_, m) => { if (m.Type == "error") { errors.Add($"{m.Text} ({m.Location})"); } };
-        await page.GotoAsync(host.BaseUrl + "/");
-        await page.FillAsync("#token", KseHttpTestHost.AliceToken);
-        await page.ClickAsync("#signin");
-        await Assertions.Expect(page.Locator("#who")).ToContainTextAsync("alice");
+        await using var browser = await ApprovalPageSession.OpenAsync(host, phone: true);
+        var page = browser.Page;
 
         // The rollout, its waves with their state, and the step waiting for approval in the current wave.
         var card = page.Locator($"[data-testid=rollout][data-id='{paused.Id}']");
@@ -56,6 +43,6 @@ public sealed class RolloutPageBrowserTests
 
         await Assertions.Expect(card).ToHaveCountAsync(0, new() { Timeout = 30000 });
         Assert.Equal("completed", (await rollouts.GetAsync(paused.Id)).State);
-        Assert.True(errors.Count == 0, string.Join("\n", errors));
+        Assert.True(browser.Failures.Count == 0, string.Join("\n", browser.Failures));
     }
 }
