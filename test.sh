@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of Kse.Mcp. On a fresh machine it first installs what the tests need and the .NET SDK
-# does not bring: Debian's chromium (browser tests of the approval page) and openssh-server/-client
-# (SSH execution tests on loopback).
+# does not bring: Debian's chromium (browser tests of the approval page), openssh-server/-client
+# (SSH execution tests on loopback) and postgresql (the tests start throwaway servers with initdb as the
+# unprivileged user 'postgres'; no default cluster is created or started by the package).
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -9,11 +10,20 @@ need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 { command -v sshd >/dev/null 2>&1 || [ -x /usr/sbin/sshd ]; } || need+=(openssh-server)
 command -v ssh >/dev/null 2>&1 || need+=(openssh-client)
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 if [ ${#need[@]} -gt 0 ]; then
   echo "test.sh: installing ${need[*]}" >&2
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  if [[ " ${need[*]} " == *" postgresql "* ]]; then
+    $SUDO mkdir -p /etc/postgresql-common/createcluster.d
+    echo 'create_main_cluster = false' | $SUDO tee /etc/postgresql-common/createcluster.d/kse-tests.conf >/dev/null
+  fi
   $SUDO apt-get update -qq >&2
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >&2
+fi
+# The PostgreSQL server refuses to run as root: the tests run it as 'postgres' (the package creates that user).
+if [ "$(id -u)" -eq 0 ] && ! id -u postgres >/dev/null 2>&1; then
+  useradd --system --home-dir /var/lib/postgresql --shell /bin/false postgres
 fi
 
 results=$(mktemp -d)

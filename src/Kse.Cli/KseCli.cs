@@ -40,6 +40,7 @@ public static class KseCli
         ToolsCommand.Create(),
         ObserveCommand.Create(),
         LearnCommand.Create(),
+        StoreCommand.Create(),
     ];
 
     public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken = default)

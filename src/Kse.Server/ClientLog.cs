@@ -54,22 +54,23 @@ public sealed class ClientLog : ILoggerProvider
         }
     }
 
+    /// <summary>The life of an approval, in words (":l" keeps Serilog from quoting the strings).</summary>
     private static void ApprovalNotice(ILogger logger, ApprovalRequest a)
     {
         var where = $"{a.Tool} on {a.Project}/{a.Environment}";
         switch (a.State)
         {
             case ApprovalState.Pending:
-                logger.LogInformation("Approval {Id} queued for {Action}, requested by {Requester}", a.Id, where, a.Requester);
+                logger.LogInformation("Approval {Id:l} queued for {Action:l}, requested by {Requester:l}", a.Id, where, a.Requester);
                 break;
             case ApprovalState.Approved or ApprovalState.Rejected:
-                logger.LogInformation("Approval {Id} for {Action} was {State} by {Operator}", a.Id, where, a.State.ToString().ToLowerInvariant(), a.DecidedBy);
+                logger.LogInformation("Approval {Id:l} for {Action:l} was {State:l} by {Operator:l}", a.Id, where, a.State.ToString().ToLowerInvariant(), a.DecidedBy);
                 break;
             case ApprovalState.Executed:
-                logger.LogInformation("Approved {Action} ran ({Id})", where, a.Id);
+                logger.LogInformation("Approved {Action:l} ran ({Id:l})", where, a.Id);
                 break;
             default:
-                logger.LogWarning("Approval {Id} for {Action} is {State}", a.Id, where, a.State.ToString().ToLowerInvariant());
+                logger.LogWarning("Approval {Id:l} for {Action:l} is {State:l}", a.Id, where, a.State.ToString().ToLowerInvariant());
                 break;
         }
     }

@@ -1,6 +1,4 @@
 using System.Reflection;
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using Kse.Core;
 using Microsoft.Extensions.DependencyInjection;
@@ -176,16 +174,70 @@ public sealed class PrimitiveCatalog
 
         try
         {
-            var tools = JsonSerializer.Deserialize<List<Tool>>(File.ReadAllText(path), McpJsonUtilities.DefaultOptions);
-            var byName = tools?.ToDictionary(t => t.Name, StringComparer.Ordinal);
+            using var document = JsonDocument.Parse(File.ReadAllBytes(path));
+            var byName = new Dictionary<string, Tool>(StringComparer.Ordinal);
+            foreach (var element in document.RootElement.EnumerateArray())
+            {
+                if (FromCatalog(element) is not { } tool)
+                {
+                    return null;
+                }
+
+                byName[tool.Name] = tool;
+            }
+
             // Only a catalog of exactly these tools is used; anything else is rebuilt and rewritten.
-            return byName is not null && byName.Count == Methods.Count && Methods.All(m => byName.ContainsKey(m.Name)) ? byName : null;
+            return byName.Count == Methods.Count && Methods.All(m => byName.ContainsKey(m.Name)) ? byName : null;
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or JsonException or ArgumentException)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or JsonException or ArgumentException or InvalidOperationException or KeyNotFoundException)
         {
             _log.LogDebug(ex, "The tool catalog {Path} could not be read; the tools are built instead", path);
             return null;
         }
+    }
+
+    /// <summary>
+    /// A tool as the catalog file holds it, read field by field (the fields Kse's tools have; a tool with any other field is
+    /// not read, and the tools are built instead): quicker at start than the general deserializer.
+    /// </summary>
+    private static Tool? FromCatalog(JsonElement element)
+    {
+        var known = new HashSet<string>(["name", "title", "description", "inputSchema", "outputSchema", "annotations"], StringComparer.Ordinal);
+        if (element.ValueKind != JsonValueKind.Object || element.EnumerateObject().Any(p => !known.Contains(p.Name))
+            || element.GetProperty("name").GetString() is not { Length: > 0 } name || !element.TryGetProperty("inputSchema", out var input))
+        {
+            return null;
+        }
+
+        var tool = new Tool
+        {
+            Name = name,
+            Title = Text(element, "title"),
+            Description = Text(element, "description"),
+            InputSchema = input.Clone(),
+            OutputSchema = element.TryGetProperty("outputSchema", out var output) ? output.Clone() : null,
+        };
+        if (element.TryGetProperty("annotations", out var a))
+        {
+            if (a.EnumerateObject().Any(p => p.Name is not ("title" or "readOnlyHint" or "destructiveHint" or "idempotentHint" or "openWorldHint")))
+            {
+                return null;
+            }
+
+            tool.Annotations = new ToolAnnotations
+            {
+                Title = Text(a, "title"),
+                ReadOnlyHint = Flag(a, "readOnlyHint"),
+                DestructiveHint = Flag(a, "destructiveHint"),
+                IdempotentHint = Flag(a, "idempotentHint"),
+                OpenWorldHint = Flag(a, "openWorldHint"),
+            };
+        }
+
+        return tool;
+
+        static string? Text(JsonElement e, string name) => e.TryGetProperty(name, out var v) ? v.GetString() : null;
+        static bool? Flag(JsonElement e, string name) => e.TryGetProperty(name, out var v) ? v.GetBoolean() : null;
     }
 
     /// <summary>A hash of the identities of the assemblies whose code shapes the advertised tools.</summary>
@@ -197,8 +249,14 @@ public sealed class PrimitiveCatalog
         {
             ToolAssembly, typeof(KseWorkspace).Assembly, typeof(McpServerTool).Assembly, typeof(Microsoft.Extensions.AI.AIFunction).Assembly, typeof(JsonSerializer).Assembly,
         }.Select(a => a.ManifestModule.ModuleVersionId.ToString("N"));
-        var hash = SHA256.HashData(Encoding.UTF8.GetBytes(string.Join('|', identities)));
-        return Convert.ToHexStringLower(hash)[..16];
+        // FNV-1a, 64 bits: stable across processes, and no cryptography library to load at start.
+        var hash = 14695981039346656037UL;
+        foreach (var c in string.Join('|', identities))
+        {
+            hash = (hash ^ c) * 1099511628211UL;
+        }
+
+        return hash.ToString("x16");
     }
 
     private static List<(ResourceTemplate, MethodInfo)> FindResourceMethods()

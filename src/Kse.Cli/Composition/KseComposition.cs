@@ -7,7 +7,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Kse.Cli;
 
-/// <summary>Composes Core services with their LiteDB stores: the one place that knows every implementation.</summary>
+/// <summary>Composes Core services with their stores (LiteDB, or PostgreSQL when configured): the one place that knows every implementation.</summary>
 public static class KseComposition
 {
     /// <summary>Settings, later sources winning: built-in defaults, <c>appsettings.json</c> beside the executable, <c>.sce/appsettings.json</c>, <c>--config FILE</c>, <c>KSE__*</c> environment variables.</summary>
@@ -61,6 +61,7 @@ public static class KseComposition
         services.AddClientContractCapability(configuration);
         services.AddLearningCapability(configuration);
         services.AddRolloutsCapability();
+        services.AddStorageCapability(configuration);
         return services;
     }
 

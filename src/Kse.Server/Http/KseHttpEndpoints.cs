@@ -18,7 +18,13 @@ public static class KseHttpEndpoints
 
     public static IEndpointRouteBuilder MapKseHttp(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/health", () => Results.Json(new { status = "ok" }));
+        // The server is healthy only while its state store answers: a load balancer takes a server whose store is gone out of rotation.
+        app.MapGet("/api/health", async (HttpContext http) =>
+        {
+            var store = http.RequestServices.GetService<IStoreHealth>() is { } health ? await health.CheckAsync(http.RequestAborted) : null;
+            var ok = store?.Available ?? true;
+            return Results.Json(new { status = ok ? "ok" : "unavailable", store }, KseJson.Options, statusCode: ok ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
+        });
 
         var api = app.MapGroup("/api");
         api.MapGet("/me", (HttpContext http) => Results.Json(new { name = http.Operator().Name, roles = http.Operator().Roles }, KseJson.Options));

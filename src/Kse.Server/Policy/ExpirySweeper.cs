@@ -10,7 +10,8 @@ namespace Kse.Server.Policy;
 /// While <c>kse serve</c> runs: every 30 s, marks approvals past their TTL as expired and records emergency elevations
 /// that ran out, each in the audit trail once. (Without a server, the next <c>kse approvals</c> / <c>kse emergency list</c>
 /// does the same.) Decisions never depend on this: the kernel ignores an expired elevation and execution refuses an
-/// expired approval on their own. The first pass waits for the server's first answer (<see cref="FirstAnswer"/>).
+/// expired approval on their own. The first pass waits for the server's first answer (<see cref="FirstAnswer"/>). Servers sharing
+/// one store take turns (<see cref="Kse.Core.ISweepLock"/>): one sweeps a round.
 /// </summary>
 public sealed class ExpirySweeper : BackgroundService
 {
@@ -20,9 +21,10 @@ public sealed class ExpirySweeper : BackgroundService
     private readonly TimeProvider _clock;
     private readonly ILogger<ExpirySweeper> _log;
     private readonly FirstAnswer? _firstAnswer;
+    private readonly Func<Kse.Core.ISweepLock?> _sweepLock;
 
-    public ExpirySweeper(ApprovalService approvals, EmergencyService emergency, TimeProvider clock, ILogger<ExpirySweeper> log)
-        : this(() => (approvals, emergency), clock, log, null)
+    public ExpirySweeper(ApprovalService approvals, EmergencyService emergency, TimeProvider clock, ILogger<ExpirySweeper> log, Kse.Core.ISweepLock? sweepLock = null)
+        : this(() => (approvals, emergency), clock, log, null, () => sweepLock)
     {
     }
 
@@ -32,12 +34,14 @@ public sealed class ExpirySweeper : BackgroundService
             () => (services.GetRequiredService<ApprovalService>(), services.GetRequiredService<EmergencyService>()),
             services.GetRequiredService<TimeProvider>(),
             services.GetRequiredService<ILogger<ExpirySweeper>>(),
-            firstAnswer)
+            firstAnswer,
+            services.GetService<Kse.Core.ISweepLock>)
     {
     }
 
-    private ExpirySweeper(Func<(ApprovalService, EmergencyService)> services, TimeProvider clock, ILogger<ExpirySweeper> log, FirstAnswer? firstAnswer)
+    private ExpirySweeper(Func<(ApprovalService, EmergencyService)> services, TimeProvider clock, ILogger<ExpirySweeper> log, FirstAnswer? firstAnswer, Func<Kse.Core.ISweepLock?> sweepLock)
     {
+        _sweepLock = sweepLock;
         _services = services;
         _clock = clock;
         _log = log;
@@ -58,6 +62,13 @@ public sealed class ExpirySweeper : BackgroundService
         {
             try
             {
+                var sweepLock = _sweepLock();
+                await using var turn = sweepLock is null ? null : await sweepLock.TryAcquireAsync("expiry", stoppingToken);
+                if (sweepLock is not null && turn is null)
+                {
+                    continue; // another server sweeps this round
+                }
+
                 var (approvals, emergency) = _services();
                 var approvalsExpired = await approvals.ExpireDueAsync(stoppingToken);
                 var elevationsEnded = await emergency.RecordExpiriesAsync(stoppingToken);

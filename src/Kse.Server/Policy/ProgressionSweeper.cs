@@ -19,9 +19,10 @@ public sealed class ProgressionSweeper : BackgroundService
     private readonly TimeProvider _clock;
     private readonly ILogger<ProgressionSweeper> _log;
     private readonly FirstAnswer? _firstAnswer;
+    private readonly Func<Kse.Core.ISweepLock?> _sweepLock;
 
-    public ProgressionSweeper(ProgressionService progression, TimeProvider clock, ILogger<ProgressionSweeper> log)
-        : this(new Lazy<ProgressionService>(progression), clock, log, null)
+    public ProgressionSweeper(ProgressionService progression, TimeProvider clock, ILogger<ProgressionSweeper> log, Kse.Core.ISweepLock? sweepLock = null)
+        : this(new Lazy<ProgressionService>(progression), clock, log, null, () => sweepLock)
     {
     }
 
@@ -31,21 +32,30 @@ public sealed class ProgressionSweeper : BackgroundService
             new Lazy<ProgressionService>(services.GetRequiredService<ProgressionService>),
             services.GetRequiredService<TimeProvider>(),
             services.GetRequiredService<ILogger<ProgressionSweeper>>(),
-            firstAnswer)
+            firstAnswer,
+            services.GetService<Kse.Core.ISweepLock>)
     {
     }
 
-    private ProgressionSweeper(Lazy<ProgressionService> progression, TimeProvider clock, ILogger<ProgressionSweeper> log, FirstAnswer? firstAnswer)
+    private ProgressionSweeper(Lazy<ProgressionService> progression, TimeProvider clock, ILogger<ProgressionSweeper> log, FirstAnswer? firstAnswer, Func<Kse.Core.ISweepLock?> sweepLock)
     {
+        _sweepLock = sweepLock;
         _progression = progression;
         _clock = clock;
         _log = log;
         _firstAnswer = firstAnswer;
     }
 
-    /// <summary>One pass; returns how many levels were demoted.</summary>
+    /// <summary>One pass; returns how many levels were demoted (0 when another server that shares the store holds this round).</summary>
     public async Task<int> SweepOnceAsync(CancellationToken cancellationToken)
     {
+        var sweepLock = _sweepLock();
+        await using var turn = sweepLock is null ? null : await sweepLock.TryAcquireAsync("progression", cancellationToken);
+        if (sweepLock is not null && turn is null)
+        {
+            return 0;
+        }
+
         var demoted = await _progression.Value.SweepAsync(cancellationToken);
         foreach (var change in demoted)
         {

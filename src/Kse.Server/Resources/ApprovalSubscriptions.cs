@@ -10,7 +10,8 @@ namespace Kse.Server.Resources;
 /// <summary>
 /// Who follows which <c>kse://approvals/{id}</c>, per session; sends <c>notifications/resources/updated</c> when an
 /// approval changes in this process, and (for changes made by other processes, e.g. <c>kse approvals approve</c>) when a
-/// periodic check of the followed approvals sees a new state. Sessions up to protocol 2025-11-25 follow with
+/// periodic check of the followed approvals sees a new state. A store shared by several servers pushes changes made on any of
+/// them (<see cref="Kse.Core.IStoreChangeFeed"/>, PostgreSQL LISTEN/NOTIFY), so sessions hear of them at once. Sessions up to protocol 2025-11-25 follow with
 /// <c>resources/subscribe</c>; on 2026-07-28 and later the session that queued an approval follows it implicitly and the
 /// SDK delivers the notification only to a <c>subscriptions/listen</c> stream that asked for that URI.
 /// </summary>
@@ -28,14 +29,21 @@ public sealed class ApprovalSubscriptions : IDisposable
     private readonly IApprovalStore _store;
     private readonly ILogger<ApprovalSubscriptions> _log;
     private readonly ITimer _timer;
+    private readonly Kse.Core.IStoreChangeFeed? _feed;
 
-    public ApprovalSubscriptions(ApprovalService approvals, IApprovalStore store, TimeProvider clock, ILogger<ApprovalSubscriptions> log)
+    public ApprovalSubscriptions(ApprovalService approvals, IApprovalStore store, TimeProvider clock, ILogger<ApprovalSubscriptions> log, Kse.Core.IStoreChangeFeed? feed = null)
     {
         _approvals = approvals;
         _store = store;
         _log = log;
+        _feed = feed;
         _approvals.Changed += OnChanged;
-        _timer = clock.CreateTimer(_ => _ = PollAsync(), null, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(2));
+        if (_feed is not null)
+        {
+            _feed.ApprovalChanged += OnStoreChanged;
+        }
+
+        _timer = clock.CreateTimer(_ => _ = PollAsync(null), null, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(2));
     }
 
     public int Count => _subscriptions.Count;
@@ -59,13 +67,24 @@ public sealed class ApprovalSubscriptions : IDisposable
 
     private void OnChanged(ApprovalRequest approval) => Notify(Prefix + approval.Id, approval.State.ToString(), done: (approval.State == ApprovalState.Executed && approval.Outcome is not null) || approval.State is ApprovalState.Rejected or ApprovalState.Expired or ApprovalState.Stale);
 
-    private async Task PollAsync()
+    /// <summary>A change committed by any server: re-read that approval (or, after the feed missed some, every followed one).</summary>
+    private void OnStoreChanged(string? approvalId)
+    {
+        if (_subscriptions.IsEmpty)
+        {
+            return;
+        }
+
+        _ = PollAsync(approvalId is null ? null : Prefix + approvalId);
+    }
+
+    private async Task PollAsync(string? onlyUri)
     {
         try
         {
             foreach (var ((_, uri), known) in _subscriptions)
             {
-                if (uri.StartsWith(Prefix, StringComparison.Ordinal) && await _store.GetAsync(uri[Prefix.Length..]) is { } a && a.State.ToString() != known)
+                if ((onlyUri is null || uri == onlyUri) && uri.StartsWith(Prefix, StringComparison.Ordinal) && await _store.GetAsync(uri[Prefix.Length..]) is { } a && a.State.ToString() != known)
                 {
                     Notify(uri, a.State.ToString(), done: false);
                 }
@@ -73,7 +92,7 @@ public sealed class ApprovalSubscriptions : IDisposable
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            // The next tick tries again; a store that stays unreadable is reported by every request that needs it.
+            // The next change or tick tries again; a store that stays unreadable is reported by every request that needs it.
             _log.LogWarning(ex, "Checking followed approvals failed");
         }
     }
@@ -108,6 +127,11 @@ public sealed class ApprovalSubscriptions : IDisposable
     public void Dispose()
     {
         _approvals.Changed -= OnChanged;
+        if (_feed is not null)
+        {
+            _feed.ApprovalChanged -= OnStoreChanged;
+        }
+
         _timer.Dispose();
     }
 }

@@ -317,7 +317,8 @@ public sealed class SpecWatcher : IDisposable
             }
             catch (KseException ex)
             {
-                _log.LogWarning("Project {Project} cannot be loaded: {Code}: {Message}", project, ex.Code, ex.Message);
+                // ":l" keeps Serilog from quoting the strings in the rendered message a client receives.
+                _log.LogWarning("Project {Project:l} cannot be loaded: {Code:l}: {Message:l}", project, ex.Code, ex.Message);
             }
         }
     }

@@ -109,6 +109,11 @@ public sealed class LiteObservationStore : IObservationStore, IDisposable
         }
     }
 
+    /// <summary>Every stored observation, oldest first (for copying the store).</summary>
+    internal IReadOnlyList<Observation> All() => File.Exists(Path)
+        ? Items.Query().OrderBy("startedAt").ToList().Select(d => JsonSerializer.Deserialize<Observation>(d["json"].AsString, KseJson.Options)!).ToList()
+        : [];
+
     public ValueTask<int> CountAsync(string project, CancellationToken cancellationToken = default) =>
         _db.Use(_ => ValueTask.FromResult(File.Exists(Path) ? Items.Count(BsonExpression.Create("project = @0", project)) : 0));
 

@@ -58,6 +58,9 @@ public sealed class LiteTakeoverStore : ITakeoverStore
     public ValueTask<IReadOnlyList<TakeoverSetting>> ListLevelsAsync(string project, CancellationToken cancellationToken = default) =>
         ValueTask.FromResult<IReadOnlyList<TakeoverSetting>>(_db.Use(_ => LevelCollection.Find(Query.EQ("project", project)).Select(ToSetting).OrderBy(s => s.Environment).ToList()));
 
+    /// <summary>Every stored level (for copying the store).</summary>
+    internal IReadOnlyList<TakeoverSetting> AllLevels() => _db.Use(_ => LevelCollection.FindAll().Select(ToSetting).ToList());
+
     public ValueTask SetLevelAsync(TakeoverSetting setting, CancellationToken cancellationToken = default)
     {
         Changed();
