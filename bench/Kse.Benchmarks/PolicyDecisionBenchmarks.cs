@@ -56,7 +56,7 @@ public class PolicyEvaluateBenchmarks
     private string _root = null!;
     private Kse.Storage.KseDatabase _db = null!;
     private PolicyService _policy = null!;
-    private readonly Kse.Core.Audit.Actor _actor = Kse.Core.Audit.Actor.Ai("bench");
+    private readonly Kse.Core.Actor _actor = Kse.Core.Actor.Ai("bench");
 
     [GlobalSetup]
     public async Task Setup()

@@ -79,7 +79,7 @@ public class VersionBenchmarks
     public int MainCatalogCached() => _planner.CatalogWithHashes("billing").Catalog.Operations.Count;
 
     [Benchmark]
-    public int VersionCatalogCached() => _planner.CatalogFor("billing", new ProjectInstance { Id = "dev", Environment = Kse.Core.Policy.EnvironmentKind.Development, Host = "local", Version = "2.4.1" }).Catalog.Operations.Count;
+    public int VersionCatalogCached() => _planner.CatalogFor("billing", new ProjectInstance { Id = "dev", Environment = Kse.Core.EnvironmentKind.Development, Host = "local", Version = "2.4.1" }).Catalog.Operations.Count;
 
     [Benchmark]
     public int ResolveMainUncached() => _versions.Resolve("billing", "main").Documents.Count;

@@ -114,7 +114,7 @@ public sealed class VersionsMcpTests : IDisposable
         File.WriteAllText(Path.Combine(dir, "operations.md"), File.ReadAllText(Path.Combine(ops, "operations.md")).Replace("[\"echo\", \"main\"]", "[\"echo\", \"v24\"]", StringComparison.Ordinal));
         (Kse.Core.Specs.ProjectManifest.Load(_ws.Workspace, "billing") with
         {
-            Instances = [new Kse.Core.Specs.ProjectInstance { Id = "dev-new", Environment = Kse.Core.Policy.EnvironmentKind.Development, Host = "local", Version = "2.4.1" }],
+            Instances = [new Kse.Core.Specs.ProjectInstance { Id = "dev-new", Environment = Kse.Core.EnvironmentKind.Development, Host = "local", Version = "2.4.1" }],
         }).Save(_ws.Workspace);
         await using var mcp = await McpTestServer.StartAsync(_ws);
 
@@ -150,8 +150,8 @@ public sealed class VersionsMcpTests : IDisposable
         {
             Instances =
             [
-                new Kse.Core.Specs.ProjectInstance { Id = "dev-old", Environment = Kse.Core.Policy.EnvironmentKind.Development, Host = "local", Version = "2.3.1" },
-                new Kse.Core.Specs.ProjectInstance { Id = "dev-new", Environment = Kse.Core.Policy.EnvironmentKind.Development, Host = "local", Version = "2.4.1" },
+                new Kse.Core.Specs.ProjectInstance { Id = "dev-old", Environment = Kse.Core.EnvironmentKind.Development, Host = "local", Version = "2.3.1" },
+                new Kse.Core.Specs.ProjectInstance { Id = "dev-new", Environment = Kse.Core.EnvironmentKind.Development, Host = "local", Version = "2.4.1" },
             ],
         }).Save(_ws.Workspace);
         await using var mcp = await McpTestServer.StartAsync(_ws);
@@ -171,7 +171,7 @@ public sealed class VersionsMcpTests : IDisposable
         CreateVersionWithTroubleshooting();
         (Kse.Core.Specs.ProjectManifest.Load(_ws.Workspace, "billing") with
         {
-            Instances = [new Kse.Core.Specs.ProjectInstance { Id = "dev-new", Environment = Kse.Core.Policy.EnvironmentKind.Development, Host = "local", Version = "2.4.1" }],
+            Instances = [new Kse.Core.Specs.ProjectInstance { Id = "dev-new", Environment = Kse.Core.EnvironmentKind.Development, Host = "local", Version = "2.4.1" }],
         }).Save(_ws.Workspace);
         await using var mcp = await McpTestServer.StartAsync(_ws);
 

@@ -136,7 +136,7 @@ internal static class ApprovalsCommand
                 }
 
                 var rollouts = ctx.Get<Kse.Core.Rollouts.RolloutService>();
-                if (await rollouts.ContinueAfterDecisionAsync(a, Kse.Core.Audit.Actor.OperatorNamed(op.Name), ctx.Json ? null : new RolloutCommand.Progress(ctx), ct) is { } rollout && !ctx.Json)
+                if (await rollouts.ContinueAfterDecisionAsync(a, Kse.Core.Actor.OperatorNamed(op.Name), ctx.Json ? null : new RolloutCommand.Progress(ctx), ct) is { } rollout && !ctx.Json)
                 {
                     RolloutCommand.Write(ctx, rollout);
                 }

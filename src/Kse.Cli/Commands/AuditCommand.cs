@@ -251,7 +251,7 @@ internal static class AuditCommand
         private readonly Option<string?> _user = new("--user") { Description = "The actor's name (OS user, operator or MCP client)" };
         private readonly Option<string?> _env = new("--env") { Description = "Environment name" };
         private readonly Option<string?> _correlation = new("--correlation") { Description = "Every entry of one action: its decision, approval, run and outcome share this correlation id; a rollout's id also returns its steps' entries (ids nested under it)" };
-        private readonly Option<int?> _limit = new("--limit") { Description = "At most this many (the newest), default 100" };
+        private readonly Option<int?> _limit = new("--limit") { Description = "At most this many (the newest): 1 to 1000, default 100" };
         private bool _withLimit;
 
         public void AddTo(Command cmd, bool withLimit)
@@ -273,22 +273,18 @@ internal static class AuditCommand
 
         public AuditQuery Read(CliContext ctx)
         {
+            // Checked by the one rule set of every face (AuditQueryRules) when the query runs.
             var limit = _withLimit ? ctx.Value(_limit) : null;
-            if (limit is <= 0)
-            {
-                throw KseException.BadInput("audit.limit_invalid", "--limit must be a positive number");
-            }
-
             return new AuditQuery
             {
                 From = ctx.Value(_from) is { } f ? ParseTime(f, "--from") : null,
                 To = ctx.Value(_to) is { } t ? ParseTime(t, "--to") : null,
-                Project = ctx.Value(_project) is { } p ? ProjectName.Validate(p) : null,
+                Project = ctx.Value(_project),
                 OperationType = ctx.Value(_type),
                 Outcome = ctx.Value(_outcome),
                 User = ctx.Value(_user),
                 Environment = ctx.Value(_env),
-                CorrelationId = ctx.Value(_correlation) is { Length: > 0 } c ? c : null,
+                CorrelationId = ctx.Value(_correlation),
                 Limit = limit,
             };
         }

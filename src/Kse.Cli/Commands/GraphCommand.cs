@@ -12,7 +12,7 @@ internal static class GraphCommand
         CommandExtensions.Group("graph", "The multi-project dependency graph.", "kse graph show --format dot",
             Show(), Dependents(), Check(), Discover());
 
-    private static DependencyGraph Load(CliContext ctx) => DependencyGraph.LoadValid(ctx.Workspace);
+    private static DependencyGraph Load(CliContext ctx) => ctx.Get<ProjectGraphService>().LoadValid();
 
     private static Command Show()
     {
@@ -85,12 +85,11 @@ internal static class GraphCommand
         command.Options.Add(transitive);
         return command.WithAction(ctx =>
         {
-            var name = ProjectName.Validate(ctx.Value(project));
-            var graph = Load(ctx);
-            var dependents = graph.Dependents(name, ctx.Value(transitive));
+            var view = ctx.Get<ProjectGraphService>().Dependents(ctx.Value(project)!, ctx.Value(transitive));
+            var (name, dependents) = (view.Project, view.Dependents);
             if (ctx.Json)
             {
-                ctx.WriteJson(new { project = name, transitive = ctx.Value(transitive), dependents });
+                ctx.WriteJson(view);
             }
             else if (dependents.Count == 0)
             {
@@ -112,8 +111,7 @@ internal static class GraphCommand
         CommandExtensions.Verb("check", "Validate .sce/dependencies.yaml: schema (with line numbers), unknown projects and resources, version ranges nobody satisfies, cycles. Exit 1 on problems.", "kse graph check --json")
             .WithAction(ctx =>
             {
-                var graph = new DependencyGraph(DependencyFile.Load(ctx.Workspace));
-                var report = graph.Check();
+                var report = ctx.Get<ProjectGraphService>().Check();
                 if (ctx.Json)
                 {
                     ctx.WriteJson(report);
@@ -130,8 +128,7 @@ internal static class GraphCommand
         CommandExtensions.Verb("discover", "Scan each project's configuration files (under its 'path') for host names, URLs and connection strings of other projects; report undeclared and stale dependencies. Exit 1 on findings.", "kse graph discover --json")
             .WithAction(ctx =>
             {
-                var graph = Load(ctx);
-                var report = DependencyDiscovery.Scan(ctx.Workspace, graph);
+                var report = ctx.Get<ProjectGraphService>().Discover();
                 if (ctx.Json)
                 {
                     ctx.WriteJson(report);

@@ -27,7 +27,7 @@ internal static class PolicyCapability
         // Approvals: the queue, its TTL and the in-process executor for emergency requests.
         services.AddSingleton(_ => ReadApprovalOptions(configuration));
         services.AddSingleton<IApprovalStore, LiteApprovalStore>();
-        services.AddSingleton<IApprovedActionExecutor, EmergencyRequestExecutor>();
+        services.AddSingleton<IApprovedActionExecutor, Kse.Core.Actions.EmergencyRequestExecutor>();
         services.AddSingleton<ApprovalService>();
         return services;
     }

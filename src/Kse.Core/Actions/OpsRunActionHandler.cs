@@ -49,6 +49,29 @@ public sealed class OpsRunActionHandler(ExecutionPlanner planner, OperationRunne
     private static string? Text(IReadOnlyDictionary<string, JsonElement> args, string key) =>
         args.TryGetValue(key, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
 
+    /// <summary>The <c>ops_run</c> arguments of a request, as an MCP client would send them.</summary>
+    public static IReadOnlyDictionary<string, System.Text.Json.JsonElement> ArgumentsOf(OperationRunRequest request)
+    {
+        var args = new Dictionary<string, object?>(StringComparer.Ordinal)
+        {
+            ["project"] = request.Project,
+            ["operation"] = request.Operation,
+            ["environment"] = request.Environment,
+            ["parameters"] = request.Parameters,
+        };
+        if (request.Instance is not null)
+        {
+            args["instance"] = request.Instance;
+        }
+
+        if (request.DryRun)
+        {
+            args["dryRun"] = true;
+        }
+
+        return ActionRequest.ArgumentsOf(args);
+    }
+
     public ValueTask<ActionPlan> PlanAsync(ActionRequest request, CancellationToken cancellationToken) => ValueTask.FromResult(Plan(request));
 
     private ActionPlan Plan(ActionRequest request)
@@ -307,7 +330,7 @@ public static class OperationActions
                 Project = request.Project,
                 Environment = request.Environment,
                 Instance = request.Instance,
-                Arguments = OperationExecutionService.ArgumentsOf(request),
+                Arguments = OpsRunActionHandler.ArgumentsOf(request),
                 Reason = request.Reason,
             },
             cancellationToken: cancellationToken);

@@ -109,6 +109,7 @@ public sealed class AuditService
         long n;
         await using (var writer = new StreamWriter(temp, false, new UTF8Encoding(false), 1 << 16))
         {
+            filter = AuditQueryRules.Checked(filter, limited: false);
             var entries = filter.IsEmpty ? _reader.ReadChainAsync(cancellationToken) : _reader.ScanAsync(filter, cancellationToken);
             n = fmt == "jsonl" ? await AuditExport.WriteJsonLinesAsync(entries, writer, cancellationToken) : await AuditExport.WriteCsvAsync(entries, writer, cancellationToken);
         }
@@ -117,14 +118,10 @@ public sealed class AuditService
         return new AuditExportResult(full, fmt, n);
     }
 
+    /// <summary>The newest matching entries (oldest first), under <see cref="AuditQueryRules"/>.</summary>
     public async Task<AuditQueryResult> QueryAsync(AuditQuery query, CancellationToken cancellationToken = default)
     {
-        if (query.From is { } f && query.To is { } t && t <= f)
-        {
-            throw KseException.BadInput("audit.range_invalid", $"--to ({t:u}) must be after --from ({f:u})");
-        }
-
-        var entries = await _reader.QueryAsync(query, cancellationToken);
+        var entries = await _reader.QueryAsync(AuditQueryRules.Checked(query), cancellationToken);
         return new AuditQueryResult(entries.Count, entries);
     }
 
@@ -141,7 +138,7 @@ public sealed class AuditService
         var from = since ?? now.AddHours(-24);
         if (from > now)
         {
-            throw KseException.BadInput("audit.since_invalid", $"--since ({from:u}) is in the future");
+            throw KseException.BadInput("audit.since_invalid", $"since ({from:u}) is in the future");
         }
 
         var baselineFrom = from.AddDays(-_anomalyOptions.BaselineDays);

@@ -15,6 +15,7 @@ public sealed class ChangeImpactService
     /// <summary>The default cap on a diff to classify (<c>Kse:Changes:MaxDiffBytes</c>): 64 MiB.</summary>
     public const long DefaultMaxDiffBytes = 64L * 1024 * 1024;
 
+    private readonly ProjectGraphService _graph;
     private readonly KseWorkspace _workspace;
     private readonly ChangeClassifier _classifier;
     private readonly TimeProvider _clock;
@@ -22,9 +23,10 @@ public sealed class ChangeImpactService
     private readonly string _git;
     private readonly OperationsDocuments _documents;
 
-    public ChangeImpactService(KseWorkspace workspace, ChangeClassifier classifier, TimeProvider clock, IAuditTrail? audit = null, string git = "git", Specs.SpecService? specs = null)
+    public ChangeImpactService(KseWorkspace workspace, ChangeClassifier classifier, TimeProvider clock, IAuditTrail? audit = null, string git = "git", Specs.SpecService? specs = null, ProjectGraphService? graph = null)
     {
         _workspace = workspace;
+        _graph = graph ?? new ProjectGraphService(workspace);
         _documents = new OperationsDocuments(workspace, specs);
         _classifier = classifier;
         _clock = clock;
@@ -389,7 +391,7 @@ public sealed class ChangeImpactService
     /// <inheritdoc cref="PlanRolloutAsync(string, string?, Actor?, CancellationToken)"/>
     public async Task<RolloutPlan> PlanRolloutAsync(IReadOnlyList<DiffFile> files, string? project, Actor? actor, IProgress<WorkProgress>? progress, CancellationToken cancellationToken = default)
     {
-        var graph = DependencyGraph.LoadValid(_workspace);
+        var graph = _graph.LoadValid();
         if (project is not null)
         {
             graph.Get(ProjectName.Validate(project));
@@ -417,11 +419,7 @@ public sealed class ChangeImpactService
     }
 
     /// <summary>The graph when the workspace declares a valid one; classification works without it (problems: <c>kse graph check</c>).</summary>
-    public DependencyGraph? LoadGraph()
-    {
-        var file = DependencyFile.TryLoad(_workspace);
-        return file is null || file.Problems.Count > 0 ? null : new DependencyGraph(file);
-    }
+    public DependencyGraph? LoadGraph() => _graph.TryLoadValid();
 
     private (string Path, string Relative) ChangeImpactDocument(string project)
     {

@@ -147,7 +147,7 @@ public sealed partial class ExecutionPlanner(KseWorkspace workspace, ExecutionOp
         {
             1 => inEnv[0],
             0 => throw KseException.NotFound("instances.not_found", $"project '{manifest.Name}' has no instance in {environment.Name()} (add one with 'kse instances add')"),
-            _ => throw KseException.BadInput("instances.ambiguous", $"project '{manifest.Name}' has {inEnv.Count} instances in {environment.Name()} ({string.Join(", ", inEnv.Select(i => i.Id))}): name one with --instance"),
+            _ => throw KseException.BadInput("instances.ambiguous", $"project '{manifest.Name}' has {inEnv.Count} instances in {environment.Name()} ({string.Join(", ", inEnv.Select(i => i.Id))}): name one (instance)"),
         };
     }
 

@@ -138,7 +138,7 @@ public sealed record OperationRunOutcome
 
 /// <summary>
 /// A project's runnable operations and their plans. Running one is an action: it goes through the guarded path
-/// (<see cref="Actions.ActionPipeline"/>), never around it.
+/// (the action pipeline), never around it.
 /// </summary>
 public sealed class OperationExecutionService(ExecutionPlanner planner)
 {
@@ -200,27 +200,4 @@ public sealed class OperationExecutionService(ExecutionPlanner planner)
     /// <summary>The plan for a request; every name and value checked (bad input throws).</summary>
     public ExecutionPlan Plan(OperationRunRequest request) =>
         planner.Plan(ProjectName.Validate(request.Project), request.Operation, PolicyNames.ParseEnvironment(request.Environment), request.Instance, request.Parameters);
-
-    /// <summary>The <c>ops_run</c> arguments of a request, as an MCP client would send them.</summary>
-    public static IReadOnlyDictionary<string, System.Text.Json.JsonElement> ArgumentsOf(OperationRunRequest request)
-    {
-        var args = new Dictionary<string, object?>(StringComparer.Ordinal)
-        {
-            ["project"] = request.Project,
-            ["operation"] = request.Operation,
-            ["environment"] = request.Environment,
-            ["parameters"] = request.Parameters,
-        };
-        if (request.Instance is not null)
-        {
-            args["instance"] = request.Instance;
-        }
-
-        if (request.DryRun)
-        {
-            args["dryRun"] = true;
-        }
-
-        return Actions.ActionRequest.ArgumentsOf(args);
-    }
 }

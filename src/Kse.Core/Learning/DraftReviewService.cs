@@ -71,7 +71,7 @@ public sealed class DraftReviewService(KseWorkspace workspace, LearningService l
                     Project = project,
                     Environment = index?.Environment,
                     Arguments = arguments,
-                    Risk = Policy.RiskClass.Normal,
+                    Risk = RiskClass.Normal,
                     Reason = string.IsNullOrWhiteSpace(reason) ? $"accept the drafted {name} (learned from {index?.Observations.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "observed"} observations)" : reason,
                 },
                 cancellationToken: cancellationToken);

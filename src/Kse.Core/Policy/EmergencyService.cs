@@ -9,6 +9,9 @@ public sealed record ElevationView(EmergencyElevation Elevation, string Status);
 
 public sealed record ElevationList(IReadOnlyList<ElevationView> Elevations);
 
+/// <summary>An emergency elevation as asked, every part checked: what an emergency-approver grants.</summary>
+public sealed record EmergencyRequestPlan(string Project, EnvironmentKind Environment, TakeoverLevel Level, int Minutes, string Reason);
+
 /// <summary>
 /// Emergency elevation: a time-boxed raise of one project's level in one environment, granted only by an operator
 /// with the <c>emergency-approver</c> role. The environment cap still applies: an elevation can lift a project up to
@@ -34,7 +37,12 @@ public sealed class EmergencyService
         _clock = clock;
     }
 
-    public async Task<EmergencyElevation> GrantAsync(string project, string? environment, string? level, int? minutes, string? reason, string operatorName, string? requestId = null, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Checks an emergency request as asked (by the AI's <c>emergency_request</c>, or an operator's grant): the project and its
+    /// environment, the level (never above the environment's cap), the duration and the reason. What is asked is what an
+    /// emergency-approver later grants.
+    /// </summary>
+    public EmergencyRequestPlan CheckRequest(string? project, string? environment, string? level, int? minutes, string? reason)
     {
         var manifest = ProjectManifest.Load(_workspace, ProjectName.Validate(project));
         var env = PolicyNames.ParseEnvironment(environment);
@@ -42,12 +50,12 @@ public sealed class EmergencyService
         var span = minutes ?? DefaultMinutes;
         if (span < 1 || span > MaxMinutes)
         {
-            throw KseException.BadInput("emergency.minutes_invalid", $"--minutes must be between 1 and {MaxMinutes} (default {DefaultMinutes}); got {span}");
+            throw KseException.BadInput("emergency.minutes_invalid", $"minutes must be between 1 and {MaxMinutes} (default {DefaultMinutes}); got {span}");
         }
 
         if (string.IsNullOrWhiteSpace(reason))
         {
-            throw KseException.BadInput("policy.reason_required", "an emergency elevation needs --reason \"...\"");
+            throw KseException.BadInput("policy.reason_required", "an emergency elevation needs a reason (the incident or alert)");
         }
 
         if (PolicyService.ScopeProblem(manifest, env, null) is { } problem)
@@ -55,21 +63,28 @@ public sealed class EmergencyService
             throw KseException.BadInput("policy.environment_not_in_project", problem.Text);
         }
 
-        _operators.Require(operatorName, KseOperator.EmergencyApproverRole);
         var cap = PolicyKernel.CapOf(env);
         if (to > cap)
         {
             throw KseException.Refused("policy.level_above_cap", $"{to} is above the {env.Name()} cap {cap}: an emergency elevation raises a project up to its environment's cap, never past it");
         }
 
+        return new EmergencyRequestPlan(manifest.Name, env, to, span, reason.Trim());
+    }
+
+    public async Task<EmergencyElevation> GrantAsync(string project, string? environment, string? level, int? minutes, string? reason, string operatorName, string? requestId = null, CancellationToken cancellationToken = default)
+    {
+        var asked = CheckRequest(project, environment, level, minutes, reason);
+        var (env, to, span) = (asked.Environment, asked.Level, asked.Minutes);
+        _operators.Require(operatorName, KseOperator.EmergencyApproverRole);
         var now = _clock.GetUtcNow();
         var elevation = new EmergencyElevation
         {
             Id = "el-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(5)),
-            Project = manifest.Name,
+            Project = asked.Project,
             Environment = env,
             Level = to,
-            Reason = reason.Trim(),
+            Reason = asked.Reason,
             GrantedBy = operatorName,
             GrantedAt = now,
             ExpiresAt = now.AddMinutes(span),
@@ -80,7 +95,7 @@ public sealed class EmergencyService
             {
                 Actor = Actor.OperatorNamed(operatorName),
                 OperationType = "emergency.grant",
-                Project = manifest.Name,
+                Project = asked.Project,
                 Environment = env.Name(),
                 TakeoverLevel = to.ToString(),
                 Target = elevation.Id,

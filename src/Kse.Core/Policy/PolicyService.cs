@@ -149,7 +149,7 @@ public sealed class PolicyService
         var to = PolicyNames.ParseLevel(level);
         if (string.IsNullOrWhiteSpace(reason))
         {
-            throw KseException.BadInput("policy.reason_required", "a level change needs --reason \"...\" (it is kept in the audit trail)");
+            throw KseException.BadInput("policy.reason_required", "a level change needs a reason (it is kept in the audit trail)");
         }
 
         if (ScopeProblem(manifest, env, null) is { } problem)
@@ -257,7 +257,7 @@ public sealed class PolicyService
         var riskClass = PolicyNames.ParseRisk(risk);
         if (string.IsNullOrWhiteSpace(operation))
         {
-            throw KseException.BadInput("policy.operation_missing", "name the operation with --operation");
+            throw KseException.BadInput("policy.operation_missing", "name the operation");
         }
 
         if (ScopeProblem(manifest, env, instance) is { } problem)

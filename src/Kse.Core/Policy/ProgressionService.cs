@@ -1,6 +1,9 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using Kse.Core.Audit;
 using Kse.Core.Specs;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Kse.Core.Policy;
 
@@ -47,8 +50,14 @@ public sealed class ProgressionService
     private readonly PolicyService _policy;
     private readonly TimeProvider _clock;
     private readonly SemaphoreSlim _demotionLock = new(1, 1);
+    private readonly IAuditTrail? _audit;
+    private readonly ILogger _log;
 
-    public ProgressionService(KseWorkspace workspace, ITakeoverStore store, IAuditReader reader, PolicyService policy, ProgressionOptions options, TimeProvider clock)
+    // What the sweep last reported for a project it had to skip: the trail gets one entry per problem, not one per sweep.
+    private readonly ConcurrentDictionary<string, string> _skipped = new(StringComparer.Ordinal);
+
+    /// <param name="audit">Where the sweep records a project it had to skip (null: logged only).</param>
+    public ProgressionService(KseWorkspace workspace, ITakeoverStore store, IAuditReader reader, PolicyService policy, ProgressionOptions options, TimeProvider clock, IAuditTrail? audit = null, ILogger<ProgressionService>? log = null)
     {
         _workspace = workspace;
         _store = store;
@@ -56,7 +65,12 @@ public sealed class ProgressionService
         _policy = policy;
         Options = options.Validated();
         _clock = clock;
+        _audit = audit;
+        _log = log ?? (ILogger)NullLogger.Instance;
     }
+
+    /// <summary>The audit type of a project the sweep could not check (its <c>project.yaml</c> does not load), outcome <c>skipped</c>.</summary>
+    public const string SweepSkipType = "progression.sweep";
 
     public ProgressionOptions Options { get; }
 
@@ -137,8 +151,10 @@ public sealed class ProgressionService
         {
             manifest = LoadManifest(project);
         }
-        catch (KseException)
+        catch (KseException ex) when (ex.Code == "spec.project_not_found")
         {
+            // A call scoped to a project Kse does not manage has no level to move. A project.yaml that exists but does not load
+            // is not swallowed: the caller logs and audits the failed check.
             return null;
         }
 
@@ -155,9 +171,15 @@ public sealed class ProgressionService
             try
             {
                 manifest = LoadManifest(name);
+                if (_skipped.TryRemove(name, out _))
+                {
+                    _log.LogInformation("Progression sweep checks {Project} again: its project.yaml loads", name);
+                }
             }
-            catch (KseException)
+            catch (KseException ex)
             {
+                // One broken project must not stop the sweep of the others; it is logged every time and audited once per problem.
+                await ReportSkipAsync(name, ex, cancellationToken);
                 continue;
             }
 
@@ -174,6 +196,39 @@ public sealed class ProgressionService
         return applied;
     }
 
+    private async Task ReportSkipAsync(string project, KseException problem, CancellationToken cancellationToken)
+    {
+        var what = $"{problem.Code}: {problem.Message}";
+        _log.LogWarning("Progression sweep skipped {Project}: {Problem}", project, what);
+        if (_audit is null || (_skipped.TryGetValue(project, out var known) && known == what))
+        {
+            return;
+        }
+
+        try
+        {
+            await _audit.AppendAsync(
+                new AuditDraft
+                {
+                    Actor = Actor.Server,
+                    OperationType = SweepSkipType,
+                    Project = project,
+                    Target = $"{project}/project.yaml",
+                    Decision = "check",
+                    Outcome = "skipped",
+                    ErrorContext = what,
+                    Rules = ["its level cannot be checked for demotion until its project.yaml loads"],
+                },
+                cancellationToken);
+            _skipped[project] = what;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // The next sweep tries to record it again.
+            _log.LogError(ex, "Could not audit that the progression sweep skipped {Project}", project);
+        }
+    }
+
     /// <summary>
     /// A human applies the suggested promotion: the evidence is checked again at this moment and the change is refused
     /// (<c>progression.not_recommended</c>, exit 4) unless it recommends exactly one level up. Audited like any level change.
@@ -182,7 +237,7 @@ public sealed class ProgressionService
     {
         if (string.IsNullOrWhiteSpace(reason))
         {
-            throw KseException.BadInput("policy.reason_required", "a promotion needs --reason \"...\" (it is kept in the audit trail)");
+            throw KseException.BadInput("policy.reason_required", "a promotion needs a reason (it is kept in the audit trail)");
         }
 
         var a = await AssessAsync(project, environment, _clock.GetUtcNow(), cancellationToken);

@@ -419,7 +419,7 @@ public sealed class RolloutService(
                 Project = request.Project,
                 Environment = request.Environment,
                 Instance = request.Instance,
-                Arguments = OperationExecutionService.ArgumentsOf(request),
+                Arguments = OpsRunActionHandler.ArgumentsOf(request),
                 Reason = request.Reason,
                 CorrelationId = correlation,
             },

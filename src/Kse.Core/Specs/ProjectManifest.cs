@@ -4,13 +4,6 @@ using YamlDotNet.RepresentationModel;
 
 namespace Kse.Core.Specs;
 
-/// <summary>How a project came to Kse: developed with it (<c>kse</c>) or adopted (<c>existing</c>). It sets the default takeover level.</summary>
-public enum SystemType
-{
-    Kse,
-    Existing,
-}
-
 /// <summary>One deployed copy of a project: where it runs and which version.</summary>
 public sealed record ProjectInstance
 {

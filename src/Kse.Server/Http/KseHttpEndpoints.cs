@@ -87,33 +87,24 @@ public static class KseHttpEndpoints
             Results.Json(await emergency.GrantAsync(body.Project ?? "", body.Environment, body.Level, body.Minutes, body.Reason, http.Operator().Name, null, http.RequestAborted), KseJson.Options, statusCode: StatusCodes.Status201Created)))
             .RequireRole(KseOperator.EmergencyApproverRole);
 
-        api.MapGet("/audit", (HttpContext http, IAuditReader reader, DateTimeOffset? from, DateTimeOffset? to, string? project, string? operationType, string? outcome, string? user, string? environment, string? correlationId, int? limit) => Guard(async () =>
+        api.MapGet("/audit", (HttpContext http, AuditService audit, DateTimeOffset? from, DateTimeOffset? to, string? project, string? operationType, string? outcome, string? user, string? environment, string? correlationId, int? limit) => Guard(async () =>
         {
-            PositiveLimit(limit, "audit.limit_invalid");
-            var query = new AuditQuery
-            {
-                From = from,
-                To = to,
-                OperationType = operationType,
-                Outcome = outcome,
-                User = user,
-                Environment = environment,
-                CorrelationId = string.IsNullOrEmpty(correlationId) ? null : correlationId,
-                Limit = Math.Clamp(limit ?? 200, 1, 5000),
-            };
-            IReadOnlyList<AuditEntry> entries;
-            if (project is null)
-            {
-                entries = await reader.QueryAsync(query, http.RequestAborted);
-            }
-            else
-            {
-                // Project also matches related projects; filtered here so the store's query stays simple.
-                var withProject = query with { Project = ProjectName.Validate(project), Limit = null };
-                entries = await reader.ScanAsync(query with { Limit = null }, http.RequestAborted).Where(withProject.Matches).TakeLast(query.Limit!.Value).ToListAsync(http.RequestAborted);
-            }
-
-            return Results.Json(new { entries }, KseJson.Options);
+            // The same rules as audit_query and 'kse audit query' (AuditQueryRules): limit 1..1000, default 100.
+            var result = await audit.QueryAsync(
+                new AuditQuery
+                {
+                    From = from,
+                    To = to,
+                    Project = project,
+                    OperationType = operationType,
+                    Outcome = outcome,
+                    User = user,
+                    Environment = environment,
+                    CorrelationId = correlationId,
+                    Limit = limit,
+                },
+                http.RequestAborted);
+            return Results.Json(new { entries = result.Entries }, KseJson.Options);
         })).RequireRole("auditor", KseOperator.ApproverRole, KseOperator.EmergencyApproverRole);
 
         app.MapFeedbackHttp();

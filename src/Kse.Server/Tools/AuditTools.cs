@@ -29,16 +29,6 @@ public sealed class AuditTools
         [Description("Only the entries of one action (its decision, approval, run and outcome share this id); a rollout's id also returns its steps' entries")] string? correlationId = null,
         CancellationToken cancellationToken = default)
     {
-        if (project is not null)
-        {
-            ProjectName.Validate(project);
-        }
-
-        if (limit is <= 0 or > 1000)
-        {
-            throw KseException.BadInput("audit.limit_invalid", "limit must be between 1 and 1000");
-        }
-
         return audit.QueryAsync(new AuditQuery
         {
             From = from,
@@ -48,7 +38,7 @@ public sealed class AuditTools
             Outcome = outcome,
             User = user,
             Environment = environment,
-            CorrelationId = string.IsNullOrEmpty(correlationId) ? null : correlationId,
+            CorrelationId = correlationId,
             Limit = limit,
         }, cancellationToken);
     }

@@ -55,7 +55,7 @@ public sealed class PolicyTools
     public static async Task<EmergencyRequestResult> EmergencyRequest(
         ApprovalService approvals,
         Resources.ApprovalSubscriptions followers,
-        Kse.Core.KseWorkspace workspace,
+        EmergencyService emergency,
         McpServer server,
         [Description("The project")] string project,
         [Description("development, test, pre-production or production")] [AllowedValues("development", "test", "pre-production", "production")] string environment,
@@ -64,33 +64,17 @@ public sealed class PolicyTools
         [Description("How long, in minutes (default 60, at most 240)")] int minutes = EmergencyService.DefaultMinutes,
         CancellationToken cancellationToken = default)
     {
-        var manifest = Kse.Core.Specs.ProjectManifest.Load(workspace, Kse.Core.ProjectName.Validate(project));
-        var env = PolicyNames.ParseEnvironment(environment);
-        var lv = PolicyNames.ParseLevel(level);
-        if (string.IsNullOrWhiteSpace(reason))
-        {
-            throw Kse.Core.KseException.BadInput("policy.reason_required", "an emergency request needs a reason");
-        }
-        if (lv > PolicyKernel.CapOf(env))
-        {
-            throw Kse.Core.KseException.Refused("policy.level_above_cap", $"{lv} is above the {env.Name()} cap {PolicyKernel.CapOf(env)}");
-        }
-
-        if (minutes < 1 || minutes > EmergencyService.MaxMinutes)
-        {
-            throw Kse.Core.KseException.BadInput("emergency.minutes_invalid", $"minutes must be between 1 and {EmergencyService.MaxMinutes}");
-        }
-
-        var args = System.Text.Json.JsonSerializer.Serialize(new { project = manifest.Name, environment = env.Name(), level = lv.ToString(), minutes, reason });
+        var asked = emergency.CheckRequest(project, environment, level, minutes, reason);
+        var args = System.Text.Json.JsonSerializer.Serialize(new { project = asked.Project, environment = asked.Environment.Name(), level = asked.Level.ToString(), minutes = asked.Minutes, reason = asked.Reason });
         var request = await approvals.CreateAsync(
             new ApprovalDraft
             {
                 Tool = ApprovalService.EmergencyRequestTool,
                 ArgumentsJson = args,
-                Project = project,
-                Environment = env.Name(),
+                Project = asked.Project,
+                Environment = asked.Environment.Name(),
                 Requester = Actor.Ai(server.ClientInfo?.Name ?? "unknown-client").ToString(),
-                Reason = reason,
+                Reason = asked.Reason,
                 Risk = RiskClass.Critical,
             },
             cancellationToken);

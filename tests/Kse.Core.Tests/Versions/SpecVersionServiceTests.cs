@@ -133,7 +133,7 @@ public sealed class SpecVersionServiceTests
         Assert.Contains(monitoring.Sections, s => s is { Heading: "Thresholds", Change: "changed" });
         Assert.Contains(monitoring.Sections, s => s is { Heading: "Dashboards", Change: "added" });
         var say = Assert.Single(diff.Operations);
-        Assert.Equal(("say", "changed", Kse.Core.Policy.RiskClass.Critical, (Kse.Core.Policy.RiskClass?)Kse.Core.Policy.RiskClass.Normal), (say.Name, say.Change, say.Risk, say.PreviousRisk));
+        Assert.Equal(("say", "changed", Kse.Core.RiskClass.Critical, (Kse.Core.RiskClass?)Kse.Core.RiskClass.Normal), (say.Name, say.Change, say.Risk, say.PreviousRisk));
         Assert.Equal(["command", "risk"], say.Fields);
         Assert.Equal("echo v2 '{word}'", say.To?.Replace("{word}", "'{word}'", StringComparison.Ordinal).Replace("''", "'", StringComparison.Ordinal));
         Assert.True(versions.Diff("billing", "2.3.1", "main").Identical);
@@ -219,8 +219,8 @@ public sealed class SpecVersionServiceTests
         {
             Instances =
             [
-                new ProjectInstance { Id = "old", Environment = Kse.Core.Policy.EnvironmentKind.Development, Host = "local", Version = "2.3.1" },
-                new ProjectInstance { Id = "new", Environment = Kse.Core.Policy.EnvironmentKind.Development, Host = "local", Version = "2.4.1" },
+                new ProjectInstance { Id = "old", Environment = Kse.Core.EnvironmentKind.Development, Host = "local", Version = "2.3.1" },
+                new ProjectInstance { Id = "new", Environment = Kse.Core.EnvironmentKind.Development, Host = "local", Version = "2.4.1" },
             ],
         };
         manifest.Save(ws.Workspace);

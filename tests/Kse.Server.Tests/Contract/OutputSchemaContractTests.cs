@@ -303,7 +303,7 @@ public sealed class OutputSchemaContractTests
 
         // Learning: drafts with nothing observed, and drafts from a generated history (patterns, sequences, fixes).
         await Call("nothing observed", "learn_draft", new() { ["project"] = "bare" });
-        await mcp.Get<Kse.Core.Learning.LearningService>().RecordAsync(Kse.TestKit.ObservedHistory.Generate("billing", DateTimeOffset.UtcNow, days: 21), Kse.Core.Audit.Actor.OsUser("ops"));
+        await mcp.Get<Kse.Core.Learning.LearningService>().RecordAsync(Kse.TestKit.ObservedHistory.Generate("billing", DateTimeOffset.UtcNow, days: 21), Kse.Core.Actor.OsUser("ops"));
         await Call("observed history", "learn_draft", new() { ["project"] = "billing", ["environment"] = "production" });
 
         Assert.True(problems.Count == 0, "results that a validating client rejects:\n" + string.Join("\n", problems));
@@ -330,7 +330,7 @@ public sealed class OutputSchemaContractTests
         {
             Name = "legacy",
             SystemType = SystemType.Existing,
-            Instances = [new ProjectInstance { Id = "legacy-1", Environment = Kse.Core.Policy.EnvironmentKind.Development, Host = "local" }],
+            Instances = [new ProjectInstance { Id = "legacy-1", Environment = Kse.Core.EnvironmentKind.Development, Host = "local" }],
         }.Save(ws.Workspace);
         new SpecService(ws.Workspace, new TemplateLibrary(), []).InitProject("bare");
         ws.Write(".sce/specs/billing/operations/versions/2.4.0/version.yaml", "version: \"2.4.0\"\nstrategy: diff\nbase: main\n");
@@ -365,7 +365,7 @@ public sealed class OutputSchemaContractTests
         new ProjectManifest
         {
             Name = "reports",
-            Instances = [new ProjectInstance { Id = "dev-local", Environment = Kse.Core.Policy.EnvironmentKind.Development, Host = "local" }],
+            Instances = [new ProjectInstance { Id = "dev-local", Environment = Kse.Core.EnvironmentKind.Development, Host = "local" }],
         }.Save(ws.Workspace);
     }
 

@@ -128,6 +128,21 @@ public sealed class RolloutEndToEndTests
     }
 
     /// <summary>Reads the rollout until <paramref name="done"/> holds (the server continues it in the background), at most 30 s.</summary>
+    private static async Task<List<AuditEntry>> EntriesWhenAsync(KseHttpTestHost host, Func<List<AuditEntry>, bool> done)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            var entries = await EntriesAsync(host);
+            if (done(entries) || DateTime.UtcNow > deadline)
+            {
+                return entries;
+            }
+
+            await Task.Delay(50);
+        }
+    }
+
     private static async Task<Rollout> WaitForAsync(KseHttpTestHost host, string id, Func<Rollout, bool> done)
     {
         var rollouts = host.Services.GetRequiredService<RolloutService>();
@@ -180,7 +195,8 @@ public sealed class RolloutEndToEndTests
         Assert.Equal("completed", done.State);
         Assert.All(done.Steps, s => Assert.Equal("succeeded", s.Status));
         Assert.Contains("approved by alice", done.Steps[queued.Number - 1].Message);
-        var entries = (await EntriesAsync(host));
+        // The rollout's state is stored before its completion entry is appended (the trail's next group commit): wait for both.
+        var entries = await EntriesWhenAsync(host, all => all.Any(e => e.CorrelationId == paused.Id && e.OperationType == "rollout.completed"));
         // The step ran once, at approval, under its own correlation id; the pause and the continuation are the rollout's entries.
         Assert.Equal(["queued", "decided", "succeeded"], entries.Where(e => e.OperationType == "ops.run" && e.CorrelationId == queued.CorrelationId).Select(e => e.Outcome));
         var own = entries.Where(e => e.CorrelationId == paused.Id).ToList();

@@ -13,7 +13,7 @@ public sealed class ToolsToolsTests
         new Kse.Core.Specs.ProjectManifest
         {
             Name = "shopdb",
-            Instances = [new Kse.Core.Specs.ProjectInstance { Id = "dev-1", Environment = Kse.Core.Policy.EnvironmentKind.Development, Host = "local" }],
+            Instances = [new Kse.Core.Specs.ProjectInstance { Id = "dev-1", Environment = Kse.Core.EnvironmentKind.Development, Host = "local" }],
         }.Save(ws.Workspace);
         await Task.CompletedTask;
         return ws;
@@ -161,9 +161,9 @@ public sealed class ToolsToolsTests
             Name = "shopdb",
             Instances =
             [
-                new Kse.Core.Specs.ProjectInstance { Id = "dev-1", Environment = Kse.Core.Policy.EnvironmentKind.Development, Host = "local" },
-                new Kse.Core.Specs.ProjectInstance { Id = "test-1", Environment = Kse.Core.Policy.EnvironmentKind.Test, Host = "local" },
-                new Kse.Core.Specs.ProjectInstance { Id = "prod-1", Environment = Kse.Core.Policy.EnvironmentKind.Production, Host = "local" },
+                new Kse.Core.Specs.ProjectInstance { Id = "dev-1", Environment = Kse.Core.EnvironmentKind.Development, Host = "local" },
+                new Kse.Core.Specs.ProjectInstance { Id = "test-1", Environment = Kse.Core.EnvironmentKind.Test, Host = "local" },
+                new Kse.Core.Specs.ProjectInstance { Id = "prod-1", Environment = Kse.Core.EnvironmentKind.Production, Host = "local" },
             ],
         }.Save(ws.Workspace);
         return ws;
@@ -188,7 +188,7 @@ public sealed class ToolsToolsTests
         Assert.Equal("pending_approval", queued.GetProperty("status").GetString());
 
         // Development at L4: critical runs (flagged); the fake package makes apt-get fail, and the outcome says so.
-        await policy.SetLevelAsync("shopdb", "development", "L4", "trusted in development", Kse.Core.Audit.Actor.OsUser("tester"));
+        await policy.SetLevelAsync("shopdb", "development", "L4", "trusted in development", Kse.Core.Actor.OsUser("tester"));
         var ran = Structured(await mcp.Client.CallToolAsync("tools_install", Install("development")));
         AssertFits(schema, ran, "$");
         Assert.Equal("failed", ran.GetProperty("status").GetString());
@@ -196,7 +196,7 @@ public sealed class ToolsToolsTests
         Assert.Equal("apt-get install -y kse-fake-package-qz", ran.GetProperty("commandLine").GetString());
 
         // Test at L4 would run a critical call; an install there still waits for an operator.
-        await policy.SetLevelAsync("shopdb", "test", "L4", "trusted in test", Kse.Core.Audit.Actor.OsUser("tester"));
+        await policy.SetLevelAsync("shopdb", "test", "L4", "trusted in test", Kse.Core.Actor.OsUser("tester"));
         var test = Structured(await mcp.Client.CallToolAsync("tools_install", Install("test")));
         Assert.Equal("pending_approval", test.GetProperty("status").GetString());
         Assert.Contains(test.GetProperty("rules").EnumerateArray(), r => r.GetProperty("id").GetString() == "tools.install_needs_approval");

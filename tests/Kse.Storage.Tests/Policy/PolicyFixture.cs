@@ -32,7 +32,7 @@ public sealed class PolicyFixture : IDisposable
         Policy = new PolicyService(Workspace.Workspace, Takeover, Audit, new PolicyKernel(), Operators, Clock);
         Emergency = new EmergencyService(Workspace.Workspace, Takeover, Audit, Operators, Clock);
         ApprovalStore = new LiteApprovalStore(Database);
-        Approvals = new ApprovalService(ApprovalStore, Audit, Operators, [new EmergencyRequestExecutor(Emergency)], new ApprovalOptions(), Clock);
+        Approvals = new ApprovalService(ApprovalStore, Audit, Operators, [new Kse.Core.Actions.EmergencyRequestExecutor(Emergency)], new ApprovalOptions(), Clock);
     }
 
     public TempWorkspace Workspace { get; }

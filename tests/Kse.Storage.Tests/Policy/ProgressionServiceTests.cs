@@ -253,6 +253,31 @@ public sealed class ProgressionServiceTests
     }
 
     [Fact]
+    public async Task Sweep_SkipsABrokenProjectYaml_AuditingTheSkipOncePerProblem_AndStillDemotesTheOthers()
+    {
+        using var f = new PolicyFixture();
+        f.Workspace.Write(".sce/specs/broken/project.yaml", "name: broken\nenvironments: [development\n  instances: {{{\n");
+        await HistoryAsync(f, "web", "pre-production", days: 1, count: 10, errors: 4);
+        var progression = new ProgressionService(f.Workspace.Workspace, f.Takeover, f.AuditReader, f.Policy, new ProgressionOptions(), f.Clock, f.Audit);
+
+        var demoted = await progression.SweepAsync();
+        await progression.SweepAsync();
+
+        Assert.Equal(("web", EnvironmentKind.PreProduction), (Assert.Single(demoted).Project, Assert.Single(demoted).Environment));
+        var skipped = Assert.Single(await f.AuditEntriesAsync(), e => e.OperationType == ProgressionService.SweepSkipType);
+        Assert.Equal(("broken", "skipped", "system"), (skipped.Project, skipped.Outcome, skipped.ActorKind));
+        Assert.StartsWith("spec.", skipped.ErrorContext);
+        Assert.Contains("project.yaml", skipped.Target);
+
+        // Fixed, then broken differently: the new problem is recorded again.
+        new Kse.Core.Specs.ProjectManifest { Name = "broken", SystemType = SystemType.Kse }.Save(f.Workspace.Workspace);
+        await progression.SweepAsync();
+        f.Workspace.Write(".sce/specs/broken/project.yaml", "name: broken\nsystemType: [unclosed\n");
+        await progression.SweepAsync();
+        Assert.Equal(2, (await f.AuditEntriesAsync()).Count(e => e.OperationType == ProgressionService.SweepSkipType));
+    }
+
+    [Fact]
     public void Options_OutOfRange_AreConfigurationErrors()
     {
         var ex = Assert.Throws<KseException>(() => new ProgressionOptions { MinConfidence = 1.5 }.Validated());

@@ -1,7 +1,8 @@
 using System.Text.Json;
 using Kse.Core.Approvals;
+using Kse.Core.Policy;
 
-namespace Kse.Core.Policy;
+namespace Kse.Core.Actions;
 
 /// <summary>
 /// Grants the elevation an AI asked for with <c>emergency_request</c>, once an emergency-approver operator approves the request.

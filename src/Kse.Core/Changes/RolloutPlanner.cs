@@ -1,7 +1,7 @@
 using System.Text.Json.Serialization;
-using Kse.Core.Changes;
+using Kse.Core.Projects;
 
-namespace Kse.Core.Projects;
+namespace Kse.Core.Changes;
 
 /// <summary>What a wave does: deploy plainly, expand a provider, migrate consumers, or contract a provider.</summary>
 [JsonConverter(typeof(JsonStringEnumConverter<WavePhase>))]

@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace Kse.Core.Policy;
+namespace Kse.Core;
 
 /// <summary>How much the AI may do on its own: L1 observation … L5 fully autonomous.</summary>
 [JsonConverter(typeof(JsonStringEnumConverter<TakeoverLevel>))]

@@ -1,6 +1,6 @@
-using Kse.Core.Changes;
+using Kse.Core.Projects;
 
-namespace Kse.Core.Projects;
+namespace Kse.Core.Changes;
 
 /// <summary>
 /// For a classified change, checks each dependent's declared consumption (and, without a <c>uses</c> list, its operations spec)
