@@ -163,8 +163,10 @@ public sealed class PostgresAuditReader : IAuditReader
 
         if (q.CorrelationId is { } corr)
         {
+            // The id itself or one nested under it (AuditQuery.CorrelationMatches), as the LiteDB reader does.
             Text("corr", corr);
-            sql.Append(" AND corr = @corr");
+            Text("corrchild", corr + "-");
+            sql.Append(" AND (corr = @corr OR starts_with(corr, @corrchild))");
         }
 
         return sql.ToString();

@@ -104,7 +104,9 @@ public abstract class StoreContractTests : IAsyncLifetime
     {
         for (var i = 1; i <= 20; i++)
         {
-            await S.Trail.AppendAsync(Draft(i, project: i <= 10 ? "shop" : "billing", correlation: i is 3 or 4 ? "joined" : null));
+            // Nested ids: "joined-s01" and "joined-s01-rb" belong to "joined"; "joinedx" and "join" do not.
+            var correlation = i switch { 3 or 4 => "joined", 5 => "joined-s01", 6 => "joined-s01-rb", 7 => "joinedx", 8 => "join", _ => null };
+            await S.Trail.AppendAsync(Draft(i, project: i <= 10 ? "shop" : "billing", correlation: correlation));
         }
 
         var all = (await S.Reader.ReadChainAsync().ToListAsync()).ToList();
@@ -116,6 +118,8 @@ public abstract class StoreContractTests : IAsyncLifetime
             new AuditQuery { User = "alice" },
             new AuditQuery { Environment = "development" },
             new AuditQuery { CorrelationId = "joined" },
+            new AuditQuery { CorrelationId = "joined-s01" },
+            new AuditQuery { CorrelationId = "join" },
             new AuditQuery { From = all[4].Timestamp, To = all[4].Timestamp.AddMilliseconds(1), Project = "shop" },
         })
         {
@@ -124,6 +128,7 @@ public abstract class StoreContractTests : IAsyncLifetime
             Assert.Equal(expected.TakeLast(3), (await S.Reader.QueryAsync(q with { Limit = 3 })).Select(e => e.Sequence));
         }
 
+        Assert.Equal([3L, 4L, 5L, 6L], (await S.Reader.QueryAsync(new AuditQuery { CorrelationId = "joined" })).Select(e => e.Sequence));
         Assert.Equal([18L, 19L, 20L], (await S.Reader.QueryAsync(new AuditQuery { Limit = 3 })).Select(e => e.Sequence));
         Assert.Equal([1L, 2L], (await S.Reader.ScanAsync(new AuditQuery { Limit = 2 }).ToListAsync()).Select(e => e.Sequence));
     }
