@@ -25,7 +25,8 @@ internal static class ApprovalsCommand
             ctx.Workspace.EnsureInitialized();
             var s = ctx.Value(state) is { Length: > 0 } text ? ParseState(text) : (ApprovalState?)null;
             var p = ctx.Value(project) is { } proj ? ProjectName.Validate(proj) : null;
-            var list = await ctx.Get<ApprovalService>().ListViewsAsync(s, p, ctx.Value(limit), ct);
+            var stored = await ctx.Get<ApprovalService>().ListAsync(s, p, ctx.Value(limit), ct);
+            var list = new ApprovalList(stored.Approvals.Select(a => ApprovalView.Redacted(a)).ToList());
             if (ctx.Json)
             {
                 ctx.WriteJson(list);
@@ -39,7 +40,7 @@ internal static class ApprovalsCommand
 
             foreach (var a in list.Approvals)
             {
-                ctx.WriteLine($"{a.Id}  {Name(a.State),-9} {a.Tool} ({a.Risk.Name()}) {a.Project}/{a.Environment}{(a.Instance is null ? "" : "/" + a.Instance)}  by {a.Requester}  expires {a.ExpiresAt:u}");
+                ctx.WriteLine($"{a.Id}  {Name(a.State),-9} {a.Tool} ({a.Risk.Name()}) {a.Project}/{a.Environment}{(a.Instance is null ? "" : "/" + a.Instance)}  by {DisplayText.Field(a.Requester)}  expires {a.ExpiresAt:u}");
             }
 
             return 0;
@@ -54,8 +55,9 @@ internal static class ApprovalsCommand
         return command.WithAction(async (ctx, ct) =>
         {
             ctx.Workspace.EnsureInitialized();
-            var view = await ctx.Get<ApprovalService>().ViewAsync(ctx.Value(id)!, ct);
-            var a = view;
+            var stored = await ctx.Get<ApprovalService>().GetAsync(ctx.Value(id)!, ct);
+            var view = ApprovalView.From(stored, ctx.Get<TimeProvider>().GetUtcNow());
+            var a = ApprovalView.Redacted(stored);
             if (ctx.Json)
             {
                 ctx.WriteJson(a);
@@ -64,10 +66,10 @@ internal static class ApprovalsCommand
 
             ctx.WriteLine($"{a.Id}: {Name(a.State)}");
             ctx.WriteLine($"  tool        {a.Tool} ({a.Risk.Name()})");
-            ctx.WriteLine($"  arguments   {a.Arguments}");
+            ctx.WriteLine($"  arguments   {DisplayText.Field(a.ArgumentsJson)}");
             if (view.Command is not null)
             {
-                ctx.WriteLine($"  command     {view.Command}");
+                ctx.WriteLine($"  command     {DisplayText.Field(view.Command)}");
                 ctx.WriteLine($"  runs on     {view.Instance} ({view.Host})" + (view.SpecVersion is null ? "" : $", version {view.SpecVersion}"));
                 ctx.WriteLine($"  declared in {view.Document} (sha256:{view.DocumentSha256})");
             }
@@ -78,17 +80,17 @@ internal static class ApprovalsCommand
                 ctx.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"  confidence  {confidence.Score:0.00} ({confidence.Source}, {confidence.Support} runs{(confidence.Command is null ? "" : $" of '{confidence.Command}'")}): {confidence.Explanation}"));
             }
 
-            ctx.WriteLine($"  requester   {a.Requester}: {a.Reason}");
+            ctx.WriteLine($"  requester   {DisplayText.Field(a.Requester)}: {DisplayText.Field(a.Reason)}");
             ctx.WriteLine($"  created     {a.CreatedAt:u}, expires {a.ExpiresAt:u}");
             ctx.WriteLine($"  binding     sha256:{a.Binding}");
             if (a.DecidedBy is not null)
             {
-                ctx.WriteLine($"  decided     by {a.DecidedBy} at {a.DecidedAt:u}{(a.DecisionReason is null ? "" : ": " + a.DecisionReason)}");
+                ctx.WriteLine($"  decided     by {a.DecidedBy} at {a.DecidedAt:u}{(a.DecisionReason is null ? "" : ": " + DisplayText.Field(a.DecisionReason))}");
             }
 
             if (a.ExecutedAt is not null)
             {
-                ctx.WriteLine($"  executed    at {a.ExecutedAt:u}: {a.Outcome ?? "running"}{(a.OutcomeDetail is null ? "" : " — " + a.OutcomeDetail)}");
+                ctx.WriteLine($"  executed    at {a.ExecutedAt:u}: {a.Outcome ?? "running"}{(a.OutcomeDetail is null ? "" : " — " + DisplayText.Field(a.OutcomeDetail))}");
             }
 
             return 0;
@@ -111,10 +113,10 @@ internal static class ApprovalsCommand
         return command.WithOperatorAction(async (ctx, op, ct) =>
         {
             var service = ctx.Get<ApprovalService>();
-            var decided = approve
+            var a = approve
                 ? await service.ApproveAsync(ctx.Value(id)!, op.Name, ctx.Value(reason), ct)
                 : await service.RejectAsync(ctx.Value(id)!, op.Name, ctx.Value(reason), ct);
-            var a = service.View(decided);
+            a = ApprovalView.Redacted(a);
             if (ctx.Json)
             {
                 ctx.WriteJson(a);
@@ -126,7 +128,7 @@ internal static class ApprovalsCommand
 
             // The step a paused rollout waited for: the rollout continues here, as the server would (or halts and rolls its wave
             // back when the step was rejected or failed).
-            if (Kse.Core.Rollouts.RolloutService.RolloutOf(decided) is { } rolloutId)
+            if (Kse.Core.Rollouts.RolloutService.RolloutOf(a) is { } rolloutId)
             {
                 if (!ctx.Json)
                 {
@@ -134,7 +136,7 @@ internal static class ApprovalsCommand
                 }
 
                 var rollouts = ctx.Get<Kse.Core.Rollouts.RolloutService>();
-                if (await rollouts.ContinueAfterDecisionAsync(decided, Kse.Core.Actor.OperatorNamed(op.Name), ctx.Json ? null : new RolloutCommand.Progress(ctx), ct) is { } rollout && !ctx.Json)
+                if (await rollouts.ContinueAfterDecisionAsync(a, Kse.Core.Actor.OperatorNamed(op.Name), ctx.Json ? null : new RolloutCommand.Progress(ctx), ct) is { } rollout && !ctx.Json)
                 {
                     RolloutCommand.Write(ctx, rollout);
                 }
