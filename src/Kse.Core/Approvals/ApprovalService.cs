@@ -79,6 +79,16 @@ public sealed class ApprovalService
         return await _store.GetAsync(id) ?? throw KseException.NotFound("approval.not_found", $"no approval '{id}' (see 'kse approvals list')");
     }
 
+    /// <summary>The one view of an approval every face shows (the MCP status, the operator API and page, <c>kse approvals</c>): the request and the exact command it runs, secrets redacted.</summary>
+    public ApprovalView View(ApprovalRequest approval) => ApprovalView.From(approval, _clock.GetUtcNow());
+
+    /// <inheritdoc cref="View(ApprovalRequest)"/>
+    public async Task<ApprovalView> ViewAsync(string id, CancellationToken cancellationToken = default) => View(await GetAsync(id, cancellationToken));
+
+    /// <summary>Views of the approvals in a state (or all), newest first.</summary>
+    public async Task<ApprovalViewList> ListViewsAsync(ApprovalState? state = null, string? project = null, int limit = 200, CancellationToken cancellationToken = default) =>
+        new((await ListAsync(state, project, limit, cancellationToken)).Approvals.Select(View).ToList());
+
     public async Task<ApprovalList> ListAsync(ApprovalState? state = null, string? project = null, int limit = 200, CancellationToken cancellationToken = default)
     {
         await ExpireDueAsync(cancellationToken);

@@ -75,6 +75,9 @@ public sealed record ApprovalView
     /// <summary>The confidence of the matching learned or observed operation, when one matched at queue time.</summary>
     public ApprovalConfidence? Confidence { get; init; }
 
+    /// <summary>Joins the request's audit entries with the approval's and the run's.</summary>
+    public string? CorrelationId { get; init; }
+
     /// <summary>The approval as humans see it, secrets redacted: what they approve is the stored plan, exactly what will run.</summary>
     public static ApprovalView From(ApprovalRequest a, DateTimeOffset now)
     {
@@ -104,6 +107,7 @@ public sealed record ApprovalView
             Outcome = a.Outcome,
             OutcomeDetail = a.OutcomeDetail is null ? null : DisplayText.Field(a.OutcomeDetail),
             Confidence = a.Confidence is { } c ? c with { Command = c.Command is null ? null : DisplayText.Field(c.Command) } : null,
+            CorrelationId = a.CorrelationId,
         };
         if (a.Plan is not { } plan)
         {

@@ -33,9 +33,7 @@ public static class KseHttpEndpoints
         {
             ApprovalState? state = status is null or "" or "all" ? null : ParseState(status);
             PositiveLimit(limit, "approval.limit_invalid");
-            var list = await approvals.ListAsync(state, project is null ? null : ProjectName.Validate(project), Math.Clamp(limit ?? 100, 1, 500), http.RequestAborted);
-            var now = clock.GetUtcNow();
-            return Results.Json(new ApprovalViewList(list.Approvals.Select(a => ApprovalView.From(a, now)).ToList()), KseJson.Options);
+            return Results.Json(await approvals.ListViewsAsync(state, project is null ? null : ProjectName.Validate(project), Math.Clamp(limit ?? 100, 1, 500), http.RequestAborted), KseJson.Options);
         })).RequireRole(Readers);
 
         // Rollouts, for the approval page: which are running or paused, their waves and the step waiting for approval.
@@ -51,7 +49,7 @@ public static class KseHttpEndpoints
         api.MapGet("/approvals/{id}", (HttpContext http, ApprovalService approvals, TimeProvider clock, string id) => Guard(async () =>
         {
             var a = await approvals.GetAsync(id, http.RequestAborted);
-            return Results.Json(ApprovalView.From(a, clock.GetUtcNow()), KseJson.Options);
+            return Results.Json(approvals.View(a), KseJson.Options);
         })).RequireRole(Readers);
 
         api.MapPost("/approvals/{id}/approve", (HttpContext http, ApprovalService approvals, TimeProvider clock, string id) => Guard(async () =>
@@ -60,7 +58,7 @@ public static class KseHttpEndpoints
             if (seenCommand is not null)
             {
                 // The page sends the command the operator looked at: if the spec changed it since, nothing is approved.
-                var current = ApprovalView.From(await approvals.GetAsync(id, http.RequestAborted), clock.GetUtcNow());
+                var current = await approvals.ViewAsync(id, http.RequestAborted);
                 if (current.Command is not null && current.Command != seenCommand)
                 {
                     throw KseException.Refused("approval.command_changed", $"the command of {id} is now '{current.Command}', not what was shown; reload and decide again");
@@ -69,14 +67,14 @@ public static class KseHttpEndpoints
 
             // Once approved, the action runs to its end (bounded by its own timeout) even if the browser goes away.
             var a = await approvals.ApproveAsync(id, http.Operator().Name, reason, CancellationToken.None);
-            return Results.Json(ApprovalView.From(a, clock.GetUtcNow()), KseJson.Options);
+            return Results.Json(approvals.View(a), KseJson.Options);
         })).RequireRole(KseOperator.ApproverRole, KseOperator.EmergencyApproverRole);
 
         api.MapPost("/approvals/{id}/reject", (HttpContext http, ApprovalService approvals, TimeProvider clock, string id) => Guard(async () =>
         {
             var (reason, _) = await DecisionBodyAsync(http);
             var a = await approvals.RejectAsync(id, http.Operator().Name, reason, http.RequestAborted);
-            return Results.Json(ApprovalView.From(a, clock.GetUtcNow()), KseJson.Options);
+            return Results.Json(approvals.View(a), KseJson.Options);
         })).RequireRole(KseOperator.ApproverRole, KseOperator.EmergencyApproverRole);
 
         api.MapGet("/emergency", (HttpContext http, EmergencyService emergency, string? project, bool? all) => Guard(async () =>

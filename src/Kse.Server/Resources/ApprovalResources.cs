@@ -14,7 +14,7 @@ public sealed class ApprovalResources
     [Description("A queued action's state (pending, approved, rejected, expired, executed). Subscribe for resource-updated notifications.")]
     public static async Task<string> Approval(ApprovalService approvals, string id, CancellationToken cancellationToken = default)
     {
-        var approval = await SpecResources.GuardAsync(() => approvals.GetAsync(id, cancellationToken));
+        var approval = await SpecResources.GuardAsync(() => approvals.ViewAsync(id, cancellationToken));
         return KseJson.Serialize(ApprovalStatus.From(approval), indented: true);
     }
 }

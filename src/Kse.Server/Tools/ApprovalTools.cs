@@ -49,28 +49,27 @@ public sealed record ApprovalStatus
     /// <summary>The confidence of the matching learned or observed operation when the call was queued.</summary>
     public ApprovalConfidence? Confidence { get; init; }
 
-    public static ApprovalStatus From(ApprovalRequest a) => From(a, ApprovalView.From(a, a.CreatedAt));
-
-    private static ApprovalStatus From(ApprovalRequest a, ApprovalView view) => new()
+    /// <summary>What the AI sees of the one approval view (<see cref="ApprovalView"/>) every face shows.</summary>
+    public static ApprovalStatus From(ApprovalView view) => new()
     {
-        ApprovalId = a.Id,
-        Status = a.State,
-        Tool = a.Tool,
-        Project = a.Project,
-        Environment = a.Environment,
-        Instance = a.Instance,
-        Risk = a.Risk,
-        CreatedAt = a.CreatedAt,
-        ExpiresAt = a.ExpiresAt,
-        DecidedBy = a.DecidedBy,
-        DecidedAt = a.DecidedAt,
-        DecisionReason = a.DecisionReason,
-        Outcome = a.Outcome,
-        Binding = a.Binding,
+        ApprovalId = view.Id,
+        Status = view.State,
+        Tool = view.Tool,
+        Project = view.Project,
+        Environment = view.Environment,
+        Instance = view.Instance,
+        Risk = view.Risk,
+        CreatedAt = view.CreatedAt,
+        ExpiresAt = view.ExpiresAt,
+        DecidedBy = view.DecidedBy,
+        DecidedAt = view.DecidedAt,
+        DecisionReason = view.DecisionReason,
+        Outcome = view.Outcome,
+        Binding = view.Binding,
         Operation = view.Operation,
         Host = view.Host,
         Command = view.Command,
-        CorrelationId = a.CorrelationId,
+        CorrelationId = view.CorrelationId,
         Confidence = view.Confidence,
     };
 }
@@ -85,5 +84,5 @@ public sealed class ApprovalTools
         ApprovalService approvals,
         [Description("The approvalId returned by the queued call")] string approvalId,
         CancellationToken cancellationToken = default) =>
-        ApprovalStatus.From(await approvals.GetAsync(approvalId, cancellationToken));
+        ApprovalStatus.From(await approvals.ViewAsync(approvalId, cancellationToken));
 }
