@@ -173,7 +173,8 @@ public sealed class LiteDbAuditReader : IAuditReader
             q = q.Where(LiteDB.Query.Or(LiteDB.Query.EQ("corr", correlation), LiteDB.Query.StartsWith("corr", correlation + "-")));
         }
 
-        var order = query.From is not null || query.To is not null ? "ts" : "_id";
-        return descending ? q.OrderByDescending(order) : q.OrderBy(order);
+        // Always in sequence order: entries sealed in the same millisecond share a timestamp, so ordering by the ts index could
+        // return them out of sequence (the range above still uses that index to find them).
+        return descending ? q.OrderByDescending("_id") : q.OrderBy("_id");
     }
 }
