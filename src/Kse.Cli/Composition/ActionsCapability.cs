@@ -19,6 +19,9 @@ internal static class ActionsCapability
             sp.GetRequiredService<ExecutionPlanner>(),
             sp.GetRequiredService<OperationRunner>(),
             () => sp.GetRequiredService<ActionPipeline>()));
+        services.AddSingleton<IActionHandler>(sp => new EmergencyRequestActionHandler(
+            () => sp.GetRequiredService<Kse.Core.Policy.EmergencyService>(),
+            () => sp.GetRequiredService<Kse.Core.Approvals.ApprovalService>()));
         services.AddSingleton<ActionPipeline>();
         services.AddSingleton<IApprovedActionExecutor>(sp => new ApprovedActionRunner(() => sp.GetRequiredService<ActionPipeline>()));
         return services;

@@ -205,6 +205,12 @@ public interface IActionHandler
 
     /// <summary>Runs a decided plan. Never decides or audits the action itself: the pipeline does.</summary>
     ValueTask<ActionRunResult> RunAsync(ActionPlan plan, ActionRunContext context, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Whether an approval of this action is executed by running it again on the guarded path (<see cref="ApprovedActionRunner"/>).
+    /// False for an action whose run itself queues a request that another executor carries out once approved (emergency requests).
+    /// </summary>
+    bool RunsWhenApproved => true;
 }
 
 /// <summary>The confidence of the learned or observed operation matching a plan, attached to the approval when a call is queued.</summary>

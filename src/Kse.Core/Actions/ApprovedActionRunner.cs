@@ -9,7 +9,7 @@ namespace Kse.Core.Actions;
 public sealed class ApprovedActionRunner(Func<ActionPipeline> pipeline) : IApprovedActionExecutor
 {
     // Resolved on use: the pipeline needs the approval service, which needs this executor.
-    public bool Handles(string tool) => pipeline().HandlerFor(tool) is not null;
+    public bool Handles(string tool) => pipeline().HandlerFor(tool) is { RunsWhenApproved: true };
 
     public ValueTask<IReadOnlyList<string>> ChangesSinceApprovalAsync(ApprovalRequest approval, CancellationToken cancellationToken = default) =>
         pipeline().ChangesSinceApprovalAsync(approval, cancellationToken);

@@ -1,8 +1,10 @@
 using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
+using Kse.Core.Actions;
 using Kse.Core.Approvals;
 using Kse.Core.Audit;
 using Kse.Core.Policy;
+using ModelContextProtocol.Protocol;
 using ModelContextProtocol.Server;
 
 namespace Kse.Server.Tools;
@@ -53,9 +55,9 @@ public sealed class PolicyTools
     // Read: it changes nothing on any system, it only queues a request for a human, so it is allowed at every level.
     [OperationRisk(RiskClass.Read)]
     public static async Task<EmergencyRequestResult> EmergencyRequest(
-        ApprovalService approvals,
+        ActionPipeline pipeline,
+        RequestContext<CallToolRequestParams> context,
         Resources.ApprovalSubscriptions followers,
-        EmergencyService emergency,
         McpServer server,
         [Description("The project")] string project,
         [Description("development, test, pre-production or production")] [AllowedValues("development", "test", "pre-production", "production")] string environment,
@@ -64,20 +66,13 @@ public sealed class PolicyTools
         [Description("How long, in minutes (default 60, at most 240)")] int minutes = EmergencyService.DefaultMinutes,
         CancellationToken cancellationToken = default)
     {
-        var asked = emergency.CheckRequest(project, environment, level, minutes, reason);
-        var args = System.Text.Json.JsonSerializer.Serialize(new { project = asked.Project, environment = asked.Environment.Name(), level = asked.Level.ToString(), minutes = asked.Minutes, reason = asked.Reason });
-        var request = await approvals.CreateAsync(
-            new ApprovalDraft
-            {
-                Tool = ApprovalService.EmergencyRequestTool,
-                ArgumentsJson = args,
-                Project = asked.Project,
-                Environment = asked.Environment.Name(),
-                Requester = Actor.Ai(server.ClientInfo?.Name ?? "unknown-client").ToString(),
-                Reason = asked.Reason,
-                Risk = RiskClass.Critical,
-            },
-            cancellationToken);
+        // The interception point planned (checked), decided and audited the request; running it queues it for a human.
+        if (!context.Items.TryGetValue(Policy.ToolCallGate.ContextKey, out var item) || item is not ActionRunContext decided)
+        {
+            throw KseException.Refused("policy.denied", "emergency_request runs only as decided by the interception point");
+        }
+
+        var request = (ApprovalRequest)(await pipeline.RunPlannedAsync(decided, cancellationToken)).Value!;
         followers.Follow(server, request.Id);
         return new EmergencyRequestResult(
             "pending_approval",

@@ -74,6 +74,40 @@ public sealed class GuardedPathTests
     }
 
     [Fact]
+    public async Task EmergencyRequest_IsAnActionOnThePath_DecidedAuditedAndQueued_UnderOneCorrelationId_AndItsGrantIsTheOperators()
+    {
+        await using var host = await KseHttpTestHost.StartAsync();
+        await using var mcp = await host.ConnectMcpAsync("incident-ai");
+
+        // Checked when planned: a level above the environment's cap is refused before anything is queued.
+        var tooHigh = await mcp.CallToolAsync("emergency_request", new Dictionary<string, object?> { ["project"] = "shop", ["environment"] = "production", ["level"] = "L5", ["reason"] = "INC-9" });
+        Assert.True(tooHigh.IsError);
+        Assert.Empty((await host.Services.GetRequiredService<ApprovalService>().ListAsync(ApprovalState.Pending)).Approvals);
+
+        var call = await mcp.CallToolAsync("emergency_request", new Dictionary<string, object?> { ["project"] = "shop", ["environment"] = "pre-production", ["level"] = "L3", ["minutes"] = 30, ["reason"] = "INC-9 checkout down" });
+        Assert.True(call.IsError != true, JsonSerializer.Serialize(call.Content));
+        var asked = Structured(call);
+        Assert.Equal("pending_approval", asked.GetProperty("status").GetString());
+        var id = asked.GetProperty("approvalId").GetString()!;
+        var request = await host.Services.GetRequiredService<ApprovalService>().GetAsync(id);
+        Assert.Equal(("ai:incident-ai", RiskClass.Critical), (request.Requester, request.Risk));
+        var correlation = request.CorrelationId!;
+
+        // One story: the kernel's decision on the request (audited before it was queued), the queued request, the operator's grant.
+        var approve = await host.Http.SendAsync(host.Request(HttpMethod.Post, $"/api/approvals/{id}/approve", KseHttpTestHost.DaveToken, JsonContent.Create(new { reason = "incident confirmed" })));
+        Assert.Equal(HttpStatusCode.OK, approve.StatusCode);
+        var story = await StoryAsync(host, correlation);
+        var types = story.Select(e => $"{e.OperationType}:{e.Outcome}").ToList();
+        Assert.Equal("tool.call:decided", types[0]);
+        Assert.Equal("30", story[0].Parameters!["minutes"]);
+        Assert.Contains("approval.request:pending", types);
+        Assert.Contains("approval.approve:approved", types);
+        Assert.Contains("approval.execute:succeeded", types);
+        Assert.True(types.IndexOf("tool.call:decided") < types.IndexOf("approval.request:pending"));
+        Assert.Equal(TakeoverLevel.L3, Assert.Single((await host.Services.GetRequiredService<Kse.Core.Policy.PolicyService>().ShowAsync("shop", "pre-production")).Environments).EffectiveLevel);
+    }
+
+    [Fact]
     public async Task McpRun_OneCorrelationId_JoinsDecisionAndOutcome()
     {
         using var ws = new TempWorkspace();
