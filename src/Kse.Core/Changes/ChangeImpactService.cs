@@ -63,7 +63,7 @@ public sealed class ChangeImpactService
         var given = (source.Text is not null ? 1 : 0) + (source.File is not null ? 1 : 0) + (source.IsGit ? 1 : 0);
         if (given > 1)
         {
-            throw KseException.BadInput("change.source_conflict", "give one diff source: a diff text/file, --base/--head, or --staged");
+            throw KseException.BadInput("change.source_conflict", "give one diff source: a diff text or file, base/head revisions, or staged");
         }
 
         if (source.File is not null)
@@ -84,7 +84,7 @@ public sealed class ChangeImpactService
             return fromGit;
         }
 
-        var text = source.Text ?? throw KseException.BadInput("change.source_missing", "no diff given: pass a diff text or file, --base/--head, or --staged");
+        var text = source.Text ?? throw KseException.BadInput("change.source_missing", "no diff given: a diff text or file, base/head revisions, or staged");
         InputLimits.CheckSize(text, "change", "the diff", MaxDiffBytes);
         return text;
     }
@@ -184,7 +184,7 @@ public sealed class ChangeImpactService
         var unmapped = deep.Where(f => f.Project is null).Select(f => f.File).Distinct(StringComparer.Ordinal).ToList();
         if (candidates.Count == 0)
         {
-            throw KseException.BadInput("change.project_required", $"{report.Level} change needs a migration plan: pass --project so its migration-plan.md can be checked (no changed file belongs to a declared project)");
+            throw KseException.BadInput("change.project_required", $"{report.Level} change needs a migration plan: name the project so its migration-plan.md can be checked (no changed file belongs to a declared project)");
         }
 
         if (candidates.Count == 1 && unmapped.Count == 0)
@@ -401,7 +401,7 @@ public sealed class ChangeImpactService
         var projects = report.Projects ?? [];
         if (projects.Count == 0)
         {
-            throw KseException.BadInput("rollout.project_unknown", "no changed file maps to a declared project: pass --project, or give projects a 'path' in .sce/dependencies.yaml");
+            throw KseException.BadInput("rollout.project_unknown", "no changed file maps to a declared project: name the project, or give projects a 'path' in .sce/dependencies.yaml");
         }
 
         var analysis = report.DependencyAnalysis ?? CompatibilityChecker.Analyze(graph, report.Findings, projects, _workspace);

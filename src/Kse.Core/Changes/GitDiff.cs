@@ -14,7 +14,7 @@ public static class GitDiff
         {
             if (baseRev is not null || headRev is not null)
             {
-                throw KseException.BadInput("change.source_conflict", "--staged cannot be combined with --base/--head");
+                throw KseException.BadInput("change.source_conflict", "staged cannot be combined with base/head");
             }
 
             // Outside a repository 'git diff --cached' is not an index diff at all (git falls back to comparing files).
@@ -29,7 +29,7 @@ public static class GitDiff
         {
             if (baseRev is null)
             {
-                throw KseException.BadInput("change.source_missing", "--base REV is required for a git range (with --head REV, default HEAD)");
+                throw KseException.BadInput("change.source_missing", "base (a git revision) is required for a git range (with head, default HEAD)");
             }
 
             // Each side is resolved to a commit first: outside a repository (or given a path outside it) 'git diff A B'

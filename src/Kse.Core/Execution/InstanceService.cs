@@ -38,7 +38,7 @@ public sealed class InstanceService(KseWorkspace workspace)
 
         if (string.IsNullOrWhiteSpace(host))
         {
-            throw KseException.BadInput("instances.host_invalid", "give --host local or an SSH destination such as deploy@db-1.internal");
+            throw KseException.BadInput("instances.host_invalid", "give host: local or an SSH destination such as deploy@db-1.internal");
         }
 
         if (version is not null && (version.Length > 64 || version.Any(c => char.IsControl(c) || c == '"' || c == '\\')))

@@ -52,20 +52,6 @@ public static class FeedbackCorrelation
 {
     public const int MaxEntries = 50;
 
-    /// <summary>The projects the item's project depends on (providers) and its consumers, from dependencies.yaml when it is valid.</summary>
-    public static IReadOnlyList<string> RelatedProjects(KseWorkspace workspace, string project)
-    {
-        try
-        {
-            var graph = new DependencyGraph(DependencyFile.Load(workspace));
-            return graph.Contains(project) ? graph.ProvidersOf(project).Concat(graph.ConsumersOf(project)).Distinct().Where(p => p != project).ToList() : [];
-        }
-        catch (Exception ex) when (ex is KseException or IOException)
-        {
-            return [];
-        }
-    }
-
     public static async Task<FeedbackCorrelationReport> CorrelateAsync(FeedbackItem item, IAuditReader reader, IReadOnlyList<string> related, TimeSpan before, TimeSpan after, CancellationToken cancellationToken)
     {
         var anchor = item.Reports.Count > 0 ? item.Reports.Min(r => r.At) : item.CreatedAt;

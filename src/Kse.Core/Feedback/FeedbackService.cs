@@ -249,7 +249,7 @@ public sealed class FeedbackService
     {
         var item = await GetAsync(id, cancellationToken);
         var reader = _auditReader ?? throw new KseException("feedback.audit_unavailable", "the audit trail cannot be read here", KseErrorKind.Failure);
-        return await FeedbackCorrelation.CorrelateAsync(item, reader, FeedbackCorrelation.RelatedProjects(_workspace, item.Project), before ?? TimeSpan.FromHours(24), after ?? TimeSpan.FromHours(1), cancellationToken);
+        return await FeedbackCorrelation.CorrelateAsync(item, reader, new Projects.ProjectGraphService(_workspace).Neighbours(item.Project), before ?? TimeSpan.FromHours(24), after ?? TimeSpan.FromHours(1), cancellationToken);
     }
 
     /// <summary>Counts, recurring issues, time to acknowledge/resolve and survey satisfaction of a project.</summary>
@@ -258,7 +258,7 @@ public sealed class FeedbackService
         ProjectName.Validate(project);
         if (from is { } f && to is { } t && f >= t)
         {
-            throw KseException.BadInput("feedback.range_invalid", $"--from {f:u} is not before --to {t:u}");
+            throw KseException.BadInput("feedback.range_invalid", $"from {f:u} is not before to {t:u}");
         }
 
         var items = await _store.ListAsync(new FeedbackQuery { Project = project, From = from, To = to, Limit = 100_000 }, cancellationToken);
@@ -310,7 +310,7 @@ public sealed class FeedbackService
     {
         if (string.IsNullOrWhiteSpace(evidence))
         {
-            throw KseException.Refused("feedback.evidence_required", $"{item.Id} can be verified only with evidence: --evidence audit:<sequence> (a passing read operation) or --evidence reporter:<name> (the reporter confirmed)");
+            throw KseException.Refused("feedback.evidence_required", $"{item.Id} can be verified only with evidence: audit:<sequence> (a passing read operation) or reporter:<name> (the reporter confirmed)");
         }
 
         var e = evidence.Trim();

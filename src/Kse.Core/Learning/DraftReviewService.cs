@@ -115,7 +115,7 @@ public sealed class DraftReviewService(KseWorkspace workspace, LearningService l
     {
         if (string.IsNullOrWhiteSpace(reason))
         {
-            throw KseException.BadInput("learn.reason_required", "say why the proposal is rejected (--reason)");
+            throw KseException.BadInput("learn.reason_required", "say why the proposal is rejected (a reason)");
         }
 
         await RequireProposalAsync(id, cancellationToken);

@@ -35,6 +35,23 @@ public sealed class ProjectGraphService(KseWorkspace workspace)
         return new DependentsView(name, transitive, LoadValid().Dependents(name, transitive));
     }
 
+    /// <summary>
+    /// A project's neighbours: the projects it consumes from and those that consume from it; empty when the workspace declares no
+    /// graph, the graph cannot be read, or the project is not in it (feedback correlation works without one).
+    /// </summary>
+    public IReadOnlyList<string> Neighbours(string project)
+    {
+        try
+        {
+            var graph = new DependencyGraph(DependencyFile.Load(workspace));
+            return graph.Contains(project) ? graph.ProvidersOf(project).Concat(graph.ConsumersOf(project)).Distinct().Where(p => p != project).ToList() : [];
+        }
+        catch (Exception ex) when (ex is KseException or IOException)
+        {
+            return [];
+        }
+    }
+
     /// <summary>Schema problems with line numbers, unknown projects and resources, unsatisfied version ranges, cycles.</summary>
     public GraphCheckReport Check() => new DependencyGraph(DependencyFile.Load(workspace)).Check();
 

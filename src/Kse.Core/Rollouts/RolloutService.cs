@@ -53,7 +53,7 @@ public sealed class RolloutService(
         var environment = PolicyNames.ParseEnvironment(string.IsNullOrWhiteSpace(request.Environment) ? "development" : request.Environment);
         if (request.ToVersion is { } v && !SemanticVersion.TryParse(v, out _))
         {
-            throw KseException.BadInput("rollout.version_invalid", $"--to-version '{v}' is not a semantic version (like 2.4.0)");
+            throw KseException.BadInput("rollout.version_invalid", $"the version to roll to (toVersion) '{v}' is not a semantic version (like 2.4.0)");
         }
 
         var plan = await changes.PlanRolloutAsync(request.Files, request.Project, actor, progress: null, cancellationToken);

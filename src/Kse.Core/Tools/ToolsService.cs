@@ -109,7 +109,7 @@ public sealed class ToolsService(KseWorkspace workspace, ToolProbe probe, IAudit
     {
         if (target.Environment is null)
         {
-            throw KseException.BadInput("tools.environment_required", "name the environment (--env) of the instance");
+            throw KseException.BadInput("tools.environment_required", "name the environment of the instance (environment)");
         }
 
         var manifest = ProjectManifest.Load(workspace, ProjectName.Validate(target.Project));

@@ -658,7 +658,7 @@ public sealed class SpecVersionService(KseWorkspace workspace, SpecService specs
                     throw KseException.NotFound("change.not_a_repository", $"'{workspace.Root}' is not a git repository");
                 }
 
-                throw KseException.NotFound("versions.tag_not_found", $"no tag {tag} in the repository at {workspace.Root}: tag the release, or pass --rev REV");
+                throw KseException.NotFound("versions.tag_not_found", $"no tag {tag} in the repository at {workspace.Root}: tag the release, or name the revision (rev)");
             }
 
             commit = output.Trim();
