@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Start-up of `kse serve` (stdio) against a bare ModelContextProtocol server with one tool (bench/BareMcpServer),
+# Start-up of `kse serve` (stdio) against a bare ModelContextProtocol server with one tool (bench/echo-server, the same one bench/per-call compares against),
 # measured the same way in the same run: from spawning the process to reading its answer to the first tools/list
 # (initialize, notifications/initialized, tools/list). Runs alternate between them; medians and the ratios are printed.
 # kse serve is measured twice: as every start after the first one of a build in a workspace (the tools are advertised from
@@ -11,7 +11,7 @@ runs=${1:-15}
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 dotnet build src/Kse.Cli -c Release -o "$out/kse" >"$out/build-kse.log" 2>&1 || { cat "$out/build-kse.log"; exit 1; }
-dotnet build bench/BareMcpServer -c Release -o "$out/bare" >"$out/build-bare.log" 2>&1 || { cat "$out/build-bare.log"; exit 1; }
+dotnet build bench/echo-server/Kse.EchoServer.csproj -c Release -o "$out/bare" >"$out/build-bare.log" 2>&1 || { cat "$out/build-bare.log"; exit 1; }
 cp -r samples "$out/ws"; rm -rf "$out/ws/.sce/state"
 python3 - "$runs" "$out" <<'PY'
 import json, subprocess, sys, time, statistics
@@ -19,7 +19,7 @@ runs, out = int(sys.argv[1]), sys.argv[2]
 import shutil
 kse = ["dotnet", f"{out}/kse/kse.dll", "serve", "--root", f"{out}/ws"]
 servers = {
-    "bare SDK server, one tool": ["dotnet", f"{out}/bare/BareMcpServer.dll"],
+    "bare SDK server, one tool": ["dotnet", f"{out}/bare/Kse.EchoServer.dll"],
     "kse serve": kse,
     "kse serve, first start": kse,
 }
