@@ -59,6 +59,15 @@ public sealed class ToolCallGate(ActionPipeline pipeline, ApprovalSubscriptions 
     /// <summary>The key under which the decided <see cref="ActionRunContext"/> reaches the tool body.</summary>
     public const string ContextKey = "kse.action";
 
+    /// <summary>
+    /// The action the interception point planned, decided and audited for this call, for a tool body to run; refused
+    /// (<c>policy.denied</c>) when the call did not come through the interception point.
+    /// </summary>
+    public static ActionRunContext Decided(RequestContext<CallToolRequestParams> context) =>
+        context.Items.TryGetValue(ContextKey, out var item) && item is ActionRunContext decided
+            ? decided
+            : throw KseException.Refused("policy.denied", $"{context.Params?.Name} runs only as decided by the interception point");
+
     public async ValueTask<CallToolResult> HandleAsync(RequestContext<CallToolRequestParams> context, McpRequestHandler<CallToolRequestParams, CallToolResult> next, CancellationToken cancellationToken)
     {
         var toolName = context.Params?.Name ?? "";

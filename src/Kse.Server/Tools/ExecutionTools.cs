@@ -40,11 +40,7 @@ public sealed class ExecutionTools
         CancellationToken cancellationToken = default)
     {
         // The interception point has planned, decided and audited this call; the plan it decided travels here and is what runs.
-        if (!context.Items.TryGetValue(ToolCallGate.ContextKey, out var item) || item is not ActionRunContext decided)
-        {
-            throw KseException.Refused("policy.denied", "ops_run runs only as decided by the interception point");
-        }
-
+        var decided = ToolCallGate.Decided(context);
         var result = await ToolProgress.RunAsync(context, async progress =>
         {
             decided.Progress = progress;

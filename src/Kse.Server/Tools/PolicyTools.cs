@@ -67,11 +67,7 @@ public sealed class PolicyTools
         CancellationToken cancellationToken = default)
     {
         // The interception point planned (checked), decided and audited the request; running it queues it for a human.
-        if (!context.Items.TryGetValue(Policy.ToolCallGate.ContextKey, out var item) || item is not ActionRunContext decided)
-        {
-            throw KseException.Refused("policy.denied", "emergency_request runs only as decided by the interception point");
-        }
-
+        var decided = Policy.ToolCallGate.Decided(context);
         var request = (ApprovalRequest)(await pipeline.RunPlannedAsync(decided, cancellationToken)).Value!;
         followers.Follow(server, request.Id);
         return new EmergencyRequestResult(

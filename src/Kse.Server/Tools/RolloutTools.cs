@@ -69,11 +69,7 @@ public sealed class RolloutTools
     /// <summary>The interception point has planned, decided and audited the call; the rollout runs as that decided action.</summary>
     private static async Task<RolloutToolResult> RunDecidedAsync(ActionPipeline pipeline, RequestContext<CallToolRequestParams> context, CancellationToken cancellationToken)
     {
-        if (!context.Items.TryGetValue(ToolCallGate.ContextKey, out var item) || item is not ActionRunContext decided)
-        {
-            throw KseException.Refused("policy.denied", $"{context.Params?.Name} runs only as decided by the interception point");
-        }
-
+        var decided = ToolCallGate.Decided(context);
         var result = await ToolProgress.RunAsync(context, async progress =>
         {
             decided.Progress = progress;

@@ -67,11 +67,7 @@ public sealed class ToolsTools
         CancellationToken cancellationToken = default)
     {
         // The interception point has planned, decided and audited this call; the plan it decided travels here and is what runs.
-        if (!context.Items.TryGetValue(ToolCallGate.ContextKey, out var item) || item is not ActionRunContext decided)
-        {
-            throw KseException.Refused("policy.denied", "tools_install runs only as decided by the interception point");
-        }
-
+        var decided = ToolCallGate.Decided(context);
         var result = await pipeline.RunPlannedAsync(decided, cancellationToken);
         return ToolInstallOutcome.Shape(new ActionOutcome
         {
